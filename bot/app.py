@@ -1,0 +1,81 @@
+"""The app factory: one Bolt app wired to storage, the service and the listeners.
+
+`create_runtime(settings)` is used by the HTTP server, Socket Mode, the console and the tests alike; tests and
+the console hand in their own clock and Web API base URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from storage.db import Database
+
+from .background import Background
+from .clock import Clock
+from .config import Settings
+from .listeners import register_listeners
+from .service import ChecklistService
+from .templates import load_templates
+
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client that retries 429s (honouring Retry-After) and dropped connections."""
+    return WebClient(
+        token=token or settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    app: App
+    db: Database
+    service: ChecklistService
+    background: Background
+    clock: Clock
+
+    def close(self) -> None:
+        self.background.shutdown()
+        self.db.dispose()
+
+
+def create_runtime(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    create_tables: bool = True,
+) -> Runtime:
+    clock = clock or Clock()
+    db = db or Database(settings.database_url)
+    if create_tables:
+        db.create_all()
+    templates = load_templates(settings.templates_dir)
+    app = App(
+        client=web_client(settings),
+        signing_secret=settings.signing_secret,
+        # Listeners answer from the database in a few milliseconds and hand Web API calls to `background`,
+        # so the reply can carry the answer itself; see README "Why it is fast".
+        process_before_response=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    rt = Runtime(
+        settings=settings,
+        app=app,
+        db=db,
+        service=ChecklistService(db, templates, clock),
+        background=Background(),
+        clock=clock,
+    )
+    register_listeners(app, rt)
+    return rt

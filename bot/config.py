@@ -1,0 +1,123 @@
+"""Settings from the environment (and `.env`). A missing or malformed variable stops start-up with one line."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///checklist.db"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(ValueError):
+    """One line naming the variable and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    log_level: str = "INFO"
+    templates_dir: str | None = None
+
+    @property
+    def mode(self) -> str:
+        """What bare `checklist-bot` runs: socket, http or console, from the variables that are set."""
+        if self.bot_token and self.app_token:
+            return "socket"
+        if self.bot_token and self.signing_secret:
+            return "http"
+        return "console"
+
+    def require(self, *names: str) -> None:
+        for name in names:
+            attr = _ATTRS[name]
+            if not getattr(self, attr):
+                raise ConfigError(f"{name} is not set; it is needed for this mode (see .env.example)")
+
+
+_ATTRS = {
+    "SLACK_BOT_TOKEN": "bot_token",
+    "SLACK_SIGNING_SECRET": "signing_secret",
+    "SLACK_APP_TOKEN": "app_token",
+}
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.startswith(prefix) or any(c.isspace() for c in value):
+        raise ConfigError(f"{name} is malformed: expected a token starting with {prefix!r}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read the settings; `.env` in the working directory fills in what the environment lacks."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(".env", override=False)
+        env = os.environ
+
+    secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
+    if secret is not None and (len(secret) < 8 or any(c.isspace() for c in secret)):
+        raise ConfigError("SLACK_SIGNING_SECRET is malformed: copy it from Basic Information → App Credentials")
+
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"SLACK_API_URL is malformed: {api_url!r} is not an http(s) URL")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    try:
+        from sqlalchemy import make_url
+
+        url = make_url(database_url)
+        backend = url.get_backend_name()
+    except Exception:  # noqa: BLE001  (any parse failure is a malformed value)
+        raise ConfigError("DATABASE_URL is malformed: use sqlite:///path.db or postgresql+psycopg://…") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL uses {backend!r}: only sqlite and postgresql are supported")
+    if backend == "postgresql" and url.get_driver_name() not in ("psycopg", "psycopg2"):
+        database_url = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite" and (not url.database or url.database == ":memory:"):
+        raise ConfigError("DATABASE_URL: SQLite needs a file, e.g. sqlite:///checklist.db")
+
+    port_raw = env.get("PORT", "").strip() or "3000"
+    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise ConfigError(f"PORT is malformed: {port_raw!r} is not a port number (1-65535)")
+
+    level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL is malformed: {level!r}; use one of {', '.join(LOG_LEVELS)}")
+
+    templates_dir = env.get("TEMPLATES_DIR", "").strip() or None
+    if templates_dir and not os.path.isdir(templates_dir):
+        raise ConfigError(f"TEMPLATES_DIR is malformed: {templates_dir!r} is not a folder")
+
+    return Settings(
+        bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=secret,
+        app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
+        api_url=api_url,
+        database_url=database_url,
+        port=int(port_raw),
+        log_level=level,
+        templates_dir=templates_dir,
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,264 @@
+"""A local console: the same Bolt app and storage, with Slack's side played in the terminal.
+
+Type `/checklist …` lines; replies are rendered as text. Item menus are numbered: `7b` picks option b of menu 7,
+and buttons are numbered too (`3`). Reads piped input as well:
+`printf '/checklist start\\n/checklist status\\n' | checklist-bot console`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from .app import create_runtime
+from .clock import Clock, FixedClock
+from .config import Settings
+from .localslack.driver import SlackDriver, dispatch_transport
+from .localslack.server import Call, FakeSlack
+from .localslack.signed import Signer
+
+HELP = (
+    "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name.\n"
+    "  7b          pick option b of item menu [7]   ·   3   press button [3]\n"
+    "  :user NAME  act as someone else           ·   :channel NAME  switch channel\n"
+    "  :help  this text                          ·   :quit  leave (or Ctrl-D)"
+)
+
+
+def render_mrkdwn(text: str) -> str:
+    """Slack mrkdwn as terminal text: mentions, date tokens and links readable, entities decoded."""
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", r"@\1", text)
+    text = re.sub(r"<#(C[A-Z0-9]+)(?:\|[^>]*)?>", r"#\1", text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _text_of(obj: dict | None) -> str:
+    if not obj:
+        return ""
+    return render_mrkdwn(obj.get("text", "")) if obj.get("type") == "mrkdwn" else obj.get("text", "")
+
+
+class Console:
+    def __init__(self, settings: Settings, *, user: str, channel: str, clock: Clock, out=sys.stdout) -> None:
+        self.out = out
+        self.user = user
+        self.channel = channel
+        self.fake = FakeSlack().start()
+        self.fake.auto_users = True
+        secret = secrets.token_hex(16)
+        local = replace(settings, bot_token="xoxb-local-console", signing_secret=secret, api_url=self.fake.api_url)
+        self.rt = create_runtime(local, clock=clock)
+        self.slack = SlackDriver(dispatch_transport(self.rt.app), Signer(secret), self.fake)
+        self.menus: list[tuple[dict, dict, str | None]] = []  # (message, overflow block, response_url)
+        self.buttons: list[tuple[dict, dict, str | None]] = []  # (message, button element, channel)
+        self.fake.on_call = self._on_call
+        self._pending_views: list[dict] = []
+
+    def close(self) -> None:
+        self.rt.close()
+        self.fake.stop()
+
+    # -- output ------------------------------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def show_message(self, label: str, message: dict, *, channel: str | None = None) -> None:
+        self.say(f"── {label} " + "─" * max(0, 60 - len(label)))
+        blocks = message.get("blocks") or []
+        if not blocks:
+            self.say(render_mrkdwn(message.get("text", "")))
+        for block in blocks:
+            kind = block.get("type")
+            if kind in ("section", "header"):
+                line = _text_of(block.get("text"))
+                acc = block.get("accessory")
+                if acc and acc.get("type") == "overflow":
+                    self.menus.append((message, block, channel))
+                    line += f"   [{len(self.menus)}]"
+                elif acc and acc.get("type") == "button":
+                    self.buttons.append((message, acc, channel))
+                    line += f"   [{len(self.buttons)}: {acc['text']['text']}]"
+                self.say(line)
+            elif kind == "context":
+                self.say("  " + " · ".join(_text_of(e) for e in block.get("elements", [])))
+            elif kind == "divider":
+                self.say("─" * 62)
+            elif kind == "actions":
+                labels = []
+                for el in block.get("elements", []):
+                    if el.get("type") == "button":
+                        self.buttons.append((message, el, channel))
+                        labels.append(f"[{len(self.buttons)}: {el['text']['text']}]")
+                self.say("  " + "  ".join(labels))
+        if any(b.get("accessory", {}).get("type") == "overflow" for b in blocks):
+            self.say("  menus: a done/reopen/sign-off · b assign… · c due date… · d note… · e details  (e.g. 1b)")
+
+    def _on_call(self, call: Call) -> None:
+        args = call.args
+        if not call.ok:
+            self.say(f"!! Slack refused {call.method}: {call.error} {args.get('errors', '') if False else ''}")
+            return
+        if call.method == "response_url":
+            where = (
+                "replaces the message"
+                if args.get("replace_original")
+                else ("in channel" if args.get("response_type") == "in_channel" else "only you see this")
+            )
+            self.show_message(where, args, channel=self.channel)
+        elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            verb = {"chat.postMessage": "posted to", "chat.update": "updated in", "chat.postEphemeral": "ephemeral in"}
+            self.show_message(f"{verb[call.method]} {args.get('channel')}", args, channel=args.get("channel"))
+        elif call.method in ("views.open", "views.push"):
+            self._pending_views.append(args["view"] if isinstance(args["view"], dict) else {})
+        elif call.method == "views.publish":
+            self.show_message(f"App Home of {args.get('user_id')}", args["view"])
+
+    # -- input -------------------------------------------------------------------------------------------
+
+    def _mentions(self, text: str) -> str:
+        return re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@U{m.group(1).upper()}|{m.group(1)}>", text)
+
+    def handle(self, line: str) -> bool:
+        line = line.strip()
+        if not line:
+            return True
+        if line in (":quit", ":q", "exit", "quit"):
+            return False
+        if line == ":help":
+            self.say(HELP)
+        elif line.startswith(":user "):
+            self.user = "U" + line.split()[1].lstrip("@").upper()
+            self.say(f"(you are now {self.user})")
+        elif line.startswith(":channel "):
+            self.channel = "C" + line.split()[1].lstrip("#").upper()
+            self.say(f"(now in channel {self.channel})")
+        elif line.startswith("/checklist"):
+            text = self._mentions(line[len("/checklist") :].strip())
+            self.menus.clear()
+            self.buttons.clear()
+            reply = self.slack.command(text, user=self.user, channel=self.channel)
+            self._show_reply(reply)
+        elif m := re.fullmatch(r"(\d+)([a-e])", line):
+            self._pick(int(m.group(1)), "abcde".index(m.group(2)))
+        elif line.isdigit():
+            self._press(int(line))
+        else:
+            self.say("Commands start with /checklist; :help shows the console's own keys.")
+        self.rt.background.drain()
+        self._open_views()
+        return True
+
+    def _show_reply(self, reply) -> None:
+        if reply.status != 200:
+            self.say(f"!! the app answered HTTP {reply.status}")
+            return
+        body = reply.json
+        if body.get("response_action") == "errors":
+            self.say("!! " + "; ".join(body.get("errors", {}).values()))
+        elif body.get("text") or body.get("blocks"):
+            where = "in channel" if body.get("response_type") == "in_channel" else "only you see this"
+            self.show_message(where, body, channel=self.channel)
+
+    def _pick(self, number: int, index: int) -> None:
+        if not 0 < number <= len(self.menus):
+            self.say(f"There is no menu [{number}].")
+            return
+        message, block, channel = self.menus[number - 1]
+        options = block["accessory"]["options"]
+        if index >= len(options):
+            self.say(f"Menu [{number}] has {len(options)} options.")
+            return
+        self.say(f"(you picked “{options[index]['text']['text']}”)")
+        self._show_reply(
+            self.slack.choose(message, options[index]["value"], user=self.user, channel=channel or self.channel)
+        )
+
+    def _press(self, number: int) -> None:
+        if not 0 < number <= len(self.buttons):
+            self.say(f"There is no button [{number}].")
+            return
+        message, button, channel = self.buttons[number - 1]
+        self.say(f"(you pressed “{button['text']['text']}”)")
+        self._show_reply(
+            self.slack.click(message, button["action_id"], value=button.get("value"), user=self.user, channel=channel)
+        )
+
+    def _open_views(self) -> None:
+        while self._pending_views:
+            view = self._pending_views.pop(0)
+            self._fill_view(view)
+            self.rt.background.drain()
+
+    def _fill_view(self, view: dict) -> None:
+        self.say(f"── form: {view.get('title', {}).get('text', '')} " + "─" * 40)
+        for _ in range(3):
+            values: dict[str, Any] = {}
+            for block in view.get("blocks", []):
+                if block.get("type") == "context":
+                    self.say("  " + " · ".join(_text_of(e) for e in block.get("elements", [])))
+                if block.get("type") != "input":
+                    continue
+                el = block["element"]
+                label = block["label"]["text"]
+                hint = {"users_select": "a name like bob", "datepicker": "YYYY-MM-DD"}.get(el["type"], "text")
+                answer = self._ask(f"{label} ({hint}{', empty to clear' if block.get('optional') else ''}): ")
+                if answer is None:
+                    self.say("(form cancelled)")
+                    return
+                key = {"users_select": "selected_user", "datepicker": "selected_date"}.get(el["type"], "value")
+                if el["type"] == "users_select" and answer:
+                    answer = "U" + answer.lstrip("@").upper()
+                values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer or None}}
+            reply = self.slack.submit(view, values, user=self.user)
+            if reply.json.get("response_action") == "errors":
+                self.say("!! " + "; ".join(reply.json["errors"].values()))
+                continue
+            return
+
+    def _ask(self, prompt: str) -> str | None:
+        if sys.stdin.isatty():
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        self.say(prompt + line.rstrip("\n"))
+        return line.rstrip("\n")
+
+
+def run_console(settings: Settings, *, user: str, channel: str, now: str | None = None) -> int:
+    clock: Clock = Clock()
+    if now:
+        moment = datetime.fromisoformat(now)
+        clock = FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    console = Console(settings, user=user, channel=channel, clock=clock)
+    interactive = sys.stdin.isatty()
+    console.say(f"checklist-bot console · you are {user} in #{channel} · database {settings.database_url}")
+    console.say(HELP if interactive else "(reading commands from standard input)")
+    try:
+        while True:
+            try:
+                line = input("> ") if interactive else sys.stdin.readline()
+            except EOFError:
+                break
+            if not interactive:
+                if not line:
+                    break
+                if line.strip():
+                    console.say(f"> {line.rstrip()}")
+            if not console.handle(line):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.close()
+    return 0

@@ -1,0 +1,37 @@
+"""Action, block and callback ids in one place, never as scattered string literals."""
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    ITEM_MENU = "item_menu"  # overflow menu on an item in the status message
+    REFRESH = "status_refresh"
+
+
+class MenuChoice(StrEnum):
+    """The `value` prefix of each overflow option: `<choice>|<checklist id>|<item number>`."""
+
+    DONE = "done"
+    UNDO = "undo"
+    ASSIGN = "assign"
+    DUE = "due"
+    NOTE = "note"
+    SHOW = "show"
+    SIGNOFF = "signoff"
+
+
+class View(StrEnum):
+    ASSIGN = "item_assign"
+    DUE = "item_due"
+    NOTE = "item_note"
+
+
+class Input(StrEnum):
+    """block_id / action_id of modal inputs (the same string for both)."""
+
+    OWNER = "owner"
+    DUE = "due_date"
+    NOTE = "note"
+
+
+STATUS_BLOCK_PREFIX = "status"  # first block's id: status|<checklist id>|<phase or "all">

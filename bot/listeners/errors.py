@@ -1,0 +1,60 @@
+"""The one place where exceptions become answers: never a 500, never a traceback in Slack."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.context.respond import Respond
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from ..errors import Unavailable, UserError
+from ..views.answers import ephemeral
+
+if TYPE_CHECKING:
+    from ..app import Runtime
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "The checklist database is temporarily unavailable, so nothing was changed. Please try again in a minute."
+
+
+def message_for(error: Exception) -> str:
+    if isinstance(error, UserError):
+        return error.message
+    if isinstance(error, Unavailable | OperationalError | PoolTimeout) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        log.warning("database unavailable: %s", error)
+        return UNAVAILABLE
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected error (ref %s)", ref, exc_info=error)
+    return f"Something went wrong on our side (ref `{ref}`), so nothing was changed. Please try again."
+
+
+def _json(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.error
+    def on_error(error: Exception, body: dict) -> BoltResponse:
+        text = message_for(error)
+        kind = body.get("type") if isinstance(body, dict) else None
+        if isinstance(body, dict) and body.get("command"):
+            return _json(ephemeral(text))
+        if kind == "view_submission":
+            field = getattr(error, "field", None)
+            if not field:
+                inputs = [b["block_id"] for b in body["view"].get("blocks", []) if b.get("type") == "input"]
+                field = inputs[0] if inputs else None
+            if field:
+                return _json({"response_action": "errors", "errors": {field: text[:300]}})
+            return BoltResponse(status=200, body="")
+        if kind == "block_actions" and body.get("response_url"):
+            rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
+        return BoltResponse(status=200, body="")

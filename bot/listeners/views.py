@@ -1,0 +1,72 @@
+"""Submissions of the item modals (assign, due date, note)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+
+from ..errors import UserError
+from ..ids import Input, View
+from ..parser import MAX_NOTE
+from ..service import Who
+from ..views.modals import ItemRef
+from .actions import refresh_status
+
+if TYPE_CHECKING:
+    from ..app import Runtime
+
+
+def _value(view: dict, field: Input, key: str) -> str | None:
+    return ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {}).get(key)
+
+
+def register(app: App, rt: Runtime) -> None:
+    def submitted(body: dict, view: dict) -> tuple[Who, ItemRef]:
+        try:
+            ref = ItemRef.load(view.get("private_metadata") or "")
+        except (ValueError, TypeError):
+            raise UserError("This form is out of date; open it again from `/checklist status`.") from None
+        who = Who(
+            team_id=(body.get("team") or {}).get("id", ""),
+            channel_id=ref.channel_id,
+            user_id=body["user"]["id"],
+            checklist_id=ref.checklist_id,
+        )
+        return who, ref
+
+    def after(who: Who, ref: ItemRef) -> None:
+        rt.background.submit(refresh_status, rt, who, ref.response_url, ref.phase)
+
+    @app.view(View.ASSIGN)
+    def assign(ack: Ack, body: dict, view: dict) -> None:
+        who, ref = submitted(body, view)
+        rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"))
+        ack()
+        after(who, ref)
+
+    @app.view(View.DUE)
+    def due(ack: Ack, body: dict, view: dict) -> None:
+        from datetime import date
+
+        who, ref = submitted(body, view)
+        raw = _value(view, Input.DUE, "selected_date")
+        try:
+            when = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise UserError("Pick a date from the calendar.", field=Input.DUE) from None
+        rt.service.set_due(who, ref.number, when)
+        ack()
+        after(who, ref)
+
+    @app.view(View.NOTE)
+    def note(ack: Ack, body: dict, view: dict) -> None:
+        who, ref = submitted(body, view)
+        text = (_value(view, Input.NOTE, "value") or "").strip()
+        if not text:
+            raise UserError("Write the note first.", field=Input.NOTE)
+        if len(text) > MAX_NOTE:
+            raise UserError(f"Notes can be at most {MAX_NOTE:,} characters.", field=Input.NOTE)
+        rt.service.add_note(who, ref.number, text)
+        ack()
+        after(who, ref)

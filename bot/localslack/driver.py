@@ -1,0 +1,154 @@
+"""Plays Slack's side of the conversation: sends signed requests to the app as Slack would.
+
+Used by the tests (over HTTP) and by the console (in-process through Bolt's dispatch), so both exercise the
+same signature check, parsing and listeners as production.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from .server import FakeSlack
+from .signed import Signer, SlackRequest, action_for_option
+
+Transport = Callable[[SlackRequest], tuple[int, str]]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    response_url: str | None = None
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body and self.body.lstrip().startswith("{") else {}
+
+    @property
+    def text(self) -> str:
+        return self.json.get("text", "")
+
+    @property
+    def blocks(self) -> list[dict]:
+        return self.json.get("blocks", [])
+
+    @property
+    def response_type(self) -> str | None:
+        return self.json.get("response_type")
+
+
+def http_transport(url: str) -> Transport:
+    """POST to the app's `/slack/events` over HTTP, one keep-alive connection per thread."""
+    parsed = urlparse(url)
+    local = threading.local()
+
+    def send(req: SlackRequest) -> tuple[int, str]:
+        for attempt in (1, 2):
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+            try:
+                conn.request("POST", parsed.path, body=req.body.encode(), headers=req.headers)
+                resp = conn.getresponse()
+                return resp.status, resp.read().decode()
+            except (http.client.HTTPException, ConnectionError):
+                conn.close()
+                local.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    return send
+
+
+def dispatch_transport(app) -> Transport:
+    """Hand the signed request straight to the Bolt app (no HTTP server), as the console does."""
+    from slack_bolt.request import BoltRequest
+
+    def send(req: SlackRequest) -> tuple[int, str]:
+        resp = app.dispatch(BoltRequest(body=req.body, headers={k.lower(): v for k, v in req.headers.items()}))
+        return resp.status, resp.body
+
+    return send
+
+
+class SlackDriver:
+    def __init__(self, transport: Transport, signer: Signer, fake: FakeSlack) -> None:
+        self.transport = transport
+        self.signer = signer
+        self.fake = fake
+
+    def send(self, req: SlackRequest, response_url: str | None = None) -> Reply:
+        status, body = self.transport(req)
+        return Reply(status, body, response_url)
+
+    def command(self, text: str, *, user: str = "U0LOCAL", channel: str = "C0LOCAL", **kw) -> Reply:
+        url = self.fake.new_response_url()
+        return self.send(self.signer.command(text, user_id=user, channel_id=channel, response_url=url, **kw), url)
+
+    def choose(
+        self, message: dict, option_value: str, *, user: str = "U0LOCAL", channel: str = "C0LOCAL", **kw
+    ) -> Reply:
+        """Pick an option in the overflow menu whose options include `option_value`."""
+        block = next(
+            b
+            for b in message["blocks"]
+            if b.get("accessory", {}).get("type") == "overflow"
+            and any(o["value"] == option_value for o in b["accessory"]["options"])
+        )
+        url = self.fake.new_response_url()
+        req = self.signer.block_action(
+            user_id=user,
+            channel_id=channel,
+            message={"type": "message", **message},
+            action=action_for_option(block, option_value),
+            response_url=url,
+            **kw,
+        )
+        return self.send(req, url)
+
+    def click(
+        self,
+        message: dict,
+        action_id: str,
+        *,
+        value: str | None = None,
+        user: str = "U0LOCAL",
+        channel: str | None = "C0LOCAL",
+        **kw,
+    ) -> Reply:
+        """Press a button with this action_id (and value, when several share it)."""
+        for block in message["blocks"]:
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
+            for el in elements:
+                if el and el.get("action_id") == action_id and (value is None or el.get("value") == value):
+                    action = {
+                        "type": el["type"],
+                        "action_id": action_id,
+                        "block_id": block.get("block_id", ""),
+                        "value": el.get("value"),
+                        "action_ts": "1.2",
+                    }
+                    url = self.fake.new_response_url()
+                    req = self.signer.block_action(
+                        user_id=user,
+                        channel_id=channel,
+                        message={"type": "message", **message},
+                        action=action,
+                        response_url=url,
+                        **kw,
+                    )
+                    return self.send(req, url)
+        raise AssertionError(f"no element {action_id!r} in the message")
+
+    def submit(self, view: dict, values: dict, *, user: str = "U0LOCAL", **kw) -> Reply:
+        return self.send(self.signer.view_submission(user_id=user, view=view, values=values, **kw))
+
+    def event(self, event: dict, *, event_id: str, **kw) -> Reply:
+        return self.send(self.signer.event(event, event_id=event_id, **kw))

@@ -1,0 +1,293 @@
+"""A local stand-in for Slack's Web API and `response_url`s, on loopback.
+
+The tests and the console point `SLACK_API_URL` here. It records every call, answers the methods the app
+uses, rejects what real Slack rejects (Block Kit limits as `invalid_blocks`, unknown methods, missing token)
+and can be told to fail: a 429 with Retry-After, a 5xx, or a Slack error for the next N calls of a method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+try:
+    from .blockkit import validate_message, validate_view
+except ImportError:  # TEMPORARY until blockkit lands
+
+    def validate_message(payload):  # type: ignore[misc]
+        return []
+
+    def validate_view(view):  # type: ignore[misc]
+        return []
+
+
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method, or "response_url"
+    args: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    path: str = ""
+    ok: bool = True
+    error: str | None = None
+
+
+@dataclass
+class Fault:
+    method: str
+    times: int
+    status: int = 429
+    retry_after: int | None = 1
+    error: str | None = None
+
+
+MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
+VIEW_METHODS = {"views.open", "views.update", "views.publish", "views.push"}
+
+
+class FakeSlack:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.auto_users = False  # answer users.info / conversations.open for anyone (the console)
+        self.on_call: Callable[[Call], None] | None = None
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._responses = itertools.count(1)
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def new_response_url(self) -> str:
+        return f"{self.base_url}response/{next(self._responses)}"
+
+    def start(self) -> FakeSlack:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- test helpers ------------------------------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, *, tz: str = "UTC", name: str | None = None, is_bot: bool = False, deleted: bool = False
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name or user_id.lower(),
+            "tz": tz,
+            "is_bot": is_bot,
+            "deleted": deleted,
+        }
+
+    def fail(
+        self, method: str, *, times: int = 1, status: int = 429, retry_after: int | None = 1, error: str | None = None
+    ) -> None:
+        """Make the next `times` calls of `method` fail: HTTP `status` (429 carries Retry-After), or, with
+        `error`, HTTP 200 and `{"ok": false, "error": error}`."""
+        with self._cond:
+            self.faults.append(Fault(method, times, status, retry_after, error))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def reset(self) -> None:
+        with self._cond:
+            self.calls.clear()
+            self.faults.clear()
+
+    def wait_for(
+        self, method: str, predicate: Callable[[Call], bool] | None = None, *, count: int = 1, timeout: float = 5.0
+    ) -> list[Call]:
+        """Wait until `count` calls of `method` (matching `predicate`) arrived; return them."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self.calls if c.method == method and (predicate is None or predicate(c))]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(f"no {count}x {method} within {timeout}s; calls seen: {seen}")
+                self._cond.wait(left)
+
+    def violations(self) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.error == "invalid_blocks"]
+
+    # -- answering ---------------------------------------------------------------------------------------
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == method and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    def _answer(self, method: str, args: dict[str, Any], authed: bool) -> dict[str, Any]:
+        if method == "response_url":
+            problems = validate_message(args)
+            return {"ok": False, "error": "invalid_blocks", "errors": problems} if problems else {"ok": True}
+        if not authed and method != "api.test":
+            return {"ok": False, "error": "not_authed"}
+        if method in MESSAGE_METHODS:
+            problems = validate_message(args)
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "errors": problems}
+            channel = args.get("channel")
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": f"{time.time():.6f}"}
+            ts = args.get("ts") if method == "chat.update" else f"{1700000000 + next(self._ts)}.000100"
+            if method == "chat.update" and not ts:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+        if method in VIEW_METHODS:
+            view = args.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            problems = validate_view(view or {})
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "errors": problems}
+            if method in ("views.open", "views.push") and not args.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
+            return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake",
+                "user": "checklist-bot",
+                "team_id": "T0LOCAL",
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "api.test":
+            return {"ok": True}
+        if method == "conversations.open":
+            users = str(args.get("users", "")).split(",")
+            if len(users) != 1 or not users[0]:
+                return {"ok": False, "error": "users_list_not_supplied"}
+            user = self.users.get(users[0])
+            if user is None and not self.auto_users:
+                return {"ok": False, "error": "user_not_found"}
+            if user and user["is_bot"]:
+                return {"ok": False, "error": "cannot_dm_bot"}
+            if user and user["deleted"]:
+                return {"ok": False, "error": "user_disabled"}
+            return {"ok": True, "channel": {"id": "D" + users[0][1:]}}
+        if method == "users.info":
+            user_id = str(args.get("user", ""))
+            user = self.users.get(user_id)
+            if user is None and self.auto_users and user_id:
+                user = {"id": user_id, "name": user_id.lower(), "tz": "UTC", "is_bot": False, "deleted": False}
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {**user, "tz_label": user["tz"], "tz_offset": 0}}
+        if method == "chat.getPermalink":
+            return {"ok": True, "permalink": f"https://fake.slack.test/archives/{args.get('channel')}/p1"}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    args = json.loads(raw or "{}")
+                else:
+                    args = {k: v[0] for k, v in parse_qs(raw).items()}
+                    for key in ("blocks", "view", "attachments"):
+                        if isinstance(args.get(key), str):
+                            try:
+                                args[key] = json.loads(args[key])
+                            except ValueError:
+                                pass
+                if self.path.startswith("/api/"):
+                    method = self.path[len("/api/") :].split("?")[0]
+                elif self.path.startswith("/response/"):
+                    method = "response_url"
+                else:
+                    self._send(404, {"ok": False, "error": "not_found"})
+                    return
+                authed = bool(self.headers.get("Authorization", "").startswith("Bearer ")) or "token" in args
+                with fake._cond:
+                    fault = fake._take_fault(method)
+                if fault and fault.error is None:
+                    call = Call(method, args, path=self.path, ok=False, error=f"http_{fault.status}")
+                    fake._record(call)
+                    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                    self._send(
+                        fault.status,
+                        {"ok": False, "error": "ratelimited" if fault.status == 429 else "fatal_error"},
+                        headers,
+                    )
+                    return
+                answer = {"ok": False, "error": fault.error} if fault else fake._answer(method, args, authed)
+                fake._record(Call(method, args, path=self.path, ok=answer.get("ok", False), error=answer.get("error")))
+                if method == "response_url":
+                    self._send(200 if answer["ok"] else 400, None if answer["ok"] else answer)
+                else:
+                    self._send(200, answer)
+
+            def _send(self, status: int, payload: dict | None, headers: dict[str, str] | None = None) -> None:
+                body = b"ok" if payload is None else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain" if payload is None else "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+        if self.on_call:
+            self.on_call(call)

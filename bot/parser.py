@@ -1,0 +1,155 @@
+"""The `/checklist` command grammar: text in, a `Command` out, or a `ParseError` with the fix."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import UserError
+
+MAX_NOTE = 2000
+MAX_ROLE = 32
+
+_ITEM = re.compile(r"^\d{1,3}\.\d{1,3}$")
+_USER = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
+_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+# subcommand -> (usage, example, description); the order is the order of `help`.
+USAGE: dict[str, tuple[str, str, str]] = {
+    "status": ("status [phase]", "status 4", "where the project stands (posted in the channel)"),
+    "done": ("done <item> [note]", "done 3.3 staging keys received", "mark an item done"),
+    "undo": ("undo <item>", "undo 3.3", "reopen an item"),
+    "assign": ("assign <item> @user|none", "assign 3.4 @bob", "set or clear an item's owner"),
+    "due": ("due <item> <date|none>", "due 3.4 next friday", "set or clear a due date"),
+    "note": ("note <item> <text>", "note 2.1 waiting for the ministry's template", "add a note to an item"),
+    "show": ("show <item>", "show 5.1", "an item with its notes and history"),
+    "history": ("history [item]", "history 3.3", "the last 20 changes"),
+    "contact": ("contact <role> @user…", "contact security @cara @dan", "name the contacts for a role"),
+    "contacts": ("contacts", "contacts", "list the contacts per role"),
+    "start": ("start [template]", "start interop", "create this channel's checklist"),
+    "templates": ("templates", "templates", "list the templates"),
+    "archive": ("archive", "archive", "close this channel's checklist (kept with its history)"),
+    "help": ("help", "help", "this list"),
+}
+
+
+class ParseError(UserError):
+    """Input we cannot read; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    item: str | None = None
+    text: str = ""
+    users: tuple[str, ...] = ()
+    role: str | None = None
+    phase: int | None = None
+    template: str | None = None
+    clear: bool = False
+    args: tuple[str, ...] = field(default_factory=tuple)
+
+
+def usage(name: str) -> str:
+    return f"`/checklist {USAGE[name][0]}`"
+
+
+def _item(token: str | None, name: str) -> str:
+    if token is None:
+        raise ParseError(f"Which item? Use {usage(name)}, e.g. `/checklist {USAGE[name][1]}`.")
+    if not _ITEM.match(token):
+        raise ParseError(
+            f"`{token}` is not an item number. Items are numbered like `3.1` (phase 3, first item); "
+            f"try `/checklist {USAGE[name][1]}`."
+        )
+    phase, pos = token.split(".")
+    return f"{int(phase)}.{int(pos)}"
+
+
+def _users(tokens: list[str], name: str) -> tuple[str, ...]:
+    users = []
+    for token in tokens:
+        m = _USER.match(token)
+        if not m:
+            raise ParseError(f"`{token}` is not a person. Mention people with @, e.g. `/checklist {USAGE[name][1]}`.")
+        if m.group(1) not in users:
+            users.append(m.group(1))
+    return tuple(users)
+
+
+def _note(text: str) -> str:
+    text = text.strip()
+    if len(text) > MAX_NOTE:
+        raise ParseError(f"That note is {len(text):,} characters; notes can be at most {MAX_NOTE:,}.")
+    return text
+
+
+def parse(text: str) -> Command:
+    """Parse the text after `/checklist`. Unknown or empty input is `help`."""
+    text = (text or "").strip()
+    head, _, rest = text.partition(" ")
+    name = head.lower()
+    rest = rest.strip()
+    tokens = rest.split()
+
+    if name in ("", "help"):
+        return Command("help")
+    if name in ("templates", "contacts", "archive"):
+        return Command(name)
+    if name == "start":
+        if len(tokens) > 1:
+            raise ParseError(f"Use {usage('start')}; `/checklist templates` lists the templates.")
+        return Command("start", template=tokens[0].lower() if tokens else None)
+    if name == "status":
+        if not tokens:
+            return Command("status")
+        if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 3:
+            return Command("status", phase=int(tokens[0]))
+        raise ParseError(f"Use {usage('status')}, e.g. `/checklist status 4` for phase 4.")
+    if name in ("done", "undo", "show"):
+        item = _item(tokens[0] if tokens else None, name)
+        if name == "done":
+            return Command("done", item=item, text=_note(rest[len(tokens[0]) :]))
+        if len(tokens) > 1:
+            raise ParseError(f"Use {usage(name)}.")
+        return Command(name, item=item)
+    if name == "history":
+        if len(tokens) > 1:
+            raise ParseError(f"Use {usage('history')}.")
+        return Command("history", item=_item(tokens[0], "history") if tokens else None)
+    if name == "assign":
+        item = _item(tokens[0] if tokens else None, "assign")
+        if len(tokens) != 2:
+            raise ParseError(f"Use {usage('assign')}, e.g. `/checklist {USAGE['assign'][1]}`.")
+        if tokens[1].lower() in ("none", "nobody", "-"):
+            return Command("assign", item=item, clear=True)
+        return Command("assign", item=item, users=_users(tokens[1:], "assign"))
+    if name == "due":
+        item = _item(tokens[0] if tokens else None, "due")
+        when = " ".join(tokens[1:])
+        if not when:
+            raise ParseError(f"When? Use {usage('due')}, e.g. `/checklist {USAGE['due'][1]}`.")
+        if when.lower() in ("none", "clear", "-"):
+            return Command("due", item=item, clear=True)
+        return Command("due", item=item, text=when)
+    if name == "note":
+        item = _item(tokens[0] if tokens else None, "note")
+        note = _note(rest[len(tokens[0]) :])
+        if not note:
+            raise ParseError(f"What should the note say? Use {usage('note')}.")
+        return Command("note", item=item, text=note)
+    if name == "contact":
+        if not tokens:
+            raise ParseError(f"Use {usage('contact')}, e.g. `/checklist {USAGE['contact'][1]}`.")
+        role = tokens[0].lower()
+        if not _ROLE.match(role):
+            raise ParseError(
+                f"`{tokens[0][:40]}` is not a role name: use a word like `security`, `technical` or `support` "
+                f"(letters, digits, - or _, at most {MAX_ROLE} characters)."
+            )
+        if len(tokens) < 2:
+            raise ParseError(f"Who? Use {usage('contact')}, e.g. `/checklist {USAGE['contact'][1]}`.")
+        if len(tokens) == 2 and tokens[1].lower() == "none":
+            return Command("contact", role=role, clear=True)
+        return Command("contact", role=role, users=_users(tokens[1:], "contact"))
+    return Command("help", args=(head[:40],))

@@ -1,0 +1,90 @@
+"""Serving over HTTP: Bolt's WSGI adapter behind gunicorn (threads), plus `/healthz`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from .app import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(rt: Runtime) -> Callable:
+    """`/slack/events` goes to Bolt (commands, interactivity and events share it); `/healthz` checks the DB."""
+    bolt = SlackRequestHandler(rt.app)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == EVENTS_PATH:
+            if environ.get("REQUEST_METHOD") != "POST":
+                return _reply(start_response, 405, {"ok": False, "error": "POST only"})
+            return bolt(environ, start_response)
+        if path == "/healthz":
+            healthy = rt.db.ping()
+            return _reply(
+                start_response, 200 if healthy else 503, {"ok": healthy, "database": "ok" if healthy else "unreachable"}
+            )
+        return _reply(start_response, 404, {"ok": False, "error": "not found"})
+
+    return application
+
+
+def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    reasons = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+    start_response(
+        f"{status} {reasons[status]}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def serve(
+    rt_factory: Callable[[], Runtime],
+    host: str,
+    port: int,
+    *,
+    threads: int = 8,
+    on_ready: Callable[[Runtime], None] | None = None,
+) -> None:
+    """Run gunicorn in this process: one worker with `threads` threads, so the in-process scheduler runs once."""
+    from gunicorn.app.base import BaseApplication
+
+    state: dict[str, Runtime] = {}
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": threads,
+                "timeout": 30,
+                "graceful_timeout": 20,
+                "keepalive": 5,
+                "accesslog": None,
+                "post_worker_init": _post_worker_init,
+                "worker_exit": _worker_exit,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable:
+            rt = rt_factory()
+            state["rt"] = rt
+            return wsgi_app(rt)
+
+    def _post_worker_init(worker) -> None:
+        if on_ready and "rt" in state:
+            on_ready(state["rt"])
+
+    def _worker_exit(server, worker) -> None:
+        rt = state.get("rt")
+        if rt is not None:
+            rt.close()
+
+    Server().run()

@@ -1,0 +1,314 @@
+"""Units of work on a channel's checklist. Each public function opens one session, applies the rules in
+`bot.rules`, records an event for every change and returns plain data for the views. No Slack here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from storage import queries as q
+from storage.db import Database
+from storage.models import Checklist, Contact, Event, Item, Note, Phase
+
+from . import rules
+from .clock import Clock
+from .dates import slack_date
+from .errors import NoChecklist, UserError
+from .templates import DEFAULT_TEMPLATE, Template
+from .text import mention, user_text
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where a request comes from."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    # Set when acting from a message or modal: the checklist it was drawn for must still be the active one.
+    checklist_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Board:
+    """A checklist with everything the status view needs."""
+
+    checklist: Checklist
+    phases: Sequence[Phase]
+    items: Sequence[Item]
+    today: date
+    note_counts: dict[int, int] = field(default_factory=dict)
+
+    def phase_items(self, number: int) -> list[Item]:
+        return [i for i in self.items if i.phase_number == number]
+
+
+@dataclass(frozen=True)
+class Change:
+    board: Board
+    message: str  # mrkdwn for the channel, user text already escaped
+    item: Item | None = None
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    checklist: Checklist
+    item: Item
+    notes: Sequence[Note]
+    events: Sequence[Event]
+    today: date
+
+
+class ChecklistService:
+    def __init__(self, db: Database, templates: dict[str, Template], clock: Clock) -> None:
+        self.db = db
+        self.templates = templates
+        self.clock = clock
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _checklist(self, session: Session, who: Who, *, lock: bool = False) -> Checklist:
+        checklist = q.active_checklist(session, who.team_id, who.channel_id, lock=lock)
+        if checklist is None:
+            raise NoChecklist()
+        if who.checklist_id is not None and checklist.id != who.checklist_id:
+            raise UserError(
+                "That message belongs to a checklist that has since been archived. "
+                "`/checklist status` shows the current one."
+            )
+        return checklist
+
+    def _item(self, session: Session, checklist: Checklist, number: str) -> Item:
+        item = q.item_by_number(session, checklist.id, number)
+        if item is None:
+            first_last = q.item_range(session, checklist.id)
+            span = f"items run from {first_last[0]} to {first_last[1]}" if first_last else "it has no items"
+            raise UserError(f"No item {number} here: {span}. Try `/checklist status`.")
+        return item
+
+    def _board(self, session: Session, checklist: Checklist) -> Board:
+        return Board(
+            checklist=checklist,
+            phases=q.phases(session, checklist.id),
+            items=q.items(session, checklist.id),
+            today=self.clock.today(),
+            note_counts=q.note_counts(session, checklist.id),
+        )
+
+    def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
+        q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
+        q.bump_version(session, checklist)
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def board(self, who: Who) -> Board:
+        with self.db.read() as session:
+            return self._board(session, self._checklist(session, who))
+
+    def board_by_id(self, checklist_id: int) -> Board | None:
+        with self.db.read() as session:
+            checklist = session.get(Checklist, checklist_id)
+            if checklist is None or checklist.archived_at is not None:
+                return None
+            return self._board(session, checklist)
+
+    def show(self, who: Who, number: str) -> ItemDetail:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            item = self._item(session, checklist, number)
+            return ItemDetail(
+                checklist=checklist,
+                item=item,
+                notes=q.notes(session, item.id),
+                events=q.events(session, checklist.id, item_number=number, limit=20),
+                today=self.clock.today(),
+            )
+
+    def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            if number is not None:
+                self._item(session, checklist, number)
+            return checklist, q.events(session, checklist.id, item_number=number, limit=20)
+
+    def contacts(self, who: Who) -> tuple[Checklist, Sequence[Contact]]:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            return checklist, q.contacts(session, checklist.id)
+
+    def template(self, name: str | None) -> Template:
+        name = name or DEFAULT_TEMPLATE
+        template = self.templates.get(name)
+        if template is None:
+            names = ", ".join(f"`{n}`" for n in sorted(self.templates))
+            raise UserError(f"There is no template `{name[:64]}`. Templates: {names}.")
+        return template
+
+    # -- changing ----------------------------------------------------------------------------------------
+
+    def start(self, who: Who, template_name: str | None) -> Change:
+        template = self.template(template_name)
+        with self.db.write() as session:
+            existing = q.active_checklist(session, who.team_id, who.channel_id, lock=True)
+            if existing is not None:
+                raise UserError(
+                    f"This channel already has a checklist, *{user_text(existing.title)}*, started "
+                    f"{slack_date(existing.created_at.date())} by {mention(existing.created_by)}. "
+                    "See it with `/checklist status`; `/checklist archive` closes it so a new one can start."
+                )
+            checklist = q.create_checklist(
+                session,
+                team_id=who.team_id,
+                channel_id=who.channel_id,
+                template=template.name,
+                title=template.title,
+                created_by=who.user_id,
+                created_at=self.clock.now(),
+                phases=[(p.number, p.name) for p in template.phases],
+                items=[
+                    {
+                        "phase_number": i.phase_number,
+                        "position": i.position,
+                        "number": i.number,
+                        "title": i.title,
+                        "detail": i.detail,
+                        "group": i.group,
+                        "help_url": i.help_url,
+                        "signoff_role": i.signoff_role,
+                    }
+                    for i in template.items
+                ],
+            )
+            self._log(session, checklist, who, "start", new=template.name)
+            board = self._board(session, checklist)
+        return Change(
+            board,
+            f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
+            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.",
+        )
+
+    def _change_item(self, who: Who, number: str, apply) -> Change:
+        """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            item = self._item(session, checklist, number)
+            message = apply(session, checklist, item)
+            session.add(item)
+            session.flush()
+            return Change(self._board(session, checklist), message, item)
+
+    def mark_done(self, who: Who, number: str, note: str = "") -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if rules.is_done(item):
+                raise UserError(
+                    f"{item.number} is already done ({mention(item.done_by)}"
+                    + (f", {slack_date(item.done_at.date())}" if item.done_at else "")
+                    + f"). `/checklist undo {item.number}` reopens it."
+                )
+            if rules.needs_signoff(item):
+                raise UserError(
+                    f"{item.number} needs a sign-off from the *{item.signoff_role}* contacts, so it is done when "
+                    f"they approve. Ask them with `/checklist signoff {item.number}`."
+                )
+            now = self.clock.now()
+            item.status, item.done_by, item.done_at = rules.DONE, who.user_id, now
+            self._log(session, checklist, who, "done", item_number=item.number, old=rules.OPEN, new=rules.DONE)
+            if note:
+                q.add_note(session, item_id=item.id, author_id=who.user_id, text=note, at=now)
+                self._log(session, checklist, who, "note", item_number=item.number, new=note)
+            tail = f" with a note: {user_text(note)}" if note else ""
+            return f"✅ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* done{tail}"
+
+        return self._change_item(who, number, apply)
+
+    def undo(self, who: Who, number: str) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if not rules.is_done(item):
+                raise UserError(f"{item.number} is not done, so there is nothing to undo.")
+            item.status, item.done_by, item.done_at = rules.OPEN, None, None
+            self._log(session, checklist, who, "undo", item_number=item.number, old=rules.DONE, new=rules.OPEN)
+            return f"↩️ {mention(who.user_id)} reopened *{item.number} {user_text(item.title)}*"
+
+        return self._change_item(who, number, apply)
+
+    def assign(self, who: Who, number: str, owner_id: str | None) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if item.owner_id == owner_id:
+                raise UserError(
+                    f"{item.number} is already " + (f"assigned to {mention(owner_id)}." if owner_id else "unassigned.")
+                )
+            old, item.owner_id = item.owner_id, owner_id
+            self._log(session, checklist, who, "assign", item_number=item.number, old=old, new=owner_id)
+            what = f"assigned to {mention(owner_id)}" if owner_id else "now unassigned"
+            return f"👤 *{item.number} {user_text(item.title)}* is {what} (by {mention(who.user_id)})"
+
+        return self._change_item(who, number, apply)
+
+    def set_due(self, who: Who, number: str, due: date | None) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if item.due_date == due:
+                raise UserError(
+                    f"{item.number} is already " + (f"due {slack_date(due)}." if due else "without a due date.")
+                )
+            old, item.due_date = item.due_date, due
+            self._log(
+                session,
+                checklist,
+                who,
+                "due",
+                item_number=item.number,
+                old=old.isoformat() if old else None,
+                new=due.isoformat() if due else None,
+            )
+            if due is None:
+                return f"📅 *{item.number} {user_text(item.title)}* has no due date now (by {mention(who.user_id)})"
+            flag = " ⚠️ that date has passed, so it is overdue" if rules.is_overdue(item, self.clock.today()) else ""
+            return (
+                f"📅 *{item.number} {user_text(item.title)}* is due {slack_date(due)}{flag} (by {mention(who.user_id)})"
+            )
+
+        return self._change_item(who, number, apply)
+
+    def add_note(self, who: Who, number: str, text: str) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            q.add_note(session, item_id=item.id, author_id=who.user_id, text=text, at=self.clock.now())
+            self._log(session, checklist, who, "note", item_number=item.number, new=text)
+            return (
+                f"📝 {mention(who.user_id)} added a note to *{item.number} {user_text(item.title)}*: {user_text(text)}"
+            )
+
+        return self._change_item(who, number, apply)
+
+    def set_contacts(self, who: Who, role: str, user_ids: Sequence[str]) -> str:
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            old = q.replace_contacts(
+                session,
+                checklist_id=checklist.id,
+                role=role,
+                user_ids=list(user_ids),
+                added_by=who.user_id,
+                at=self.clock.now(),
+            )
+            self._log(
+                session, checklist, who, "contact", old=f"{role}: {' '.join(old)}", new=f"{role}: {' '.join(user_ids)}"
+            )
+        if not user_ids:
+            return f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
+        people = ", ".join(mention(u) for u in user_ids)
+        return f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
+
+    def archive(self, who: Who) -> str:
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            items = q.items(session, checklist.id)
+            checklist.archived_at, checklist.archived_by = self.clock.now(), who.user_id
+            self._log(session, checklist, who, "archive")
+            done = sum(rules.is_done(i) for i in items)
+        return (
+            f"🗄️ {mention(who.user_id)} archived *{user_text(checklist.title)}* at {done}/{len(items)} done. "
+            "Its history is kept; `/checklist start` begins a new one."
+        )

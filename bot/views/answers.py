@@ -1,0 +1,57 @@
+"""Short answers: help, templates, contacts, confirmations and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storage.models import Contact
+
+from ..parser import USAGE
+from ..templates import DEFAULT_TEMPLATE, Template
+from ..text import mention, user_text
+from .blocks import context, message, section
+
+
+def ephemeral(text: str) -> dict:
+    return message(text, [section(text)], response_type="ephemeral")
+
+
+def in_channel(text: str) -> dict:
+    return message(text, [section(text)], response_type="in_channel")
+
+
+def help_view(unknown: str | None = None) -> dict:
+    lines = [
+        f"`/checklist {usage}` — {what}\n      e.g. `/checklist {example}`" for usage, example, what in USAGE.values()
+    ]
+    intro = "*checklist-bot* keeps your implementation workplan in this channel."
+    if unknown:
+        intro = f"I don't know `{user_text(unknown)}`. Here is what I can do:"
+    blocks = [section(intro), section("\n".join(lines[:8])), section("\n".join(lines[8:]))]
+    blocks.append(context("Items are numbered like `3.1` (phase 3, first item) · mention people with @"))
+    return message(intro, blocks, response_type="ephemeral")
+
+
+def templates_view(templates: dict[str, Template]) -> dict:
+    lines = []
+    for name, t in sorted(templates.items()):
+        default = " _(default)_" if name == DEFAULT_TEMPLATE else ""
+        lines.append(
+            f"• `{name}`{default} — *{user_text(t.title)}*: {len(t.phases)} phases, {len(t.items)} items. "
+            f"{user_text(t.description)}"
+        )
+    text = "*Templates* (`/checklist start <name>`)\n" + "\n".join(lines)
+    return ephemeral(text)
+
+
+def contacts_view(contacts: Sequence[Contact]) -> dict:
+    if not contacts:
+        return ephemeral(
+            "No contacts yet. Name them per role, e.g. `/checklist contact security @cara @dan`; "
+            "sign-offs go to the role's contacts."
+        )
+    roles: dict[str, list[str]] = {}
+    for c in contacts:
+        roles.setdefault(c.role, []).append(mention(c.user_id))
+    lines = [f"• *{role}*: {', '.join(people)}" for role, people in sorted(roles.items())]
+    return ephemeral("*Contacts*\n" + "\n".join(lines))

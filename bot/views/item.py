@@ -1,0 +1,109 @@
+"""One item in full (`show`) and the change log (`history`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storage.models import Checklist, Event
+
+from .. import rules
+from ..dates import slack_date, slack_datetime
+from ..service import ItemDetail
+from ..text import mention, truncate, user_text
+from .blocks import MESSAGE_BLOCKS, context, divider, message, section
+
+MAX_NOTES_SHOWN = 10
+
+
+def _value(action: str, value: str | None) -> str:
+    if value is None or value == "":
+        return {"assign": "unassigned", "due": "no date"}.get(action, "—")
+    if action == "assign":
+        return mention(value)
+    if action == "due":
+        try:
+            from datetime import date
+
+            return slack_date(date.fromisoformat(value))
+        except ValueError:
+            return user_text(value)
+    return user_text(truncate(value, 120))
+
+
+def event_line(event: Event) -> str:
+    """One change: when, who, what, old → new."""
+    when = slack_datetime(event.at, "{date_short} {time}")
+    who = mention(event.actor_id)
+    item = f"*{event.item_number}* " if event.item_number else ""
+    a = event.action
+    if a == "done":
+        what = f"marked {item}done"
+    elif a == "undo":
+        what = f"reopened {item}"
+    elif a == "note":
+        what = f"noted on {item}“{_value(a, event.new)}”"
+    elif a == "start":
+        what = f"started the checklist from `{user_text(event.new or '')}`"
+    elif a == "archive":
+        what = "archived the checklist"
+    elif a in ("assign", "due"):
+        what = f"{a} {item}{_value(a, event.old)} → {_value(a, event.new)}"
+    else:
+        what = f"{user_text(a)} {item}{_value(a, event.old)} → {_value(a, event.new)}"
+    return f"{when} · {who} {what}"
+
+
+def history_view(checklist: Checklist, events: Sequence[Event], item: str | None) -> dict:
+    scope = f"item {item}" if item else user_text(checklist.title)
+    if not events:
+        return message(
+            f"No changes yet for {scope}.", [section(f"No changes yet for {scope}.")], response_type="ephemeral"
+        )
+    head = f"*History of {scope}* (last {len(events)} changes, oldest first)"
+    blocks = [section(head)]
+    chunk: list[str] = []
+    for line in (event_line(e) for e in events):
+        if sum(len(c) + 1 for c in chunk) + len(line) > 2900:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return message(head, blocks[:MESSAGE_BLOCKS], response_type="ephemeral")
+
+
+def show_view(detail: ItemDetail) -> dict:
+    item = detail.item
+    state = "✅ done" if rules.is_done(item) else "☐ open"
+    if rules.is_done(item):
+        state += f" by {mention(item.done_by)}" + (f" {slack_date(item.done_at.date())}" if item.done_at else "")
+    facts = [state, f"owner {mention(item.owner_id)}"]
+    if item.due_date:
+        due = f"due {slack_date(item.due_date)}"
+        if rules.is_overdue(item, detail.today):
+            due += f" · ⚠️ *overdue* {rules.days_overdue(item, detail.today)} days"
+        facts.append(due)
+    if item.signoff_role:
+        facts.append(f"needs sign-off from *{user_text(item.signoff_role)}*")
+    head = f"*{item.number}  {user_text(item.title)}*"
+    blocks = [section(head + "\n" + " · ".join(facts))]
+    if item.detail and item.detail != item.title:
+        blocks.append(context(user_text(item.detail)))
+    if item.help_url:
+        blocks.append(context(f"<{item.help_url.replace('>', '%3E')}|Guidance for this step>"))
+    blocks.append(divider())
+    notes = list(detail.notes)
+    if notes:
+        hidden = len(notes) - MAX_NOTES_SHOWN
+        if hidden > 0:
+            blocks.append(context(f"{hidden} earlier notes not shown"))
+        for note in notes[-MAX_NOTES_SHOWN:]:
+            blocks.append(
+                section(f"📝 {mention(note.author_id)} · {slack_datetime(note.created_at)}\n{user_text(note.text)}")
+            )
+    else:
+        blocks.append(context(f"No notes yet · `/checklist note {item.number} <text>`"))
+    if detail.events:
+        blocks.append(divider())
+        blocks.append(section("*History*\n" + truncate("\n".join(event_line(e) for e in detail.events), 2980)))
+    return message(f"{item.number} {user_text(item.title)}", blocks[:MESSAGE_BLOCKS], response_type="ephemeral")

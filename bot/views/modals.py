@@ -1,0 +1,112 @@
+"""Modals opened from an item's menu: assign, due date, note. Pure functions from data to view dicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from storage.models import Item
+
+from ..ids import Input, View
+from ..parser import MAX_NOTE
+from ..text import plain, truncate
+from .blocks import context, plain_text
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What a modal needs to act on its item and refresh the status message; kept in private_metadata."""
+
+    checklist_id: int
+    channel_id: str
+    number: str
+    response_url: str | None = None
+    phase: int | None = None
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: str) -> ItemRef:
+        data = json.loads(raw)
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+def _modal(
+    callback: View,
+    title: str,
+    submit: str,
+    ref: ItemRef,
+    item: Item,
+    element: dict,
+    label: str,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict:
+    block = {
+        "type": "input",
+        "block_id": Input(element["action_id"]),
+        "label": plain_text(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain_text(hint, 2000)
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "title": plain_text(title, 24),
+        "submit": plain_text(submit, 24),
+        "close": plain_text("Cancel", 24),
+        "private_metadata": ref.dump(),
+        "blocks": [
+            context(f"*{item.number}*  {truncate(plain(item.title), 200).replace('<', '&lt;').replace('>', '&gt;')}"),
+            block,
+        ],
+    }
+
+
+def assign_modal(ref: ItemRef, item: Item) -> dict:
+    element = {"type": "users_select", "action_id": Input.OWNER, "placeholder": plain_text("Pick a person")}
+    if item.owner_id:
+        element["initial_user"] = item.owner_id
+    return _modal(
+        View.ASSIGN,
+        "Assign item",
+        "Assign",
+        ref,
+        item,
+        element,
+        "Owner",
+        optional=True,
+        hint="Leave empty to unassign.",
+    )
+
+
+def due_modal(ref: ItemRef, item: Item) -> dict:
+    element = {"type": "datepicker", "action_id": Input.DUE, "placeholder": plain_text("Pick a date")}
+    if item.due_date:
+        element["initial_date"] = item.due_date.isoformat()
+    return _modal(
+        View.DUE,
+        "Due date",
+        "Save",
+        ref,
+        item,
+        element,
+        "Due date",
+        optional=True,
+        hint="Leave empty to clear the due date.",
+    )
+
+
+def note_modal(ref: ItemRef, item: Item) -> dict:
+    element = {
+        "type": "plain_text_input",
+        "action_id": Input.NOTE,
+        "multiline": True,
+        "max_length": MAX_NOTE,
+        "placeholder": plain_text("What should the team know?"),
+    }
+    return _modal(View.NOTE, "Add a note", "Add note", ref, item, element, "Note")

@@ -1,0 +1,156 @@
+"""The status message: progress, phases, open items with a menu each. Pure: Board in, blocks out.
+
+A message holds at most 50 blocks, so a big checklist degrades in steps: finished phases collapse to one
+line first, then open items past the budget are summarised per phase ("+12 more open items · /checklist
+status 4"), so any template, even one with hundreds of items, renders inside Slack's limits.
+"""
+
+from __future__ import annotations
+
+from storage.models import Item
+
+from .. import rules
+from ..dates import slack_date
+from ..ids import STATUS_BLOCK_PREFIX, Action, MenuChoice
+from ..service import Board
+from ..text import mention, progress_bar, user_text
+from .blocks import MESSAGE_BLOCKS, Block, context, divider, message, option, overflow, section
+
+FOOTER = "`/checklist help` · dates show in your own timezone"
+
+
+def status_block_id(checklist_id: int, phase: int | None) -> str:
+    return f"{STATUS_BLOCK_PREFIX}|{checklist_id}|{phase if phase is not None else 'all'}"
+
+
+def parse_status_block_id(block_id: str) -> tuple[int, int | None] | None:
+    parts = block_id.split("|")
+    if len(parts) != 3 or parts[0] != STATUS_BLOCK_PREFIX or not parts[1].isdigit():
+        return None
+    return int(parts[1]), (int(parts[2]) if parts[2].isdigit() else None)
+
+
+def item_line(item: Item, board: Board, *, extra: str = "") -> str:
+    """One item as mrkdwn: box, number, title, owner, due date and the overdue flag."""
+    box = "✅" if rules.is_done(item) else ("🔏" if rules.needs_signoff(item) else "☐")
+    bits = [mention(item.owner_id)]
+    if rules.is_done(item):
+        bits = [f"done by {mention(item.done_by)}" + (f" {slack_date(item.done_at.date())}" if item.done_at else "")]
+    elif item.due_date is not None:
+        due = f"due {slack_date(item.due_date)}"
+        days = rules.days_overdue(item, board.today)
+        if days:
+            due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
+        bits.append(due)
+    notes = board.note_counts.get(item.id, 0)
+    if notes:
+        bits.append(f"📝 {notes}")
+    if extra:
+        bits.append(extra)
+    return f"{box} *{item.number}*  {user_text(item.title)}\n{' · '.join(bits)}"
+
+
+def item_menu(item: Item, checklist_id: int) -> dict:
+    def opt(label: str, choice: MenuChoice) -> dict:
+        return option(label, f"{choice}|{checklist_id}|{item.number}")
+
+    if rules.is_done(item):
+        first = [opt("↩️ Reopen", MenuChoice.UNDO)]
+    elif rules.needs_signoff(item):
+        first = [opt("🔏 Request sign-off", MenuChoice.SIGNOFF)]
+    else:
+        first = [opt("✅ Mark done", MenuChoice.DONE)]
+    rest = [
+        opt("👤 Assign…", MenuChoice.ASSIGN),
+        opt("📅 Due date…", MenuChoice.DUE),
+        opt("📝 Add note…", MenuChoice.NOTE),
+        opt("🔍 Details", MenuChoice.SHOW),
+    ]
+    return overflow(Action.ITEM_MENU, first + rest)
+
+
+def _summary(board: Board) -> str:
+    p = rules.progress(board.items, board.today)
+    bits = [f"*{p.done}/{p.total} done*  `{progress_bar(p.done, p.total)}`  {p.percent}%"]
+    if p.overdue:
+        bits.append(f"⚠️ {p.overdue} overdue")
+    if rules.is_complete(board.items):
+        bits.append("🎉 complete")
+    return "   ·   ".join(bits)
+
+
+def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str, str] | None = None) -> dict:
+    """The whole status message (`phase=None`) or one phase in full, done items included.
+
+    `extra_lines` maps an item number to a short note shown on its line (pending sign-offs, for instance).
+    """
+    extra_lines = extra_lines or {}
+    checklist = board.checklist
+    head = section(
+        f"📋 *{user_text(checklist.title)}* · <#{checklist.channel_id}>\n{_summary(board)}",
+        block_id=status_block_id(checklist.id, phase),
+    )
+    blocks: list[Block] = [head, divider()]
+    footer = [divider(), context(FOOTER)]
+    budget = MESSAGE_BLOCKS - len(blocks) - len(footer)
+
+    phases = [p for p in board.phases if phase is None or p.number == phase]
+    groups: list[tuple[str, list[Item]]] = []  # (phase header text, items to show with a menu)
+    for p in phases:
+        items = board.phase_items(p.number)
+        done = sum(rules.is_done(i) for i in items)
+        shown = items if phase is not None else [i for i in items if not rules.is_done(i)]
+        tick = " ✅" if items and done == len(items) else ""
+        groups.append((f"*{p.number}  {user_text(p.name)}*   {done}/{len(items)}{tick}", shown))
+
+    # Phases with nothing to show collapse; consecutive ones share one block.
+    collapsed: list[str] = []
+    layout: list[tuple[str, list[Item]] | list[str]] = []
+    for header, shown in groups:
+        if shown:
+            if collapsed:
+                layout.append(collapsed)
+                collapsed = []
+            layout.append((header, shown))
+        else:
+            collapsed.append(header)
+    if collapsed:
+        layout.append(collapsed)
+
+    headers_needed = len(layout)
+    item_budget = max(budget - headers_needed, 0)
+    for entry in layout:
+        if isinstance(entry, list):
+            blocks.append(section("\n".join(entry)))
+            continue
+        header, shown = entry
+        take = shown[:item_budget]
+        item_budget -= len(take)
+        hidden = len(shown) - len(take)
+        if hidden:
+            pnum = shown[0].phase_number
+            kind = "items" if phase is not None else "open items"
+            header += f"\n_+{hidden} more {kind} · `/checklist status {pnum}`_"
+        blocks.append(section(header))
+        group_name = None
+        for item in take:
+            line = item_line(item, board, extra=extra_lines.get(item.number, ""))
+            if item.group and item.group != group_name:
+                group_name = item.group
+                line = f"_{user_text(item.group)}_\n{line}"
+            blocks.append(
+                section(line, accessory=item_menu(item, checklist.id), block_id=f"item|{checklist.id}|{item.number}")
+            )
+
+    # A safety net: never hand Slack more than a message holds.
+    overflow_count = len(blocks) + len(footer) - MESSAGE_BLOCKS
+    if overflow_count > 0:
+        blocks = blocks[: len(blocks) - overflow_count - 1] + [
+            section("_More items than one message can hold: use `/checklist status <phase>`._")
+        ]
+    blocks += footer
+    p = rules.progress(board.items, board.today)
+    fallback = f"{user_text(checklist.title)}: {p.done}/{p.total} done" + (
+        f", {p.overdue} overdue" if p.overdue else ""
+    )
+    return message(fallback, blocks)

@@ -1,0 +1,101 @@
+"""SQLModel tables. Nothing here knows about Slack; ids are opaque strings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from .types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Checklist(SQLModel, table=True):
+    __table_args__ = (
+        # One active checklist per team + channel; archived ones are kept with their history.
+        Index(
+            "uq_checklist_active_channel",
+            "team_id",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32, index=True)
+    template: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archived_by: str | None = Field(default=None, max_length=32)
+    # Bumped on every change; lets readers and the scheduler see that something changed.
+    version: int = 0
+
+
+class Phase(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("checklist_id", "number", name="uq_phase_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True, ondelete="CASCADE")
+    number: int
+    name: str = Field(max_length=200)
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("checklist_id", "number", name="uq_item_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True, ondelete="CASCADE")
+    phase_number: int
+    position: int  # item number inside its phase: 3 for "4.3"
+    number: str = Field(max_length=16)  # "4.3"
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    group: str | None = Field(default=None, max_length=200)  # sub-group inside a phase
+    help_url: str | None = Field(default=None, max_length=500)
+    signoff_role: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=16)  # open | done
+    done_by: str | None = Field(default=None, max_length=32)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    owner_id: str | None = Field(default=None, max_length=32, index=True)
+    due_date: date | None = None
+
+
+class Note(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
+    author_id: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("checklist_id", "role", "user_id", name="uq_contact"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=64)
+    user_id: str = Field(max_length=32)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Event(SQLModel, table=True):
+    """Append-only log of every change; `history` reads it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True, ondelete="CASCADE")
+    item_number: str | None = Field(default=None, max_length=16)
+    actor_id: str = Field(max_length=32)
+    action: str = Field(max_length=32)
+    old: str | None = Field(default=None, sa_column=Column(Text))
+    new: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

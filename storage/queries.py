@@ -1,0 +1,148 @@
+"""Query and change functions. Each takes the caller's session: the caller owns the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from .models import Checklist, Contact, Event, Item, Note, Phase
+
+
+def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
+    """The channel's open checklist. `lock=True` serialises writers on it (PostgreSQL row lock)."""
+    stmt = select(Checklist).where(
+        Checklist.team_id == team_id, Checklist.channel_id == channel_id, col(Checklist.archived_at).is_(None)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def create_checklist(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    template: str,
+    title: str,
+    created_by: str,
+    created_at: datetime,
+    phases: Iterable[tuple[int, str]],
+    items: Iterable[dict[str, Any]],
+) -> Checklist:
+    checklist = Checklist(
+        team_id=team_id,
+        channel_id=channel_id,
+        template=template,
+        title=title,
+        created_by=created_by,
+        created_at=created_at,
+    )
+    session.add(checklist)
+    session.flush()
+    session.add_all(Phase(checklist_id=checklist.id, number=n, name=name) for n, name in phases)
+    session.add_all(Item(checklist_id=checklist.id, **fields) for fields in items)
+    session.flush()
+    return checklist
+
+
+def phases(session: Session, checklist_id: int) -> Sequence[Phase]:
+    return session.exec(select(Phase).where(Phase.checklist_id == checklist_id).order_by(Phase.number)).all()
+
+
+def items(session: Session, checklist_id: int) -> Sequence[Item]:
+    return session.exec(
+        select(Item).where(Item.checklist_id == checklist_id).order_by(Item.phase_number, Item.position)
+    ).all()
+
+
+def item_by_number(session: Session, checklist_id: int, number: str) -> Item | None:
+    return session.exec(select(Item).where(Item.checklist_id == checklist_id, Item.number == number)).first()
+
+
+def item_range(session: Session, checklist_id: int) -> tuple[str, str] | None:
+    first = session.exec(
+        select(Item.number).where(Item.checklist_id == checklist_id).order_by(Item.phase_number, Item.position)
+    ).first()
+    last = session.exec(
+        select(Item.number)
+        .where(Item.checklist_id == checklist_id)
+        .order_by(col(Item.phase_number).desc(), col(Item.position).desc())
+    ).first()
+    return (first, last) if first and last else None
+
+
+def add_note(session: Session, *, item_id: int, author_id: str, text: str, at: datetime) -> Note:
+    note = Note(item_id=item_id, author_id=author_id, text=text, created_at=at)
+    session.add(note)
+    return note
+
+
+def notes(session: Session, item_id: int) -> Sequence[Note]:
+    return session.exec(select(Note).where(Note.item_id == item_id).order_by(Note.created_at, Note.id)).all()
+
+
+def note_counts(session: Session, checklist_id: int) -> dict[int, int]:
+    rows = session.exec(
+        select(Note.item_id, func.count())
+        .join(Item, col(Item.id) == col(Note.item_id))
+        .where(Item.checklist_id == checklist_id)
+        .group_by(Note.item_id)
+    ).all()
+    return dict(rows)
+
+
+def log_event(
+    session: Session,
+    *,
+    checklist_id: int,
+    actor_id: str,
+    action: str,
+    at: datetime,
+    item_number: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+) -> Event:
+    event = Event(
+        checklist_id=checklist_id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
+    )
+    session.add(event)
+    return event
+
+
+def events(session: Session, checklist_id: int, *, item_number: str | None = None, limit: int = 20) -> list[Event]:
+    stmt = select(Event).where(Event.checklist_id == checklist_id)
+    if item_number is not None:
+        stmt = stmt.where(Event.item_number == item_number)
+    rows = session.exec(stmt.order_by(col(Event.at).desc(), col(Event.id).desc()).limit(limit)).all()
+    return list(reversed(rows))
+
+
+def contacts(session: Session, checklist_id: int, role: str | None = None) -> Sequence[Contact]:
+    stmt = select(Contact).where(Contact.checklist_id == checklist_id)
+    if role is not None:
+        stmt = stmt.where(Contact.role == role)
+    return session.exec(stmt.order_by(Contact.role, Contact.added_at, Contact.id)).all()
+
+
+def replace_contacts(
+    session: Session, *, checklist_id: int, role: str, user_ids: Sequence[str], added_by: str, at: datetime
+) -> list[str]:
+    """Set the contacts of one role to exactly `user_ids`; returns the previous ones."""
+    old = list(contacts(session, checklist_id, role))
+    for contact in old:
+        session.delete(contact)
+    session.flush()
+    session.add_all(
+        Contact(checklist_id=checklist_id, role=role, user_id=u, added_by=added_by, added_at=at) for u in user_ids
+    )
+    return [c.user_id for c in old]
+
+
+def bump_version(session: Session, checklist: Checklist) -> None:
+    checklist.version += 1
+    session.add(checklist)
