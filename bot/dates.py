@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from .errors import UserError
+from .text import escape, truncate
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -45,13 +46,14 @@ def _nearest(today: date, month: int, day: int) -> date:
         except ValueError:
             continue
     if not candidates:
-        raise DateError(f"there is no day {day} in that month")
+        raise ValueError(f"there is no day {day} in that month")
     return min(candidates, key=lambda d: (abs((d - today).days), d < today))
 
 
 def parse_date(text: str, today: date) -> date:
     """Read `text` as a date relative to `today`; raise DateError naming the formats we read."""
     raw = " ".join(text.lower().split())
+    shown = escape(truncate(text, 60))
     try:
         if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw):
             y, m, d = (int(p) for p in raw.split("-"))
@@ -85,8 +87,8 @@ def parse_date(text: str, today: date) -> date:
                     return date(int(year), month, int(day_s))
                 return _nearest(today, month, int(day_s))
     except ValueError as exc:
-        raise DateError(f"`{text}` is not a real date ({exc})") from None
-    raise DateError(f"I can't read `{text}` as a date. I read {FORMATS_HELP}.")
+        raise DateError(f"`{shown}` is not a real date ({exc})") from None
+    raise DateError(f"I can't read `{shown}` as a date. I read {FORMATS_HELP}.")
 
 
 def slack_date(d: date, fmt: str = "{date_short}") -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import UserError
+from .text import escape
 
 MAX_NOTE = 2000
 MAX_ROLE = 32
@@ -59,7 +60,7 @@ def _item(token: str | None, name: str) -> str:
         raise ParseError(f"Which item? Use {usage(name)}, e.g. `/checklist {USAGE[name][1]}`.")
     if not _ITEM.match(token):
         raise ParseError(
-            f"`{token}` is not an item number. Items are numbered like `3.1` (phase 3, first item); "
+            f"`{escape(token[:20])}` is not an item number. Items are numbered like `3.1` (phase 3, first item); "
             f"try `/checklist {USAGE[name][1]}`."
         )
     phase, pos = token.split(".")
@@ -71,7 +72,9 @@ def _users(tokens: list[str], name: str) -> tuple[str, ...]:
     for token in tokens:
         m = _USER.match(token)
         if not m:
-            raise ParseError(f"`{token}` is not a person. Mention people with @, e.g. `/checklist {USAGE[name][1]}`.")
+            raise ParseError(
+                f"`{escape(token[:40])}` is not a person. Mention people with @, e.g. `/checklist {USAGE[name][1]}`."
+            )
         if m.group(1) not in users:
             users.append(m.group(1))
     return tuple(users)
@@ -119,11 +122,14 @@ def parse(text: str) -> Command:
         return Command("history", item=_item(tokens[0], "history") if tokens else None)
     if name == "assign":
         item = _item(tokens[0] if tokens else None, "assign")
-        if len(tokens) != 2:
+        if len(tokens) < 2:
             raise ParseError(f"Use {usage('assign')}, e.g. `/checklist {USAGE['assign'][1]}`.")
-        if tokens[1].lower() in ("none", "nobody", "-"):
+        if len(tokens) == 2 and tokens[1].lower() in ("none", "nobody", "-"):
             return Command("assign", item=item, clear=True)
-        return Command("assign", item=item, users=_users(tokens[1:], "assign"))
+        users = _users(tokens[1:], "assign")
+        if len(users) > 1:
+            raise ParseError("An item has one owner: mention one person, e.g. `/checklist assign 3.4 @bob`.")
+        return Command("assign", item=item, users=users)
     if name == "due":
         item = _item(tokens[0] if tokens else None, "due")
         when = " ".join(tokens[1:])
@@ -144,7 +150,7 @@ def parse(text: str) -> Command:
         role = tokens[0].lower()
         if not _ROLE.match(role):
             raise ParseError(
-                f"`{tokens[0][:40]}` is not a role name: use a word like `security`, `technical` or `support` "
+                f"`{escape(tokens[0][:40])}` is not a role name: use a word like `security`, `technical` or `support` "
                 f"(letters, digits, - or _, at most {MAX_ROLE} characters)."
             )
         if len(tokens) < 2:

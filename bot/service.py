@@ -18,7 +18,7 @@ from .clock import Clock
 from .dates import slack_date
 from .errors import NoChecklist, UserError
 from .templates import DEFAULT_TEMPLATE, Template
-from .text import mention, user_text
+from .text import escape, mention, user_text
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class ChecklistService:
         template = self.templates.get(name)
         if template is None:
             names = ", ".join(f"`{n}`" for n in sorted(self.templates))
-            raise UserError(f"There is no template `{name[:64]}`. Templates: {names}.")
+            raise UserError(f"There is no template `{escape(name[:64])}`. Templates: {names}.")
         return template
 
     # -- changing ----------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def start_bot(
     clock = clock or FixedClock(NOW)
     rt = create_runtime(settings, clock=clock, db=db)
     server = make_server("127.0.0.1", 0, wsgi_app(rt), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/slack/events"
     bot = Bot(rt, url, SlackDriver(http_transport(url), Signer(SIGNING_SECRET), fake), fake, clock)
@@ -122,6 +122,7 @@ def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
     stop()
     violations = fake_slack.violations()
     assert not violations, f"Slack would have rejected: {[(c.method, c.args.get('errors')) for c in violations]}"
+    assert not b.slack.violations, f"Slack would have rejected these replies: {b.slack.violations}"
 
 
 @pytest.fixture

@@ -43,8 +43,6 @@ def _undo(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
     owner = None if cmd.clear else cmd.users[0]
-    if len(cmd.users) > 1:
-        raise UserError("An item has one owner: mention one person, e.g. `/checklist assign 3.4 @bob`.")
     return in_channel(rt.service.assign(who, cmd.item, owner).message)
 
 

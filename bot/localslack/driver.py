@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from .server import FakeSlack
+from .server import FakeSlack, validate_message
 from .signed import Signer, SlackRequest, action_for_option
 
 Transport = Callable[[SlackRequest], tuple[int, str]]
@@ -29,6 +29,11 @@ class Reply:
     @property
     def json(self) -> dict[str, Any]:
         return json.loads(self.body) if self.body and self.body.lstrip().startswith("{") else {}
+
+    @property
+    def content(self) -> str:
+        """The reply as readable JSON (no \\u escapes), for searching in tests."""
+        return json.dumps(self.json, ensure_ascii=False) if self.json else self.body
 
     @property
     def text(self) -> str:
@@ -83,10 +88,17 @@ class SlackDriver:
         self.transport = transport
         self.signer = signer
         self.fake = fake
+        self.violations: list[tuple[str, list[str]]] = []  # replies Slack would have refused
 
     def send(self, req: SlackRequest, response_url: str | None = None) -> Reply:
         status, body = self.transport(req)
-        return Reply(status, body, response_url)
+        reply = Reply(status, body, response_url)
+        payload = reply.json
+        if payload.get("blocks") is not None or payload.get("text") is not None:
+            problems = validate_message(payload)
+            if problems:
+                self.violations.append((body[:200], problems))
+        return reply
 
     def command(self, text: str, *, user: str = "U0LOCAL", channel: str = "C0LOCAL", **kw) -> Reply:
         url = self.fake.new_response_url()
