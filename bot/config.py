@@ -90,7 +90,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         raise ConfigError("DATABASE_URL is malformed: use sqlite:///path.db or postgresql+psycopg://…") from None
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(f"DATABASE_URL uses {backend!r}: only sqlite and postgresql are supported")
-    if backend == "postgresql" and url.get_driver_name() not in ("psycopg", "psycopg2"):
+    if url.drivername == "postgresql":  # no driver named: use psycopg 3, which we install
         database_url = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if backend == "sqlite" and (not url.database or url.database == ":memory:"):
         raise ConfigError("DATABASE_URL: SQLite needs a file, e.g. sqlite:///checklist.db")

@@ -24,7 +24,13 @@ def wsgi_app(rt: Runtime) -> Callable:
         if path == EVENTS_PATH:
             if environ.get("REQUEST_METHOD") != "POST":
                 return _reply(start_response, 405, {"ok": False, "error": "POST only"})
-            return bolt(environ, start_response)
+            try:
+                return bolt(environ, start_response)
+            except (ValueError, LookupError, TypeError):
+                # Bolt parses the body before checking the signature, and trusts the payload's shape when it
+                # matches listeners: malformed JSON or a payload missing its parts lands here.
+                log.warning("malformed request body on %s", path, exc_info=True)
+                return _reply(start_response, 400, {"ok": False, "error": "malformed request body"})
         if path == "/healthz":
             healthy = rt.db.ping()
             return _reply(
@@ -37,7 +43,7 @@ def wsgi_app(rt: Runtime) -> Callable:
 
 def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
     body = json.dumps(payload).encode()
-    reasons = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
     start_response(
         f"{status} {reasons[status]}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     )

@@ -1,0 +1,90 @@
+"""Configuration and the `checklist-bot` entry point: clear one-line errors, exit code 2, mode selection."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def run_cli(*args: str, env: dict[str, str], cwd, stdin: str = "") -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "LOG_LEVEL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, **env},
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize(
+    "env, names",
+    [
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_SIGNING_SECRET": "short"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "::::"}, "DATABASE_URL"),
+        ({"PORT": "http"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"TEMPLATES_DIR": "/nonexistent/folder"}, "TEMPLATES_DIR"),
+    ],
+)
+def test_malformed_variables_are_named(env, names):
+    with pytest.raises(ConfigError) as err:
+        load_settings(env)
+    assert str(err.value).startswith(names)
+
+
+def test_defaults_and_mode_selection():
+    s = load_settings({})
+    assert s.mode == "console" and s.api_url == "https://slack.com/api/" and s.database_url.startswith("sqlite:///")
+    assert load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret-value"}).mode == "http"
+    assert load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).mode == "socket"
+    assert load_settings({"SLACK_API_URL": "http://127.0.0.1:9/api"}).api_url == "http://127.0.0.1:9/api/"
+    pg = load_settings({"DATABASE_URL": "postgresql://u@h/db"}).database_url
+    assert pg.startswith("postgresql+psycopg://")
+
+
+def test_cli_exits_2_with_one_line_and_no_traceback(tmp_path):
+    result = run_cli("serve", env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "checklist-bot: SLACK_SIGNING_SECRET is not set; it is needed for this mode (see .env.example)"
+    ]
+    bad = run_cli(env={"PORT": "eighty"}, cwd=tmp_path)
+    assert bad.returncode == 2 and "PORT is malformed" in bad.stderr and "Traceback" not in bad.stderr
+    sock = run_cli("socket", env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
+    assert sock.returncode == 2 and "SLACK_APP_TOKEN is not set" in sock.stderr
+
+
+def test_dotenv_is_read_from_the_working_directory(tmp_path):
+    (tmp_path / ".env").write_text("LOG_LEVEL=verbose\n")
+    result = run_cli(env={}, cwd=tmp_path)
+    assert result.returncode == 2 and "LOG_LEVEL is malformed" in result.stderr
+
+
+def test_bare_command_without_tokens_opens_the_console_and_reads_pipes(tmp_path):
+    script = "/checklist start\n/checklist done 1.1 kickoff held\n/checklist status\n1a\n/checklist done 9.9\n"
+    result = run_cli(env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}, cwd=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "starting console mode (no Slack tokens are set)" in result.stderr
+    out = result.stdout
+    assert "started *Interoperability implementation*" in out
+    assert "1/25 done" in out and "2/25 done" in out  # the menu press updated the message in place
+    assert "replaces the message" in out
+    assert "No item 9.9 here" in out
+    # The console keeps its state in the same database as the bot would.
+    again = run_cli(
+        "console", env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}, cwd=tmp_path, stdin="/checklist status\n"
+    )
+    assert "2/25 done" in again.stdout

@@ -1,0 +1,89 @@
+"""`checklist-bot serve` as a real process (gunicorn), and state kept across a restart with a file database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from bot.localslack.driver import SlackDriver, http_transport
+from bot.localslack.signed import Signer
+
+SECRET = "serve-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_serve(fake, db_url: str, port: int) -> subprocess.Popen:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": "xoxb-serve-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stdout.read()) from None
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("serve did not become healthy")
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    return out
+
+
+def test_state_survives_a_restart(fake_slack, tmp_path):
+    db_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/restart.db"
+    if os.environ.get("TEST_DATABASE_URL"):
+        from tests.conftest import fresh_database
+
+        fresh_database(db_url).dispose()
+    port = free_port()
+    driver = SlackDriver(http_transport(f"http://127.0.0.1:{port}/slack/events"), Signer(SECRET), fake_slack)
+
+    proc = start_serve(fake_slack, db_url, port)
+    try:
+        assert driver.command("start").response_type == "in_channel"
+        driver.command("assign 3.3 <@UBOB|bob>")
+        driver.command("done 1.1 agreed")
+        assert "2/25" not in driver.command("status").content
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out
+
+    proc = start_serve(fake_slack, db_url, port)
+    try:
+        status = driver.command("status")
+        assert "1/25 done" in status.content and "<@UBOB>" in status.content
+        assert "marked *1.1* done" in driver.command("history").content
+        assert "already has a checklist" in driver.command("start").text
+    finally:
+        stop(proc)
+    assert not driver.violations
