@@ -7,7 +7,7 @@ the console hand in their own clock and Web API base URL.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from storage.db import Database
 
 from .background import Background
+from .cache import LRUCache
 from .clock import Clock
 from .config import Settings
 from .listeners import register_listeners
@@ -43,6 +44,7 @@ class Runtime:
     service: ChecklistService
     background: Background
     clock: Clock
+    status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
 
     def close(self) -> None:
         self.background.shutdown()

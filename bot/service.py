@@ -108,6 +108,12 @@ class ChecklistService:
         with self.db.read() as session:
             return self._board(session, self._checklist(session, who))
 
+    def current(self, who: Who) -> tuple[int, int]:
+        """(checklist id, version) of the channel's checklist: one cheap query that says whether it changed."""
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            return checklist.id, checklist.version
+
     def board_by_id(self, checklist_id: int) -> Board | None:
         with self.db.read() as session:
             checklist = session.get(Checklist, checklist_id)

@@ -226,3 +226,17 @@ def test_broadcasts_typed_by_users_never_ping(started):
         assert reply.status == 200
         for token in ("<!channel>", "<!here>", "<!everyone>", "<!subteam^"):
             assert token not in reply.content, (token, reply.content[:300])
+
+
+def test_status_reflects_changes_made_by_another_replica(started, fake_slack, database_url):
+    from tests.conftest import start_bot
+
+    assert "0/25 done" in started.slack.command("status").content  # rendered and cached on replica A
+    other, stop = start_bot(fake_slack, database_url)
+    try:
+        other.slack.command("done 2.1")
+        other.slack.command("assign 2.2 <@UEVE>")
+    finally:
+        stop()
+    status = started.slack.command("status").content
+    assert "1/25 done" in status and "<@UEVE>" in status

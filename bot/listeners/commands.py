@@ -22,11 +22,20 @@ Handler = Callable[["Runtime", Who, Command], dict]
 
 
 def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
+    # Every change bumps the checklist's version, so a rendering keyed by version and day is never stale,
+    # whichever replica made the change; the hot path is then one small query.
+    checklist_id, version = rt.service.current(who)
+    key = (checklist_id, version, rt.clock.today(), cmd.phase)
+    cached = rt.status_cache.get(key)
+    if cached is not None:
+        return cached
     board = rt.service.board(who)
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
         last = max((p.number for p in board.phases), default=0)
         raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
-    return status_view(board, cmd.phase) | {"response_type": "in_channel"}
+    payload = status_view(board, cmd.phase) | {"response_type": "in_channel"}
+    rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
+    return payload
 
 
 def _start(rt: Runtime, who: Who, cmd: Command) -> dict:

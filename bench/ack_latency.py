@@ -1,0 +1,189 @@
+"""Acknowledgement latency of `/checklist status` on a 25-item checklist, beside a default bare Bolt app
+and a plain WSGI app, all under the same gunicorn settings (1 worker, gthread, 8 threads), on loopback.
+
+Run with `make bench`. Prints p50/p99 per app and concurrency, ratios to the bare Bolt app, and RSS.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.localslack.driver import http_transport
+from bot.localslack.server import FakeSlack
+from bot.localslack.signed import Signer
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+GUNICORN = ["--workers", "1", "--worker-class", "gthread", "--threads", "8", "--log-level", "warning"]
+
+
+@dataclass
+class Target:
+    name: str
+    proc: subprocess.Popen
+    url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", int(url.split(":")[2].split("/")[0])), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def _start(name: str, cmd: list[str], env: dict[str, str], port: int) -> Target:
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    _wait(url, proc)
+    return Target(name, proc, url)
+
+
+def _worker_rss_mb(master: int) -> float:
+    """RSS of the gunicorn worker (the process that holds the app)."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        pid = int(children[0]) if children else master
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return float("nan")
+
+
+def _measure(url: str, signer: Signer, fake: FakeSlack, n: int, clients: int) -> list[float]:
+    send = http_transport(url)
+    times: list[float] = []
+    lock = threading.Lock()
+    per_client = n // clients
+
+    def client() -> None:
+        req = signer.command("status", user_id="UBENCH", channel_id="CBENCH", response_url=fake.new_response_url())
+        local = []
+        for _ in range(per_client):
+            t0 = time.perf_counter()
+            status, _ = send(req)
+            local.append(time.perf_counter() - t0)
+            if status != 200:
+                raise SystemExit(f"{url} answered {status}")
+        with lock:
+            times.extend(local)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000 if len(values) > 1 else 0.0
+
+
+def run(n: int = 2000, rounds: int = 4, concurrency: tuple[int, ...] = (1, 16)) -> None:
+    fake = FakeSlack().start()
+    tmp = tempfile.mkdtemp(prefix="checklist-bench-")
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    py = sys.executable
+    targets = []
+    try:
+        p = _free_port()
+        targets.append(
+            _start(
+                "plain WSGI (floor)",
+                [py, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{p}", "bench.apps:plain"],
+                env,
+                p,
+            )
+        )
+        p = _free_port()
+        targets.append(
+            _start(
+                "bare Bolt (default)",
+                [py, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{p}", "bench.apps:bare_bolt"],
+                env,
+                p,
+            )
+        )
+        p = _free_port()
+        ours = _start("checklist-bot", [py, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(p)], env, p)
+        targets.append(ours)
+        signer = Signer(SECRET)
+        seed = http_transport(ours.url)(
+            signer.command("start", user_id="UBENCH", channel_id="CBENCH", response_url=fake.new_response_url())
+        )
+        if seed[0] != 200 or "started" not in seed[1] and "already" not in seed[1]:
+            raise SystemExit(f"could not start the checklist: {seed}")
+        for t in targets:  # warm up
+            _measure(t.url, signer, fake, 200, 1)
+
+        results: dict[tuple[str, int], list[float]] = {}
+        for clients in concurrency:
+            for _ in range(rounds):  # interleave the apps so machine noise hits all alike
+                for t in targets:
+                    results.setdefault((t.name, clients), []).extend(
+                        _measure(t.url, signer, fake, n // rounds, clients)
+                    )
+
+        cpu = os.cpu_count()
+        print(
+            f"\nAck latency of a signed `/checklist status` (25-item checklist), gunicorn 1 worker × gthread 8, "
+            f"loopback, {cpu} cores, {n} requests per app and concurrency, database {env['DATABASE_URL'][:10]}…"
+        )
+        print(f"{'app':<22}{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'p50 vs bare Bolt':>18}{'p99 vs bare Bolt':>18}")
+        for clients in concurrency:
+            base = results[("bare Bolt (default)", clients)]
+            b50, b99 = _pct(base, 50), _pct(base, 99)
+            for t in targets:
+                v = results[(t.name, clients)]
+                p50, p99 = _pct(v, 50), _pct(v, 99)
+                print(f"{t.name:<22}{clients:>8}{p50:>10.2f}{p99:>10.2f}{p50 / b50:>17.2f}x{p99 / b99:>17.2f}x")
+            ours_times = results[("checklist-bot", clients)]
+            rate = len(ours_times) / sum(ours_times) * clients
+            print(f"{'':<30}checklist-bot throughput: {rate:.0f} commands/s")
+        for t in targets:
+            print(f"RSS of the serving worker, {t.name}: {_worker_rss_mb(t.proc.pid):.0f} MB")
+    finally:
+        for t in targets:
+            t.proc.send_signal(signal.SIGTERM)
+        for t in targets:
+            try:
+                t.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                t.proc.kill()
+        fake.stop()
+
+
+if __name__ == "__main__":
+    run()
