@@ -16,10 +16,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/checklist-bot
 
-## test: the whole suite (SQLite; again on PostgreSQL when TEST_DATABASE_URL is set)
+PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
+
+## test: ruff, the whole suite on SQLite, then again on PostgreSQL when one answers at $(PG_URL)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/ruff check .
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider
+	@if $(BIN)/python -m tests.pg_probe "$(PG_URL)"; then \
+	  echo "== the suite again on PostgreSQL at $(PG_URL)"; \
+	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider; \
+	else \
+	  echo "== PostgreSQL does not answer at $(PG_URL): the suite ran on SQLite only"; \
+	fi
 
 ## bench: acknowledgement latency beside a bare Bolt app and a plain WSGI app
 bench: $(STAMP)

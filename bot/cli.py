@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from .config import ConfigError, Settings, configure_logging, load_settings
@@ -40,6 +41,7 @@ def cmd_socket(settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     rt = _runtime(settings)
     print("checklist-bot: connecting to Slack in Socket Mode", file=sys.stderr)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
     try:
         SocketModeHandler(rt.app, settings.app_token).start()
     finally:

@@ -60,6 +60,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.users: dict[str, dict[str, Any]] = {}
+        self.socket_mode = None  # a SocketModeEndpoint, made on the first apps.connections.open
         self.auto_users = False  # answer users.info / conversations.open for anyone (the console)
         self.on_call: Callable[[Call], None] | None = None
         self._cond = threading.Condition()
@@ -91,6 +92,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.close()
         self._server.shutdown()
         self._server.server_close()
 
@@ -221,6 +224,12 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {**user, "tz_label": user["tz"], "tz_offset": 0}}
+        if method == "apps.connections.open":
+            if self.socket_mode is None:
+                from .socket_mode import SocketModeEndpoint
+
+                self.socket_mode = SocketModeEndpoint()
+            return {"ok": True, "url": self.socket_mode.url}
         if method == "chat.getPermalink":
             return {"ok": True, "permalink": f"https://fake.slack.test/archives/{args.get('channel')}/p1"}
         return {"ok": False, "error": "unknown_method"}
