@@ -102,6 +102,11 @@ class ChecklistService:
         q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
         q.bump_version(session, checklist)
 
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time an Events API event_id is seen; retries of it get False."""
+        with self.db.write() as session:
+            return q.first_delivery(session, event_id, self.clock.now())
+
     # -- reading -----------------------------------------------------------------------------------------
 
     def board(self, who: Who) -> Board:

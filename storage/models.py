@@ -99,3 +99,10 @@ class Event(SQLModel, table=True):
     old: str | None = Field(default=None, sa_column=Column(Text))
     new: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SeenEvent(SQLModel, table=True):
+    """Events API deliveries already handled: Slack retries carry the same event_id."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import delete, func
+from sqlmodel import Session, SQLModel, col, select
 
-from .models import Checklist, Contact, Event, Item, Note, Phase
+from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent
 
 
 def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
@@ -146,3 +146,20 @@ def replace_contacts(
 def bump_version(session: Session, checklist: Checklist) -> None:
     checklist.version += 1
     session.add(checklist)
+
+
+def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row (the caller won the claim)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def first_delivery(session: Session, event_id: str, at: datetime, keep: timedelta = timedelta(days=1)) -> bool:
+    """Record an Events API delivery; False when this event_id was handled before (a retry)."""
+    session.execute(delete(SeenEvent).where(col(SeenEvent.seen_at) < at - keep))
+    return insert_if_absent(session, SeenEvent, {"event_id": event_id, "seen_at": at})

@@ -107,3 +107,15 @@ def test_app_home_opened_publishes_a_home_view(bot):
     assert reply.status == 200
     [call] = bot.fake.wait_for("views.publish")
     assert call.args["user_id"] == "UBOB" and call.args["view"]["type"] == "home"
+
+
+def test_event_retries_are_handled_once(bot):
+    event = {"type": "app_home_opened", "user": "UBOB", "channel": "D1", "tab": "home"}
+    assert bot.slack.event(event, event_id="EvRetry").status == 200
+    assert bot.slack.event(event, event_id="EvRetry", retry_num=1).status == 200
+    assert bot.slack.event(event, event_id="EvRetry", retry_num=2).status == 200
+    bot.settle()
+    assert len(bot.fake.calls_to("views.publish")) == 1
+    assert bot.slack.event(event, event_id="EvOther").status == 200
+    bot.settle()
+    assert len(bot.fake.calls_to("views.publish")) == 2

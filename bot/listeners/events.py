@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from ..views.home import home_view
@@ -14,6 +15,14 @@ if TYPE_CHECKING:
 
 
 def register(app: App, rt: Runtime) -> None:
+    @app.middleware
+    def once_per_event(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        """Slack retries an event it thinks we missed (X-Slack-Retry-Num); handle each event_id once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not rt.service.first_delivery(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
+
     @app.event("app_home_opened")
     def app_home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
