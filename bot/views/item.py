@@ -11,6 +11,7 @@ from ..dates import slack_date, slack_datetime
 from ..service import ItemDetail
 from ..text import mention, truncate, user_text
 from .blocks import MESSAGE_BLOCKS, context, divider, message, section
+from .signoff import record_lines
 
 MAX_NOTES_SHOWN = 10
 
@@ -30,10 +31,18 @@ def _value(action: str, value: str | None) -> str:
     return user_text(truncate(value, 120))
 
 
+def _actor(actor_id: str) -> str:
+    return mention(actor_id) if actor_id[:1] in ("U", "W") else user_text(actor_id)
+
+
+def _people(ids: str | None) -> str:
+    return ", ".join(mention(u) for u in (ids or "").split()) or "nobody"
+
+
 def event_line(event: Event) -> str:
     """One change: when, who, what, old → new."""
     when = slack_datetime(event.at, "{date_short} {time}")
-    who = mention(event.actor_id)
+    who = _actor(event.actor_id)
     item = f"*{event.item_number}* " if event.item_number else ""
     a = event.action
     if a == "done":
@@ -46,6 +55,24 @@ def event_line(event: Event) -> str:
         what = f"started the checklist from `{user_text(event.new or '')}`"
     elif a == "archive":
         what = "archived the checklist"
+    elif a == "signoff_request":
+        note = f" (note: “{_value(a, event.new)}”)" if event.new else ""
+        what = f"asked {_people(event.old)} to sign off {item}{note}"
+    elif a == "signoff_approve":
+        what = f"approved the sign-off of {item}".rstrip()
+    elif a == "signoff_reject":
+        what = f"rejected the sign-off of {item}: “{_value(a, event.new)}”"
+    elif a == "signoff_cancel":
+        why = f" ({_value(a, event.new)})" if event.new else ""
+        what = f"withdrew the sign-off request for {item}".rstrip() + why
+    elif a == "signoff_supersede":
+        what = f"replaced the pending sign-off request for {item}".rstrip()
+    elif a == "signoff_done":
+        what = f"completed {item}by sign-off (signed off by {_people(event.new)})"
+    elif a == "signoff_escalate":
+        what = f"escalated the sign-off of {item}(waiting too long)"
+    elif a == "signoff_backup":
+        what = f"asked the backup {_people(event.new)} to sign off {item}".rstrip()
     elif a in ("assign", "due"):
         what = f"{a} {item}{_value(a, event.old)} → {_value(a, event.new)}"
     else:
@@ -103,6 +130,10 @@ def show_view(detail: ItemDetail) -> dict:
             )
     else:
         blocks.append(context(f"No notes yet · `/checklist note {item.number} <text>`"))
+    if detail.signoffs:
+        lines = record_lines(detail.signoffs)
+        blocks.append(divider())
+        blocks.append(section("*Sign-offs*\n" + truncate("\n".join(lines), 2980)))
     if detail.events:
         blocks.append(divider())
         blocks.append(section("*History*\n" + truncate("\n".join(event_line(e) for e in detail.events), 2980)))
