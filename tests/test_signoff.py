@@ -489,3 +489,48 @@ def test_long_titles_notes_and_reasons_stay_inside_block_kit_limits(security):
     assert_within_limits(bot)
     assert limit_problems(bot.slack.command("show 5.1").json) == []
     assert limit_problems(bot.slack.command("history 5.1").json) == []
+
+
+# -- console -----------------------------------------------------------------------------------------------
+
+
+def test_console_plays_the_whole_flow(tmp_path, monkeypatch):
+    import io
+
+    from bot.clock import FixedClock
+    from bot.config import load_settings
+    from bot.console import Console
+
+    out = io.StringIO()
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path}/console.db"})
+    console = Console(settings, user="UALICE", channel="CPROJECT", clock=FixedClock(NOW), out=out)
+    monkeypatch.setattr("sys.stdin", io.StringIO("specs are outdated\n"))
+    try:
+        lines = [
+            "/checklist start",
+            "/checklist contact security @cara @dan",
+            "/checklist contact security-backup @eve",
+            "/checklist signoff 5.1 specs v3 attached",
+            "/checklist status 5",  # the DM buttons stay pressable after other commands
+            ":user eve",
+            "1",  # not an approver (yet)
+            ":user cara",
+            "1",  # approve
+            "1",  # that DM was updated: its button is gone
+            ":now 2026-12-02T10:00",
+            ":escalate",
+            ":user dan",
+            "6",  # Reject… on dan's reminder DM, reason read from stdin
+            "/checklist status 5",
+        ]
+        for line in lines:
+            assert console.handle(line)
+    finally:
+        console.close()
+    text = out.getvalue()
+    assert "posted to DCARA" in text and "[1: Approve]" in text and "[2: Reject…]" in text
+    assert "Only @UCARA, @UDAN can decide" in text
+    assert "You approved this" in text and "Button [1] is gone" in text
+    assert "Reminder" in text and "posted to DEVE" in text and "(1 stale sign-off escalated)" in text
+    assert "form: Reject sign-off" in text and "@UDAN rejected the sign-off" in text
+    assert "rejected by @UDAN: “specs are outdated”" in text

@@ -248,6 +248,8 @@ def status_lines(board: Board) -> dict[str, str]:
     lines = {}
     for number, record in board.signoffs.items():
         if number in done:
+            if record.request.status == sq.APPROVED:
+                lines[number] = f"🔏 signed off by {_people(_approved_by(record.approvals))}"
             continue
         line = waiting_line(record, board.today)
         if line:
