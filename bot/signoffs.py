@@ -289,9 +289,10 @@ class SignoffService:
     def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
         """Mark the request escalated; the Signoff for the one caller that won, None for the others."""
         with self.db.write() as session:
+            self._load(session, request_id, lock=True)  # the checklist row first, like every other writer
             if not sq.claim_escalation(session, request_id=request_id, at=now):
                 return None
-            signoff = self._load(session, request_id, lock=True)
+            signoff = self._load(session, request_id)
             checklist = session.get(Checklist, signoff.request.checklist_id)
             self._log(session, checklist, SYSTEM_ACTOR, "signoff_escalate", item_number=signoff.request.item_number)
             return signoff
