@@ -58,7 +58,9 @@ class SignoffFlow:
                 failures[user_id] = _error(exc)
         return dms, failures
 
-    def post_dms(self, signoff: Signoff, user_ids: Iterable[str] | None = None, *, reminder_days: int = 0) -> dict:
+    def post_dms(
+        self, signoff: Signoff, user_ids: Iterable[str] | None = None, *, reminder_days: int = 0
+    ) -> dict[str, str]:
         """Post the live request to each approver (or to `user_ids`) and keep each DM's ts; returns failures."""
         wanted = set(user_ids) if user_ids is not None else None
         failures: dict[str, str] = {}

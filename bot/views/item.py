@@ -39,6 +39,20 @@ def _people(ids: str | None) -> str:
     return ", ".join(mention(u) for u in (ids or "").split()) or "nobody"
 
 
+def _signoff_event(action: str, item: str, old: str | None, new: str | None) -> str:
+    note = f" (note: “{_value(action, new)}”)" if new else ""
+    return {
+        "signoff_request": f"asked {_people(old)} to sign off {item}{note}",
+        "signoff_approve": f"approved the sign-off of {item}",
+        "signoff_reject": f"rejected the sign-off of {item}: “{_value(action, new)}”",
+        "signoff_cancel": f"withdrew the sign-off request for {item}" + (f" ({_value(action, new)})" if new else ""),
+        "signoff_supersede": f"replaced the pending sign-off request for {item}",
+        "signoff_done": f"completed {item} by sign-off (signed off by {_people(new)})",
+        "signoff_escalate": f"escalated the sign-off of {item} (waiting too long)",
+        "signoff_backup": f"asked the backup {_people(new)} to sign off {item}",
+    }.get(action, f"{user_text(action)} {item}")
+
+
 def event_line(event: Event) -> str:
     """One change: when, who, what, old → new."""
     when = slack_datetime(event.at, "{date_short} {time}")
@@ -55,24 +69,8 @@ def event_line(event: Event) -> str:
         what = f"started the checklist from `{user_text(event.new or '')}`"
     elif a == "archive":
         what = "archived the checklist"
-    elif a == "signoff_request":
-        note = f" (note: “{_value(a, event.new)}”)" if event.new else ""
-        what = f"asked {_people(event.old)} to sign off {item}{note}"
-    elif a == "signoff_approve":
-        what = f"approved the sign-off of {item}".rstrip()
-    elif a == "signoff_reject":
-        what = f"rejected the sign-off of {item}: “{_value(a, event.new)}”"
-    elif a == "signoff_cancel":
-        why = f" ({_value(a, event.new)})" if event.new else ""
-        what = f"withdrew the sign-off request for {item}".rstrip() + why
-    elif a == "signoff_supersede":
-        what = f"replaced the pending sign-off request for {item}".rstrip()
-    elif a == "signoff_done":
-        what = f"completed {item}by sign-off (signed off by {_people(event.new)})"
-    elif a == "signoff_escalate":
-        what = f"escalated the sign-off of {item}(waiting too long)"
-    elif a == "signoff_backup":
-        what = f"asked the backup {_people(event.new)} to sign off {item}".rstrip()
+    elif a.startswith("signoff_"):
+        what = _signoff_event(a, f"*{event.item_number}*" if event.item_number else "", event.old, event.new)
     elif a in ("assign", "due"):
         what = f"{a} {item}{_value(a, event.old)} → {_value(a, event.new)}"
     else:
