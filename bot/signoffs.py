@@ -54,7 +54,6 @@ class Plan:
     item_title: str
     approvers: tuple[str, ...]
     role: str | None
-    named: bool
 
 
 @dataclass(frozen=True)
@@ -108,10 +107,10 @@ class SignoffService:
         checklist = session.get(Checklist, request.checklist_id)
         if checklist is not None and checklist.archived_at is not None:
             raise UserError("That checklist has been archived, so this sign-off is closed; nothing changed.")
-        if request.status != sq.PENDING:
-            raise UserError(closed_reason(request, signoff.approvals))
         if approval.decision is not None:
             raise UserError(already_decided(approval))
+        if request.status != sq.PENDING:
+            raise UserError(closed_reason(request, signoff.approvals))
         return approval
 
     # -- requesting --------------------------------------------------------------------------------------
@@ -144,7 +143,6 @@ class SignoffService:
                 item_title=item.title,
                 approvers=approvers,
                 role=item.signoff_role,
-                named=bool(users),
             )
 
     def record(self, who: Who, plan: Plan, dms: dict[str, str], note: str) -> tuple[Signoff, list[Signoff]]:

@@ -224,6 +224,8 @@ def test_double_click_and_replayed_payload_count_once(security):
     assert bot.slack.send(req, url).status == 200
     assert bot.slack.send(req, url).status == 200
     bot.settle()
+    said = [c.args["text"] for c in bot.fake.calls_to("response_url") if url.endswith(c.path)]
+    assert len(said) == 1 and "You already approved" in said[0]
     events = bot.slack.command("history 5.1").body
     assert events.count("approved the sign-off") == 2  # cara once, dan once
     assert len(channel_posts(bot)) == 1
@@ -281,6 +283,10 @@ def test_reject_with_a_reason(security):
     )
     assert ok.status == 200 and not ok.body
     bot.settle()
+    again = bot.slack.submit(
+        view, {Input.REASON: {Input.REASON: {"type": "plain_text_input", "value": reason}}}, user="UCARA"
+    )
+    assert "You already rejected" in again.json["errors"][Input.REASON]
     assert item_status(bot, "5.1") == "open"
     (post,) = channel_posts(bot)
     assert "<@UCARA> rejected" in post.args["text"] and "DPIA pending legal review &lt;!here&gt;" in post.args["text"]
