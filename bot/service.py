@@ -43,7 +43,8 @@ class SignoffRecord:
 
 
 def signoff_records(session: Session, requests: Sequence[SignoffRequest]) -> list[SignoffRecord]:
-    return [SignoffRecord(r, sq.approvals(session, r.id)) for r in requests]
+    approvals = sq.approvals_of(session, [r.id for r in requests])
+    return [SignoffRecord(r, approvals[r.id]) for r in requests]
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,16 @@ def approvals(session: Session, request_id: int) -> list[SignoffApproval]:
     return list(session.exec(stmt).all())
 
 
+def approvals_of(session: Session, request_ids: Sequence[int]) -> dict[int, list[SignoffApproval]]:
+    """The approvals of several requests in one query, by request id."""
+    out: dict[int, list[SignoffApproval]] = {rid: [] for rid in request_ids}
+    if request_ids:
+        stmt = select(SignoffApproval).where(col(SignoffApproval.request_id).in_(list(request_ids)))
+        for a in session.exec(stmt.order_by(SignoffApproval.id)).all():
+            out[a.request_id].append(a)
+    return out
+
+
 def pending_for_item(session: Session, item_id: int) -> SignoffRequest | None:
     stmt = select(SignoffRequest).where(SignoffRequest.item_id == item_id, SignoffRequest.status == PENDING)
     return session.exec(stmt).first()
