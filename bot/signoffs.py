@@ -236,7 +236,8 @@ class SignoffService:
             number = signoff.request.item_number
             action = "signoff_approve" if decision == rules.APPROVED else "signoff_reject"
             self._log(session, checklist, user_id, action, item_number=number, new=reason)
-            session.expire_all()
+            session.flush()
+            session.expire_all()  # re-read the approvals the guarded UPDATE changed
             approvals = sq.approvals(session, request_id)
             outcome = rules.signoff_outcome(approvals)
             closed = False

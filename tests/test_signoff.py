@@ -172,6 +172,21 @@ def test_two_approvers_sign_off_and_the_item_is_done(security):
     assert_within_limits(bot)
 
 
+def checklist_version(bot) -> int:
+    from storage import queries as q
+
+    with bot.rt.db.read() as session:
+        return q.active_checklist(session, "T0LOCAL", CHANNEL).version
+
+
+def test_every_decision_bumps_the_checklist_version(security):
+    bot = security
+    ask(bot)
+    before = checklist_version(bot)
+    click(bot, dms(bot, "UCARA")[0], Action.SIGNOFF_APPROVE, "UCARA")
+    assert checklist_version(bot) == before + 1
+
+
 def test_dm_updates_use_the_posted_ts(security):
     bot = security
     ask(bot)
