@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -21,6 +22,8 @@ from .clock import Clock
 from .config import Settings
 from .listeners import register_listeners
 from .service import ChecklistService
+from .signoff_flow import SignoffFlow
+from .signoffs import SignoffService
 from .templates import load_templates
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,13 @@ class Runtime:
     service: ChecklistService
     background: Background
     clock: Clock
+    signoffs: SignoffService
+    signoff_flow: SignoffFlow
     status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
+
+    def escalate_stale_signoffs(self, now: datetime | None = None) -> int:
+        """Escalate sign-offs pending too long (the scheduler calls this periodically); see SignoffFlow."""
+        return self.signoff_flow.escalate_stale_signoffs(now)
 
     def close(self) -> None:
         self.background.shutdown()
@@ -71,13 +80,17 @@ def create_runtime(
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    service = ChecklistService(db, templates, clock)
+    signoffs = SignoffService(service)
     rt = Runtime(
         settings=settings,
         app=app,
         db=db,
-        service=ChecklistService(db, templates, clock),
+        service=service,
         background=Background(),
         clock=clock,
+        signoffs=signoffs,
+        signoff_flow=SignoffFlow(signoffs, app.client, clock, settings.signoff_escalation_days),
     )
     register_listeners(app, rt)
     return rt

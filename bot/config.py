@@ -27,6 +27,7 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     templates_dir: str | None = None
+    signoff_escalation_days: int = 3  # working days a sign-off may wait before it is re-sent and escalated
 
     @property
     def mode(self) -> str:
@@ -107,6 +108,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if templates_dir and not os.path.isdir(templates_dir):
         raise ConfigError(f"TEMPLATES_DIR is malformed: {templates_dir!r} is not a folder")
 
+    escalation_raw = env.get("SIGNOFF_ESCALATION_DAYS", "").strip() or "3"
+    if not escalation_raw.isdigit() or not 0 < int(escalation_raw) <= 60:
+        raise ConfigError(f"SIGNOFF_ESCALATION_DAYS is malformed: {escalation_raw!r} is not a number of days (1-60)")
+
     return Settings(
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         signing_secret=secret,
@@ -116,6 +121,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         port=int(port_raw),
         log_level=level,
         templates_dir=templates_dir,
+        signoff_escalation_days=int(escalation_raw),
     )
 
 

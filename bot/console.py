@@ -25,6 +25,7 @@ HELP = (
     "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name.\n"
     "  7b          pick option b of item menu [7]   ·   3   press button [3]\n"
     "  :user NAME  act as someone else           ·   :channel NAME  switch channel\n"
+    "  :now 2026-12-01T10:00  move the clock (with --now)  ·   :escalate  run the stale sign-off check\n"
     "  :help  this text                          ·   :quit  leave (or Ctrl-D)"
 )
 
@@ -56,7 +57,9 @@ class Console:
         self.rt = create_runtime(local, clock=clock)
         self.slack = SlackDriver(dispatch_transport(self.rt.app), Signer(secret), self.fake)
         self.menus: list[tuple[dict, dict, str | None]] = []  # (message, overflow block, response_url)
-        self.buttons: list[tuple[dict, dict, str | None]] = []  # (message, button element, channel)
+        # (message, button element, channel); None once the message is gone or updated, so numbers stay stable.
+        self.buttons: list[tuple[dict, dict, str | None] | None] = []
+        self._button_origin: list[tuple[str | None, str | None]] = []  # (channel, ts) of each button's message
         self.fake.on_call = self._on_call
         self._pending_views: list[dict] = []
 
@@ -69,7 +72,7 @@ class Console:
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
-    def show_message(self, label: str, message: dict, *, channel: str | None = None) -> None:
+    def show_message(self, label: str, message: dict, *, channel: str | None = None, ts: str | None = None) -> None:
         self.say(f"── {label} " + "─" * max(0, 60 - len(label)))
         blocks = message.get("blocks") or []
         if not blocks:
@@ -83,7 +86,7 @@ class Console:
                     self.menus.append((message, block, channel))
                     line += f"   [{len(self.menus)}]"
                 elif acc and acc.get("type") == "button":
-                    self.buttons.append((message, acc, channel))
+                    self._add_button(message, acc, channel, ts)
                     line += f"   [{len(self.buttons)}: {acc['text']['text']}]"
                 self.say(line)
             elif kind == "context":
@@ -94,11 +97,21 @@ class Console:
                 labels = []
                 for el in block.get("elements", []):
                     if el.get("type") == "button":
-                        self.buttons.append((message, el, channel))
+                        self._add_button(message, el, channel, ts)
                         labels.append(f"[{len(self.buttons)}: {el['text']['text']}]")
                 self.say("  " + "  ".join(labels))
         if any(b.get("accessory", {}).get("type") == "overflow" for b in blocks):
             self.say("  menus: a done/reopen/sign-off · b assign… · c due date… · d note… · e details  (e.g. 1b)")
+
+    def _add_button(self, message: dict, element: dict, channel: str | None, ts: str | None) -> None:
+        self.buttons.append((message, element, channel))
+        self._button_origin.append((channel, ts))
+
+    def _drop_buttons(self, keep) -> None:
+        """Forget buttons whose origin `keep(channel, ts)` rejects (their message was replaced)."""
+        for i, origin in enumerate(self._button_origin):
+            if self.buttons[i] is not None and not keep(*origin):
+                self.buttons[i] = None
 
     def _on_call(self, call: Call) -> None:
         args = call.args
@@ -114,7 +127,10 @@ class Console:
             self.show_message(where, args, channel=self.channel)
         elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             verb = {"chat.postMessage": "posted to", "chat.update": "updated in", "chat.postEphemeral": "ephemeral in"}
-            self.show_message(f"{verb[call.method]} {args.get('channel')}", args, channel=args.get("channel"))
+            channel, ts = args.get("channel"), (call.response or {}).get("ts")
+            if call.method == "chat.update":
+                self._drop_buttons(lambda c, t: (c, t) != (channel, ts))
+            self.show_message(f"{verb[call.method]} {channel}", args, channel=channel, ts=ts)
         elif call.method in ("views.open", "views.push"):
             self._pending_views.append(args["view"] if isinstance(args["view"], dict) else {})
         elif call.method == "views.publish":
@@ -142,9 +158,15 @@ class Console:
         elif line.startswith("/checklist"):
             text = self._mentions(line[len("/checklist") :].strip())
             self.menus.clear()
-            self.buttons.clear()
+            # Replies to a command replace the last ones; messages posted to DMs stay, as in Slack.
+            self._drop_buttons(lambda c, t: bool(c and c.startswith("D") and t))
             reply = self.slack.command(text, user=self.user, channel=self.channel)
             self._show_reply(reply)
+        elif line.startswith(":now "):
+            self._set_now(line.split(maxsplit=1)[1])
+        elif line == ":escalate":
+            count = self.rt.escalate_stale_signoffs(self.rt.clock.now())
+            self.say(f"({count} stale sign-off{'s' if count != 1 else ''} escalated)")
         elif m := re.fullmatch(r"(\d+)([a-e])", line):
             self._pick(int(m.group(1)), "abcde".index(m.group(2)))
         elif line.isdigit():
@@ -154,6 +176,18 @@ class Console:
         self.rt.background.drain()
         self._open_views()
         return True
+
+    def _set_now(self, raw: str) -> None:
+        if not isinstance(self.rt.clock, FixedClock):
+            self.say("The clock can only be moved when the console starts with --now.")
+            return
+        try:
+            moment = datetime.fromisoformat(raw.strip())
+        except ValueError:
+            self.say("Use an ISO date and time, e.g. :now 2026-12-01T10:00")
+            return
+        self.rt.clock.set(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        self.say(f"(the time is now {self.rt.clock.now():%Y-%m-%d %H:%M} UTC)")
 
     def _show_reply(self, reply) -> None:
         if reply.status != 200:
@@ -184,7 +218,11 @@ class Console:
         if not 0 < number <= len(self.buttons):
             self.say(f"There is no button [{number}].")
             return
-        message, button, channel = self.buttons[number - 1]
+        entry = self.buttons[number - 1]
+        if entry is None:
+            self.say(f"Button [{number}] is gone: its message was updated or replaced.")
+            return
+        message, button, channel = entry
         self.say(f"(you pressed “{button['text']['text']}”)")
         self._show_reply(
             self.slack.click(message, button["action_id"], value=button.get("value"), user=self.user, channel=channel)

@@ -6,6 +6,8 @@ from enum import StrEnum
 class Action(StrEnum):
     ITEM_MENU = "item_menu"  # overflow menu on an item in the status message
     REFRESH = "status_refresh"
+    SIGNOFF_APPROVE = "signoff_approve"  # value: the request id
+    SIGNOFF_REJECT = "signoff_reject"  # value: the request id; opens the reason modal
 
 
 class MenuChoice(StrEnum):
@@ -16,6 +18,7 @@ class MenuChoice(StrEnum):
     ASSIGN = "assign"
     DUE = "due"
     NOTE = "note"
+    REASON = "reason"
     SHOW = "show"
     SIGNOFF = "signoff"
 
@@ -24,6 +27,7 @@ class View(StrEnum):
     ASSIGN = "item_assign"
     DUE = "item_due"
     NOTE = "item_note"
+    SIGNOFF_REASON = "signoff_reason"  # private_metadata: the request id
 
 
 class Input(StrEnum):
@@ -32,6 +36,8 @@ class Input(StrEnum):
     OWNER = "owner"
     DUE = "due_date"
     NOTE = "note"
+    REASON = "reason"
 
 
+SIGNOFF_BLOCK_PREFIX = "signoff"  # block id of a sign-off DM's buttons: signoff|<request id>
 STATUS_BLOCK_PREFIX = "status"  # first block's id: status|<checklist id>|<phase or "all">

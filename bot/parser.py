@@ -13,6 +13,7 @@ MAX_ROLE = 32
 
 _ITEM = re.compile(r"^\d{1,3}\.\d{1,3}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
+_LEADING_MENTION = re.compile(r"\s*(<@[^<>\s]+>)")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 # subcommand -> (usage, example, description); the order is the order of `help`.
@@ -25,6 +26,13 @@ USAGE: dict[str, tuple[str, str, str]] = {
     "note": ("note <item> <text>", "note 2.1 waiting for the ministry's template", "add a note to an item"),
     "show": ("show <item>", "show 5.1", "an item with its notes and history"),
     "history": ("history [item]", "history 3.3", "the last 20 changes"),
+    "signoff": (
+        "signoff <item> [@user…] [note]",
+        "signoff 5.1 @cara specs v3 attached",
+        "ask for a sign-off by DM (the role's contacts when nobody is named)",
+    ),
+    "signoff cancel": ("signoff cancel <item>", "signoff cancel 5.1", "withdraw a pending sign-off request"),
+    "signoffs": ("signoffs", "signoffs", "the sign-offs pending here"),
     "contact": ("contact <role> @user…", "contact security @cara @dan", "name the contacts for a role"),
     "contacts": ("contacts", "contacts", "list the contacts per role"),
     "start": ("start [template]", "start interop", "create this channel's checklist"),
@@ -97,7 +105,7 @@ def parse(text: str) -> Command:
 
     if name in ("", "help"):
         return Command("help")
-    if name in ("templates", "contacts", "archive"):
+    if name in ("templates", "contacts", "archive", "signoffs"):
         return Command(name)
     if name == "start":
         if len(tokens) > 1:
@@ -158,4 +166,17 @@ def parse(text: str) -> Command:
         if len(tokens) == 2 and tokens[1].lower() == "none":
             return Command("contact", role=role, clear=True)
         return Command("contact", role=role, users=_users(tokens[1:], "contact"))
+    if name == "signoff":
+        if tokens and tokens[0].lower() == "cancel":
+            item = _item(tokens[1] if len(tokens) > 1 else None, "signoff cancel")
+            if len(tokens) > 2:
+                raise ParseError(f"Use {usage('signoff cancel')}.")
+            return Command("signoff", item=item, clear=True)
+        item = _item(tokens[0] if tokens else None, "signoff")
+        mentions, remainder = [], rest[len(tokens[0]) :]
+        while (m := _LEADING_MENTION.match(remainder)) and _USER.match(m.group(1)):
+            mentions.append(m.group(1))
+            remainder = remainder[m.end() :]
+        note = _note(remainder)
+        return Command("signoff", item=item, users=_users(mentions, "signoff"), text=note)
     return Command("help", args=(head[:40],))

@@ -3,13 +3,17 @@
 - An item is *overdue* when it is open and its due date is before today.
 - A checklist is *complete* when every item is done.
 - An item with a sign-off role can only be completed by a sign-off.
+- Only a request's approvers may decide on it, and only while it is pending. It is *approved* when every
+  approver asked first has approved, or when a backup (asked on escalation) approves in their stead; any
+  rejection rejects it.
+- A pending sign-off is *stale* after N working days (Monday to Friday; holidays are not known).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 
@@ -76,3 +80,51 @@ def progress(items: Iterable[ItemLike], today: date) -> Progress:
 def item_sort_key(number: str) -> tuple[int, int]:
     phase, pos = number.split(".")
     return int(phase), int(pos)
+
+
+# -- sign-offs -------------------------------------------------------------------------------------------
+
+APPROVED = "approved"
+REJECTED = "rejected"
+
+
+class ApprovalLike(Protocol):
+    user_id: str
+    backup: bool
+    decision: str | None
+
+
+def may_decide(approvals: Iterable[ApprovalLike], user_id: str) -> bool:
+    return any(a.user_id == user_id for a in approvals)
+
+
+def signoff_outcome(approvals: Iterable[ApprovalLike]) -> str | None:
+    """`approved`, `rejected`, or None while still waiting."""
+    approvals = list(approvals)
+    if any(a.decision == REJECTED for a in approvals):
+        return REJECTED
+    primary = [a for a in approvals if not a.backup]
+    if primary and all(a.decision == APPROVED for a in primary):
+        return APPROVED
+    if any(a.backup and a.decision == APPROVED for a in approvals):
+        return APPROVED
+    return None
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`start` moved on by `days` working days (Monday to Friday), same time of day."""
+    moment = start
+    left = days
+    while left > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def is_stale(created_at: datetime, now: datetime, working_days: int) -> bool:
+    return now >= add_working_days(created_at, working_days)
+
+
+def days_waiting(created_at: datetime, now: datetime) -> int:
+    return max((now - created_at).days, 0)

@@ -10,8 +10,10 @@ from datetime import date
 from sqlmodel import Session
 
 from storage import queries as q
+from storage import signoffs as sq
 from storage.db import Database
 from storage.models import Checklist, Contact, Event, Item, Note, Phase
+from storage.signoffs import SignoffApproval, SignoffRequest
 
 from . import rules
 from .clock import Clock
@@ -33,6 +35,19 @@ class Who:
 
 
 @dataclass(frozen=True)
+class SignoffRecord:
+    """One sign-off request with its approvers' decisions."""
+
+    request: SignoffRequest
+    approvals: Sequence[SignoffApproval]
+
+
+def signoff_records(session: Session, requests: Sequence[SignoffRequest]) -> list[SignoffRecord]:
+    approvals = sq.approvals_of(session, [r.id for r in requests])
+    return [SignoffRecord(r, approvals[r.id]) for r in requests]
+
+
+@dataclass(frozen=True)
 class Board:
     """A checklist with everything the status view needs."""
 
@@ -41,6 +56,8 @@ class Board:
     items: Sequence[Item]
     today: date
     note_counts: dict[int, int] = field(default_factory=dict)
+    # The newest sign-off request per item number, with its approvals (for "⏳ waiting on @cara (3 d)").
+    signoffs: dict[str, SignoffRecord] = field(default_factory=dict)
 
     def phase_items(self, number: int) -> list[Item]:
         return [i for i in self.items if i.phase_number == number]
@@ -60,6 +77,7 @@ class ItemDetail:
     notes: Sequence[Note]
     events: Sequence[Event]
     today: date
+    signoffs: Sequence[SignoffRecord] = ()
 
 
 class ChecklistService:
@@ -96,6 +114,10 @@ class ChecklistService:
             items=q.items(session, checklist.id),
             today=self.clock.today(),
             note_counts=q.note_counts(session, checklist.id),
+            signoffs={
+                r.request.item_number: r
+                for r in signoff_records(session, list(sq.latest_per_item(session, checklist.id).values()))
+            },
         )
 
     def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
@@ -136,6 +158,7 @@ class ChecklistService:
                 notes=q.notes(session, item.id),
                 events=q.events(session, checklist.id, item_number=number, limit=20),
                 today=self.clock.today(),
+                signoffs=signoff_records(session, sq.requests(session, checklist.id, item_number=item.number)),
             )
 
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:

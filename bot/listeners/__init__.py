@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from . import actions, commands, errors, events, views
+from . import actions, commands, errors, events, signoff, views
 
 if TYPE_CHECKING:
     from ..app import Runtime
 
 
 def register_listeners(app: App, rt: Runtime) -> None:
-    for module in (commands, actions, views, events, errors):
+    for module in (commands, actions, views, signoff, events, errors):
         module.register(app, rt)

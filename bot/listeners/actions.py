@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from ..errors import UserError
 from ..ids import Action, MenuChoice
 from ..service import Who
+from ..views.answers import ephemeral
 from ..views.item import show_view
 from ..views.modals import ItemRef, assign_modal, due_modal, note_modal
+from ..views.signoff import asking_text, status_lines
 from ..views.status import parse_status_block_id, status_view
 
 if TYPE_CHECKING:
@@ -33,7 +35,8 @@ def refresh_status(rt: Runtime, who: Who, respond_url: str | None, phase: int | 
     board = rt.service.board_by_id(who.checklist_id)
     if board is None:
         return
-    Respond(response_url=respond_url)(replace_original=True, **status_view(board, phase))
+    view = status_view(board, phase, extra_lines=status_lines(board))
+    Respond(response_url=respond_url)(replace_original=True, **view)
 
 
 def parse_menu_value(value: str) -> tuple[MenuChoice, int, str]:
@@ -76,5 +79,10 @@ def register(app: App, rt: Runtime) -> None:
             detail = rt.service.show(who, number)
             ack()
             rt.background.submit(respond, replace_original=False, **show_view(detail))
+        elif choice is MenuChoice.SIGNOFF:
+            plan = rt.signoffs.plan(who, number, ())
+            ack()
+            rt.background.submit(respond, replace_original=False, **ephemeral(asking_text(number, plan.approvers)))
+            rt.background.submit(rt.signoff_flow.request, who, plan, "", response_url)
         else:
-            raise UserError(f"Use `/checklist signoff {number}` to ask for this sign-off.")
+            raise UserError(f"Unknown menu choice {choice}.")

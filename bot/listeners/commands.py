@@ -13,7 +13,9 @@ from ..parser import Command, parse
 from ..service import Who
 from ..views.answers import contacts_view, ephemeral, help_view, in_channel, templates_view
 from ..views.item import history_view, show_view
+from ..views.signoff import status_lines
 from ..views.status import status_view
+from . import signoff
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -33,7 +35,7 @@ def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
         last = max((p.number for p in board.phases), default=0)
         raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
-    payload = status_view(board, cmd.phase) | {"response_type": "in_channel"}
+    payload = status_view(board, cmd.phase, extra_lines=status_lines(board)) | {"response_type": "in_channel"}
     rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
     return payload
 
@@ -117,6 +119,9 @@ def register(app: App, rt: Runtime) -> None:
     def checklist_command(ack: Ack, command: dict) -> None:
         who = Who(team_id=command.get("team_id", ""), channel_id=command["channel_id"], user_id=command["user_id"])
         cmd = parse(command.get("text", ""))
+        if cmd.name in signoff.COMMANDS:
+            signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack)
+            return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 
 

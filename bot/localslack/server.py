@@ -40,6 +40,7 @@ class Call:
     path: str = ""
     ok: bool = True
     error: str | None = None
+    response: dict[str, Any] | None = None  # what the fake answered (e.g. the `ts` of a posted message)
 
 
 @dataclass
@@ -278,7 +279,16 @@ class FakeSlack:
                     )
                     return
                 answer = {"ok": False, "error": fault.error} if fault else fake._answer(method, args, authed)
-                fake._record(Call(method, args, path=self.path, ok=answer.get("ok", False), error=answer.get("error")))
+                fake._record(
+                    Call(
+                        method,
+                        args,
+                        path=self.path,
+                        ok=answer.get("ok", False),
+                        error=answer.get("error"),
+                        response=answer,
+                    )
+                )
                 if method == "response_url":
                     self._send(200 if answer["ok"] else 400, None if answer["ok"] else answer)
                 else:

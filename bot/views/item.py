@@ -11,6 +11,7 @@ from ..dates import slack_date, slack_datetime
 from ..service import ItemDetail
 from ..text import mention, truncate, user_text
 from .blocks import MESSAGE_BLOCKS, context, divider, message, section
+from .signoff import record_lines
 
 MAX_NOTES_SHOWN = 10
 
@@ -30,10 +31,32 @@ def _value(action: str, value: str | None) -> str:
     return user_text(truncate(value, 120))
 
 
+def _actor(actor_id: str) -> str:
+    return mention(actor_id) if actor_id[:1] in ("U", "W") else user_text(actor_id)
+
+
+def _people(ids: str | None) -> str:
+    return ", ".join(mention(u) for u in (ids or "").split()) or "nobody"
+
+
+def _signoff_event(action: str, item: str, old: str | None, new: str | None) -> str:
+    note = f" (note: “{_value(action, new)}”)" if new else ""
+    return {
+        "signoff_request": f"asked {_people(old)} to sign off {item}{note}",
+        "signoff_approve": f"approved the sign-off of {item}",
+        "signoff_reject": f"rejected the sign-off of {item}: “{_value(action, new)}”",
+        "signoff_cancel": f"withdrew the sign-off request for {item}" + (f" ({_value(action, new)})" if new else ""),
+        "signoff_supersede": f"replaced the pending sign-off request for {item}",
+        "signoff_done": f"completed {item} by sign-off (signed off by {_people(new)})",
+        "signoff_escalate": f"escalated the sign-off of {item} (waiting too long)",
+        "signoff_backup": f"asked the backup {_people(new)} to sign off {item}",
+    }.get(action, f"{user_text(action)} {item}")
+
+
 def event_line(event: Event) -> str:
     """One change: when, who, what, old → new."""
     when = slack_datetime(event.at, "{date_short} {time}")
-    who = mention(event.actor_id)
+    who = _actor(event.actor_id)
     item = f"*{event.item_number}* " if event.item_number else ""
     a = event.action
     if a == "done":
@@ -46,6 +69,8 @@ def event_line(event: Event) -> str:
         what = f"started the checklist from `{user_text(event.new or '')}`"
     elif a == "archive":
         what = "archived the checklist"
+    elif a.startswith("signoff_"):
+        what = _signoff_event(a, f"*{event.item_number}*" if event.item_number else "", event.old, event.new)
     elif a in ("assign", "due"):
         what = f"{a} {item}{_value(a, event.old)} → {_value(a, event.new)}"
     else:
@@ -103,6 +128,10 @@ def show_view(detail: ItemDetail) -> dict:
             )
     else:
         blocks.append(context(f"No notes yet · `/checklist note {item.number} <text>`"))
+    if detail.signoffs:
+        lines = record_lines(detail.signoffs)
+        blocks.append(divider())
+        blocks.append(section("*Sign-offs*\n" + truncate("\n".join(lines), 2980)))
     if detail.events:
         blocks.append(divider())
         blocks.append(section("*History*\n" + truncate("\n".join(event_line(e) for e in detail.events), 2980)))

@@ -8,6 +8,7 @@ status 4"), so any template, even one with hundreds of items, renders inside Sla
 from __future__ import annotations
 
 from storage.models import Item
+from storage.signoffs import PENDING
 
 from .. import rules
 from ..dates import slack_date
@@ -74,6 +75,11 @@ def _summary(board: Board) -> str:
     bits = [f"*{p.done}/{p.total} done*  `{progress_bar(p.done, p.total)}`  {p.percent}%"]
     if p.overdue:
         bits.append(f"⚠️ {p.overdue} overdue")
+    pending = [r.request for r in board.signoffs.values() if r.request.status == PENDING]
+    if pending:
+        oldest = max((board.today - r.created_at.date()).days for r in pending)
+        many = "s" if len(pending) != 1 else ""
+        bits.append(f"⏳ {len(pending)} sign-off{many} waiting" + (f" {oldest} days" if oldest else ""))
     if rules.is_complete(board.items):
         bits.append("🎉 complete")
     return "   ·   ".join(bits)

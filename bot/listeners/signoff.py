@@ -1,0 +1,81 @@
+"""Sign-offs: `/checklist signoff|signoffs`, the DM's Approve / Reject… buttons and the reason modal.
+
+Each listener checks and records in the database inside the acknowledgement and leaves every Web API call
+(DMs, modal, channel notices) to `rt.background`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from ..errors import UserError
+from ..ids import Action, Input, View
+from ..parser import Command
+from ..service import Who
+from ..views.answers import ephemeral, in_channel
+from ..views.signoff import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
+
+if TYPE_CHECKING:
+    from ..app import Runtime
+
+CommandHandler = Callable[["Runtime", Who, Command, dict, Ack], None]
+
+
+def request_id(value: str | None) -> int:
+    if not value or not value.isdigit():
+        raise UserError("That button is from an older version of this message; nothing changed.")
+    return int(value)
+
+
+def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack) -> None:
+    if cmd.clear:
+        signoff = rt.signoffs.cancel(who, cmd.item)
+        ack(**in_channel(cancelled_text(signoff)))
+        rt.background.submit(rt.signoff_flow.after_cancel, signoff)
+        return
+    plan = rt.signoffs.plan(who, cmd.item, cmd.users)
+    ack(**ephemeral(asking_text(plan.item_number, plan.approvers)))
+    rt.background.submit(rt.signoff_flow.request, who, plan, cmd.text, command.get("response_url"))
+
+
+def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack) -> None:
+    checklist, records = rt.signoffs.pending(who)
+    ack(**pending_view(checklist, records, rt.clock.today()))
+
+
+COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.action(Action.SIGNOFF_APPROVE)
+    def approve(ack: Ack, body: dict, action: dict) -> None:
+        decision = rt.signoffs.approve(body["user"]["id"], request_id(action.get("value")))
+        ack()
+        rt.background.submit(rt.signoff_flow.after_decision, decision)
+
+    @app.action(Action.SIGNOFF_REJECT)
+    def reject(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        signoff = rt.signoffs.check_decider(body["user"]["id"], request_id(action.get("value")))
+        ack()
+        rt.background.submit(client.views_open, trigger_id=body["trigger_id"], view=reason_modal(signoff))
+
+    @app.view(View.SIGNOFF_REASON)
+    def reason(ack: Ack, body: dict, view: dict) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
+        if not text:
+            raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
+        if len(text) > MAX_REASON:
+            raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
+        rid = request_id(view.get("private_metadata"))
+        try:
+            decision = rt.signoffs.reject(body["user"]["id"], rid, text)
+        except UserError as exc:
+            # The request closed while the modal was open: say why on the field, nothing changed.
+            raise UserError(exc.message[:300], field=Input.REASON) from None
+        ack()
+        rt.background.submit(rt.signoff_flow.after_decision, decision)

@@ -1,0 +1,171 @@
+"""The Slack side of sign-offs: open DMs, post and update them, tell the channel, escalate stale requests.
+
+Runs after the acknowledgement (from `rt.background`) or from the scheduler; never inside a DB transaction.
+Order for a new request: open every DM first (nothing recorded if one fails), record the request, post the DMs
+and keep their ts, then tell the channel through the command's `response_url`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from .clock import Clock
+from .errors import UserError
+from .service import Who
+from .signoffs import Decision, Plan, Signoff, SignoffService
+from .views.answers import ephemeral, in_channel
+from .views.blocks import message, section
+from .views.signoff import (
+    decision_text,
+    dm_closed_view,
+    dm_failed_text,
+    dm_moved_view,
+    dm_view,
+    escalation_text,
+    requested_text,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or "unknown_error")
+
+
+class SignoffFlow:
+    def __init__(self, signoffs: SignoffService, client: WebClient, clock: Clock, escalation_days: int) -> None:
+        self.signoffs = signoffs
+        self.client = client
+        self.clock = clock
+        self.escalation_days = escalation_days
+
+    # -- building blocks ---------------------------------------------------------------------------------
+
+    def open_dms(self, user_ids: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """`conversations.open` for each user: ({user: dm channel}, {user: error}) ."""
+        dms: dict[str, str] = {}
+        failures: dict[str, str] = {}
+        for user_id in user_ids:
+            try:
+                dms[user_id] = self.client.conversations_open(users=user_id)["channel"]["id"]
+            except SlackApiError as exc:
+                failures[user_id] = _error(exc)
+        return dms, failures
+
+    def post_dms(
+        self, signoff: Signoff, user_ids: Iterable[str] | None = None, *, reminder_days: int = 0
+    ) -> dict[str, str]:
+        """Post the live request to each approver (or to `user_ids`) and keep each DM's ts; returns failures."""
+        wanted = set(user_ids) if user_ids is not None else None
+        failures: dict[str, str] = {}
+        for a in signoff.approvals:
+            if (wanted is not None and a.user_id not in wanted) or not a.dm_channel:
+                continue
+            try:
+                resp = self.client.chat_postMessage(
+                    channel=a.dm_channel, **dm_view(signoff, a.user_id, reminder_days=reminder_days)
+                )
+            except SlackApiError as exc:
+                failures[a.user_id] = _error(exc)
+                continue
+            self.signoffs.set_dm(signoff.id, a.user_id, resp["channel"], resp["ts"])
+        return failures
+
+    def update_dms(self, signoff: Signoff, user_ids: Iterable[str] | None = None) -> None:
+        """Show the outcome, without buttons, in the approvers' DMs (all, or `user_ids`)."""
+        wanted = set(user_ids) if user_ids is not None else None
+        for a in signoff.approvals:
+            if (wanted is not None and a.user_id not in wanted) or not (a.dm_channel and a.dm_ts):
+                continue
+            try:
+                self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_closed_view(signoff, a.user_id))
+            except SlackApiError as exc:
+                log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+
+    def tell_channel(self, channel_id: str, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=channel_id, **message(text, [section(text)]))
+        except SlackApiError as exc:
+            log.warning("could not post to %s: %s", channel_id, _error(exc))
+
+    # -- flows -------------------------------------------------------------------------------------------
+
+    def request(self, who: Who, plan: Plan, note: str, response_url: str | None) -> None:
+        """Ask the plan's approvers by DM; the outcome goes to `response_url` (in channel, or to the requester)."""
+
+        def answer(payload: dict) -> None:
+            if response_url:
+                Respond(response_url=response_url)(replace_original=False, **payload)
+
+        dms, failures = self.open_dms(plan.approvers)
+        if failures:
+            answer(ephemeral(dm_failed_text(plan.item_number, failures)))
+            return
+        try:
+            signoff, superseded = self.signoffs.record(who, plan, dms, note)
+        except UserError as exc:
+            answer(ephemeral(exc.message))
+            return
+        for old in superseded:
+            self.update_dms(old)
+        failures = self.post_dms(signoff)
+        if failures:
+            abandoned = self.signoffs.abandon(signoff.id, who.user_id)
+            if abandoned is not None:
+                self.update_dms(abandoned)
+            answer(ephemeral(dm_failed_text(plan.item_number, failures)))
+            return
+        answer(in_channel(requested_text(signoff, bool(superseded))))
+
+    def after_decision(self, decision: Decision) -> None:
+        """Update the DMs (the decider's, or all once the request is closed) and tell the channel when closed."""
+        signoff = decision.signoff
+        self.update_dms(signoff, None if decision.closed else [decision.user_id])
+        if decision.closed:
+            self.tell_channel(signoff.channel_id, decision_text(decision))
+
+    def after_cancel(self, signoff: Signoff) -> None:
+        self.update_dms(signoff)
+
+    def escalate_stale_signoffs(self, now: datetime | None = None) -> int:
+        """Re-send each sign-off pending for `escalation_days` working days once, and ask the role's backup.
+
+        Safe to call repeatedly and from several processes: each request is claimed with a conditional UPDATE
+        (committed) before anything is sent, so exactly one caller escalates it. Returns how many it escalated.
+        """
+        now = now or self.clock.now()
+        days = self.escalation_days
+        escalated = 0
+        for request_id in self.signoffs.stale(now, days):
+            signoff = self.signoffs.claim_escalation(request_id, now)
+            if signoff is None:
+                continue
+            escalated += 1
+            backups = self.signoffs.backups(signoff, self.signoffs.item_role(signoff))
+            dms, failures = self.open_dms(backups)
+            for user_id, error in failures.items():
+                log.warning("could not DM backup %s for sign-off %s: %s", user_id, request_id, error)
+            if dms:
+                signoff = self.signoffs.add_backups(request_id, dms)
+            undecided = [a for a in signoff.approvals if a.decision is None and not a.backup]
+            for a in undecided:
+                if a.dm_channel and a.dm_ts:
+                    try:
+                        self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_moved_view(signoff, a.user_id))
+                    except SlackApiError as exc:
+                        log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+            reminded = [a.user_id for a in undecided]
+            self.post_dms(signoff, reminded + list(dms), reminder_days=days)
+            self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days))
+        return escalated
+
+
+def escalate_stale_signoffs(flow: SignoffFlow, now: datetime | None = None) -> int:
+    """The scheduler's entry point (issue 5): `escalate_stale_signoffs(rt.signoff_flow, now)`."""
+    return flow.escalate_stale_signoffs(now)

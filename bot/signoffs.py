@@ -1,0 +1,354 @@
+"""Units of work for sign-offs: plan a request, record it, approve, reject, cancel, escalate. No Slack here.
+
+Every decision goes through guarded UPDATEs (see `storage.signoffs`), so a double click, a replayed payload or
+two replicas handling the same click change the state once; the loser gets a `UserError` saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage import queries as q
+from storage import signoffs as sq
+from storage.models import Checklist, Item
+
+from . import rules
+from .dates import slack_datetime
+from .errors import UserError
+from .service import ChecklistService, SignoffRecord, Who, signoff_records
+from .text import mention, user_text
+
+SYSTEM_ACTOR = "checklist-bot"  # the actor of events nobody typed (escalations)
+BACKUP_SUFFIX = "-backup"
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """A request, its approvals and what messages about it need to say."""
+
+    request: sq.SignoffRequest
+    approvals: Sequence[sq.SignoffApproval]
+    item_title: str
+    checklist_title: str
+    channel_id: str
+
+    @property
+    def id(self) -> int:
+        return self.request.id
+
+    def approval(self, user_id: str) -> sq.SignoffApproval | None:
+        return next((a for a in self.approvals if a.user_id == user_id), None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who to ask about which item; checked before any DM is opened."""
+
+    checklist_id: int
+    channel_id: str
+    item_number: str
+    item_title: str
+    approvers: tuple[str, ...]
+    role: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    signoff: Signoff
+    user_id: str
+    decision: str  # approved | rejected
+    closed: bool  # the request is finished by this decision (all approved, or rejected)
+
+
+class SignoffService:
+    def __init__(self, checklists: ChecklistService) -> None:
+        self.checklists = checklists
+        self.db = checklists.db
+        self.clock = checklists.clock
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _log(self, session: Session, checklist: Checklist, actor: str, action: str, **kw) -> None:
+        q.log_event(session, checklist_id=checklist.id, actor_id=actor, action=action, at=self.clock.now(), **kw)
+        q.bump_version(session, checklist)
+
+    def _load(self, session: Session, request_id: int, *, lock: bool = False) -> Signoff:
+        request = sq.request(session, request_id)
+        if request is None:
+            raise UserError("That sign-off request no longer exists; nothing changed.")
+        stmt = select(Checklist).where(Checklist.id == request.checklist_id)
+        checklist = session.exec(stmt.with_for_update() if lock else stmt).one()
+        item = session.get(Item, request.item_id)
+        session.refresh(request)
+        return Signoff(
+            request=request,
+            approvals=sq.approvals(session, request.id),
+            item_title=item.title if item else request.item_number,
+            checklist_title=checklist.title,
+            channel_id=checklist.channel_id,
+        )
+
+    def _signoff(self, session: Session, request: sq.SignoffRequest, checklist: Checklist, item: Item) -> Signoff:
+        return Signoff(request, sq.approvals(session, request.id), item.title, checklist.title, checklist.channel_id)
+
+    def _guard(self, session: Session, signoff: Signoff, user_id: str) -> sq.SignoffApproval:
+        """The clicker's approval row, or a UserError: not an approver, no longer pending, already decided."""
+        request = signoff.request
+        approval = signoff.approval(user_id)
+        if approval is None:
+            names = ", ".join(mention(a.user_id) for a in signoff.approvals)
+            raise UserError(
+                f"Only {names} can decide on the sign-off of {request.item_number}; your click changed nothing."
+            )
+        checklist = session.get(Checklist, request.checklist_id)
+        if checklist is not None and checklist.archived_at is not None:
+            raise UserError("That checklist has been archived, so this sign-off is closed; nothing changed.")
+        if approval.decision is not None:
+            raise UserError(already_decided(approval))
+        if request.status != sq.PENDING:
+            raise UserError(closed_reason(request, signoff.approvals))
+        return approval
+
+    # -- requesting --------------------------------------------------------------------------------------
+
+    def plan(self, who: Who, number: str, users: Sequence[str]) -> Plan:
+        """Check a request can be made and name the approvers (the named people, or the role's contacts)."""
+        with self.db.read() as session:
+            checklist = self.checklists._checklist(session, who)
+            item = self.checklists._item(session, checklist, number)
+            if rules.is_done(item):
+                raise UserError(f"{item.number} is already done, so it needs no sign-off.")
+            approvers = tuple(users)
+            if not approvers:
+                if not item.signoff_role:
+                    raise UserError(
+                        f"{item.number} has no sign-off role, so name who should approve it, "
+                        f"e.g. `/checklist signoff {item.number} @cara`."
+                    )
+                approvers = tuple(c.user_id for c in q.contacts(session, checklist.id, item.signoff_role))
+                if not approvers:
+                    raise UserError(
+                        f"Nobody is set as a *{item.signoff_role}* contact yet. Name them with "
+                        f"`/checklist contact {item.signoff_role} @cara @dan`, or name the approvers: "
+                        f"`/checklist signoff {item.number} @cara`."
+                    )
+            return Plan(
+                checklist_id=checklist.id,
+                channel_id=checklist.channel_id,
+                item_number=item.number,
+                item_title=item.title,
+                approvers=approvers,
+                role=item.signoff_role,
+            )
+
+    def record(self, who: Who, plan: Plan, dms: dict[str, str], note: str) -> tuple[Signoff, list[Signoff]]:
+        """Record a pending request (DMs already opened); a pending one for the item is superseded.
+
+        Returns the new request and the superseded ones (their DMs need updating)."""
+        with self.db.write() as session:
+            checklist = self.checklists._checklist(session, Who(who.team_id, plan.channel_id, who.user_id), lock=True)
+            if checklist.id != plan.checklist_id:
+                raise UserError("This channel's checklist changed meanwhile; nothing was recorded.")
+            item = self.checklists._item(session, checklist, plan.item_number)
+            if rules.is_done(item):
+                raise UserError(f"{item.number} was marked done meanwhile, so no sign-off was requested.")
+            now = self.clock.now()
+            superseded = []
+            old = sq.pending_for_item(session, item.id)
+            if old is not None and sq.close_request(
+                session, request_id=old.id, status=sq.SUPERSEDED, by=who.user_id, at=now
+            ):
+                session.refresh(old)
+                superseded.append(self._signoff(session, old, checklist, item))
+                self._log(session, checklist, who.user_id, "signoff_supersede", item_number=item.number)
+            session.flush()
+            request, _ = sq.create_request(
+                session,
+                checklist_id=checklist.id,
+                item_id=item.id,
+                item_number=item.number,
+                requested_by=who.user_id,
+                note=note,
+                at=now,
+                approvers=[(u, dms.get(u)) for u in plan.approvers],
+            )
+            asked = " ".join(plan.approvers)
+            self._log(
+                session,
+                checklist,
+                who.user_id,
+                "signoff_request",
+                item_number=item.number,
+                old=asked,
+                new=note or None,
+            )
+            return self._signoff(session, request, checklist, item), superseded
+
+    def set_dm(self, request_id: int, user_id: str, dm_channel: str, dm_ts: str) -> None:
+        with self.db.write() as session:
+            sq.set_dm_ts(session, request_id=request_id, user_id=user_id, dm_channel=dm_channel, dm_ts=dm_ts)
+
+    def abandon(self, request_id: int, actor: str) -> Signoff | None:
+        """Withdraw a request whose DMs could not all be delivered; None if it was no longer pending."""
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
+            if not sq.close_request(session, request_id=request_id, status=sq.CANCELLED, by=actor, at=self.clock.now()):
+                return None
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            self._log(
+                session,
+                checklist,
+                actor,
+                "signoff_cancel",
+                item_number=signoff.request.item_number,
+                new="a direct message could not be delivered",
+            )
+            return self._load(session, request_id)
+
+    # -- deciding ----------------------------------------------------------------------------------------
+
+    def check_decider(self, user_id: str, request_id: int) -> Signoff:
+        """Raise unless `user_id` may decide on this request now (before opening the reason modal)."""
+        with self.db.read() as session:
+            signoff = self._load(session, request_id)
+            self._guard(session, signoff, user_id)
+            return signoff
+
+    def approve(self, user_id: str, request_id: int) -> Decision:
+        return self._decide(user_id, request_id, rules.APPROVED, None)
+
+    def reject(self, user_id: str, request_id: int, reason: str) -> Decision:
+        return self._decide(user_id, request_id, rules.REJECTED, reason)
+
+    def _decide(self, user_id: str, request_id: int, decision: str, reason: str | None) -> Decision:
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
+            approval = self._guard(session, signoff, user_id)
+            now = self.clock.now()
+            if not sq.decide(session, request_id=request_id, user_id=user_id, decision=decision, reason=reason, at=now):
+                session.refresh(approval)
+                raise UserError(already_decided(approval))
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            number = signoff.request.item_number
+            action = "signoff_approve" if decision == rules.APPROVED else "signoff_reject"
+            self._log(session, checklist, user_id, action, item_number=number, new=reason)
+            session.flush()
+            session.expire_all()  # re-read the approvals the guarded UPDATE changed
+            approvals = sq.approvals(session, request_id)
+            outcome = rules.signoff_outcome(approvals)
+            closed = False
+            if outcome is not None and sq.close_request(
+                session, request_id=request_id, status=outcome, by=user_id, at=now
+            ):
+                closed = True
+                if outcome == rules.APPROVED:
+                    item = session.get(Item, signoff.request.item_id)
+                    if item is not None and not rules.is_done(item):
+                        item.status, item.done_by, item.done_at = rules.DONE, user_id, now
+                        session.add(item)
+                        approvers = " ".join(a.user_id for a in approvals if a.decision == rules.APPROVED)
+                        self._log(session, checklist, user_id, "signoff_done", item_number=number, new=approvers)
+            session.flush()
+            return Decision(self._load(session, request_id), user_id, decision, closed)
+
+    def cancel(self, who: Who, number: str) -> Signoff:
+        with self.db.write() as session:
+            checklist = self.checklists._checklist(session, who, lock=True)
+            item = self.checklists._item(session, checklist, number)
+            request = sq.pending_for_item(session, item.id)
+            if request is None:
+                raise UserError(f"There is no pending sign-off for {item.number} to cancel.")
+            sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=self.clock.now())
+            self._log(session, checklist, who.user_id, "signoff_cancel", item_number=item.number)
+            session.refresh(request)
+            return self._signoff(session, request, checklist, item)
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def pending(self, who: Who) -> tuple[Checklist, list[SignoffRecord]]:
+        with self.db.read() as session:
+            checklist = self.checklists._checklist(session, who)
+            return checklist, signoff_records(session, sq.requests(session, checklist.id, status=sq.PENDING))
+
+    def get(self, request_id: int) -> Signoff:
+        with self.db.read() as session:
+            return self._load(session, request_id)
+
+    # -- escalation --------------------------------------------------------------------------------------
+
+    def stale(self, now: datetime, working_days: int) -> list[int]:
+        """Ids of pending, never escalated requests that have waited `working_days` working days."""
+        with self.db.read() as session:
+            return [r.id for r in sq.unescalated_pending(session) if rules.is_stale(r.created_at, now, working_days)]
+
+    def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
+        """Mark the request escalated; the Signoff for the one caller that won, None for the others."""
+        with self.db.write() as session:
+            self._load(session, request_id, lock=True)  # the checklist row first, like every other writer
+            if not sq.claim_escalation(session, request_id=request_id, at=now):
+                return None
+            signoff = self._load(session, request_id)
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            self._log(session, checklist, SYSTEM_ACTOR, "signoff_escalate", item_number=signoff.request.item_number)
+            return signoff
+
+    def backups(self, signoff: Signoff, role: str | None) -> list[str]:
+        """Backup contacts (`<role>-backup`) of the item's role who are not approvers yet."""
+        if not role:
+            return []
+        with self.db.read() as session:
+            asked = {a.user_id for a in signoff.approvals}
+            contacts = q.contacts(session, signoff.request.checklist_id, role + BACKUP_SUFFIX)
+            return [c.user_id for c in contacts if c.user_id not in asked]
+
+    def item_role(self, signoff: Signoff) -> str | None:
+        with self.db.read() as session:
+            item = session.get(Item, signoff.request.item_id)
+            return item.signoff_role if item else None
+
+    def add_backups(self, request_id: int, dms: dict[str, str]) -> Signoff:
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
+            for user_id, dm in dms.items():
+                if signoff.approval(user_id) is None:
+                    sq.add_approver(session, request_id=request_id, user_id=user_id, dm_channel=dm, backup=True)
+            if dms:
+                checklist = session.get(Checklist, signoff.request.checklist_id)
+                self._log(
+                    session,
+                    checklist,
+                    SYSTEM_ACTOR,
+                    "signoff_backup",
+                    item_number=signoff.request.item_number,
+                    new=" ".join(dms),
+                )
+            return self._load(session, request_id)
+
+
+def already_decided(approval: sq.SignoffApproval) -> str:
+    when = slack_datetime(approval.decided_at, "{date_short} {time}") if approval.decided_at else "earlier"
+    return f"You already {approval.decision} this sign-off ({when}); nothing changed."
+
+
+def closed_reason(request: sq.SignoffRequest, approvals: Sequence[sq.SignoffApproval]) -> str:
+    """Why a click on this request changes nothing any more, with what to do instead."""
+    number = request.item_number
+    by = mention(request.decided_by) if request.decided_by else "someone"
+    if request.status == sq.APPROVED:
+        return f"This sign-off is already complete: {number} is signed off. Nothing changed."
+    if request.status == sq.REJECTED:
+        reason = next((a.reason for a in approvals if a.decision == rules.REJECTED and a.reason), None)
+        why = f": “{user_text(reason)}”" if reason else ""
+        return f"This request was already rejected by {by}{why}. Nothing changed."
+    if request.status == sq.CANCELLED:
+        return f"This request was withdrawn by {by}, so there is nothing to decide. Nothing changed."
+    if request.status == sq.SUPERSEDED:
+        return (
+            f"A newer sign-off request for {number} replaced this one; use the buttons in the newest message. "
+            "Nothing changed."
+        )
+    return "This request is closed. Nothing changed."

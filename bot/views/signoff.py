@@ -1,0 +1,297 @@
+"""Sign-off messages: the approver's DM (live and decided), the reason modal, channel notices and listings.
+
+Pure functions from data to Block Kit dicts / mrkdwn strings; all user text goes through `user_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from storage import signoffs as sq
+from storage.models import Checklist
+
+from .. import rules
+from ..dates import slack_datetime
+from ..ids import SIGNOFF_BLOCK_PREFIX, Action, Input, View
+from ..service import Board, SignoffRecord
+from ..signoffs import Decision, Signoff
+from ..text import mention, plain, truncate, user_text
+from .blocks import MESSAGE_BLOCKS, context, message, plain_text, section
+
+MAX_REASON = 500
+
+
+def _people(user_ids: Sequence[str]) -> str:
+    return ", ".join(mention(u) for u in user_ids) or "nobody"
+
+
+def _when(at: datetime | None) -> str:
+    return slack_datetime(at, "{date_short} {time}") if at else "earlier"
+
+
+def _item_line(s: Signoff) -> str:
+    return f"*{s.request.item_number}*  {user_text(s.item_title)}"
+
+
+def _rejection(approvals: Sequence[sq.SignoffApproval]) -> sq.SignoffApproval | None:
+    return next((a for a in approvals if a.decision == rules.REJECTED), None)
+
+
+def _approved_by(approvals: Sequence[sq.SignoffApproval]) -> list[str]:
+    return [a.user_id for a in approvals if a.decision == rules.APPROVED]
+
+
+def _head(s: Signoff, approver_id: str) -> list[dict]:
+    r = s.request
+    lines = [f"🔏 Sign-off requested by {mention(r.requested_by)} in <#{s.channel_id}>", _item_line(s)]
+    if r.note:
+        lines.append(f"Note from {mention(r.requested_by)}: “{user_text(truncate(r.note, 1500))}”")
+    others = [a.user_id for a in s.approvals if a.user_id != approver_id]
+    blocks = [section("\n".join(lines))]
+    bits = [f"Checklist: {user_text(s.checklist_title)}", f"requested {_when(r.created_at)}"]
+    if others:
+        bits.append(f"also asked: {_people(others)}")
+    blocks.append(context(" · ".join(bits)))
+    return blocks
+
+
+def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
+    """The live request in an approver's DM, with Approve and Reject… buttons (value: the request id)."""
+    blocks = _head(s, approver_id)
+    approval = s.approval(approver_id)
+    if reminder_days:
+        blocks.insert(0, section(f"⏰ *Reminder:* this sign-off has waited {reminder_days} working days."))
+    if approval is not None and approval.backup:
+        blocks.insert(0, section("You are asked as the backup contact; your approval stands in for the others."))
+    value = str(s.id)
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": Action.SIGNOFF_APPROVE,
+                    "text": plain_text("Approve"),
+                    "style": "primary",
+                    "value": value,
+                },
+                {
+                    "type": "button",
+                    "action_id": Action.SIGNOFF_REJECT,
+                    "text": plain_text("Reject…"),
+                    "style": "danger",
+                    "value": value,
+                },
+            ],
+        }
+    )
+    text = f"🔏 {mention(s.request.requested_by)} asks you to sign off {s.request.item_number}"
+    return message(text, blocks)
+
+
+def outcome_line(s: Signoff, approver_id: str) -> str:
+    """What the approver's DM says once there is nothing left for them to press."""
+    r = s.request
+    own = s.approval(approver_id)
+    if own is not None and own.decision == rules.APPROVED:
+        line = f"✅ You approved this on {_when(own.decided_at)}."
+        if r.status == sq.APPROVED:
+            return line + " It is signed off."
+        if r.status == sq.PENDING:
+            waiting = [a.user_id for a in s.approvals if a.decision is None and not a.backup]
+            return line + (f" Still waiting for {_people(waiting)}." if waiting else "")
+    elif own is not None and own.decision == rules.REJECTED:
+        return f"❌ You rejected this on {_when(own.decided_at)}: “{user_text(own.reason or '')}”"
+    if r.status == sq.APPROVED:
+        return f"✅ Signed off by {_people(_approved_by(s.approvals))} on {_when(r.decided_at)}; nothing left to do."
+    if r.status == sq.REJECTED:
+        rej = _rejection(s.approvals)
+        why = f": “{user_text(rej.reason or '')}”" if rej else ""
+        return f"❌ Rejected by {mention(r.decided_by)} on {_when(r.decided_at)}{why}"
+    if r.status == sq.CANCELLED:
+        return f"🚫 Withdrawn by {mention(r.decided_by)} on {_when(r.decided_at)}; nothing to decide."
+    if r.status == sq.SUPERSEDED:
+        return "↪️ Replaced by a newer request; use the buttons in the newest message."
+    return "⏰ A reminder was sent below; use its buttons."
+
+
+def dm_closed_view(s: Signoff, approver_id: str) -> dict:
+    """The approver's DM after a decision or once the request is closed: the outcome, no buttons."""
+    line = outcome_line(s, approver_id)
+    return message(line, _head(s, approver_id) + [section(line)])
+
+
+def dm_moved_view(s: Signoff, approver_id: str) -> dict:
+    """The first DM once a reminder has been posted below it (so only one message has live buttons)."""
+    line = "⏰ A reminder was sent below; use its buttons."
+    return message(line, _head(s, approver_id) + [section(line)])
+
+
+def reason_modal(s: Signoff) -> dict:
+    element = {
+        "type": "plain_text_input",
+        "action_id": Input.REASON,
+        "multiline": True,
+        "max_length": MAX_REASON,
+        "min_length": 1,
+        "placeholder": plain_text("What has to change before you can approve?"),
+    }
+    title = truncate(plain(s.item_title), 200).replace("<", "&lt;").replace(">", "&gt;")
+    return {
+        "type": "modal",
+        "callback_id": View.SIGNOFF_REASON,
+        "title": plain_text("Reject sign-off", 24),
+        "submit": plain_text("Reject", 24),
+        "close": plain_text("Cancel", 24),
+        "private_metadata": str(s.id),
+        "blocks": [
+            context(f"*{s.request.item_number}*  {title}"),
+            {
+                "type": "input",
+                "block_id": Input.REASON,
+                "label": plain_text("Reason", 2000),
+                "element": element,
+                "hint": plain_text(f"Required, up to {MAX_REASON} characters. The requester and channel see it.", 2000),
+            },
+        ],
+    }
+
+
+# -- channel notices -------------------------------------------------------------------------------------
+
+
+def asking_text(item_number: str, approvers: Sequence[str]) -> str:
+    return f"⏳ Asking {_people(approvers)} to sign off {item_number}…"
+
+
+def requested_text(s: Signoff, superseded: bool) -> str:
+    people = _people([a.user_id for a in s.approvals])
+    tail = " It replaces the earlier request." if superseded else ""
+    note = f" Note: “{user_text(truncate(s.request.note, 500))}”" if s.request.note else ""
+    return (
+        f"🔏 {mention(s.request.requested_by)} asked {people} to sign off {_item_line(s)} (by direct message).{note}"
+        f"{tail}"
+    )
+
+
+def dm_failed_text(item_number: str, failures: dict[str, str]) -> str:
+    why = {
+        "user_not_found": "is not a member of this workspace",
+        "cannot_dm_bot": "is a bot",
+        "user_disabled": "is deactivated",
+        "account_inactive": "is deactivated",
+    }
+    lines = [f"• {mention(u)} {why.get(err, f'could not be reached (`{err}`)')}" for u, err in failures.items()]
+    return (
+        f"⚠️ I could not ask for the sign-off of {item_number}: I cannot send a direct message to\n"
+        + "\n".join(lines)
+        + "\nNothing was recorded. Name other approvers, e.g. `/checklist signoff "
+        + f"{item_number} @cara`, or fix the contacts with `/checklist contact`."
+    )
+
+
+def decision_text(d: Decision) -> str:
+    s = d.signoff
+    r = s.request
+    if d.decision == rules.REJECTED:
+        rej = s.approval(d.user_id)
+        reason = user_text(rej.reason or "") if rej else ""
+        return (
+            f"❌ {mention(d.user_id)} rejected the sign-off of {_item_line(s)}: “{reason}”\n"
+            f"{mention(r.requested_by)}, the item stays open; `/checklist signoff {r.item_number}` asks again."
+        )
+    if d.closed and r.status == sq.APPROVED:
+        return f"✅ {_item_line(s)} is done: signed off by {_people(_approved_by(s.approvals))}."
+    return f"👍 {mention(d.user_id)} approved the sign-off of {r.item_number}."
+
+
+def cancelled_text(s: Signoff) -> str:
+    return f"🚫 {mention(s.request.decided_by)} withdrew the sign-off request for {_item_line(s)}."
+
+
+def escalation_text(s: Signoff, reminded: Sequence[str], backups: Sequence[str], days: int) -> str:
+    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {days} working days."]
+    if reminded:
+        bits.append(f"Reminded {_people(reminded)}.")
+    if backups:
+        bits.append(f"Also asked the backup {_people(backups)}.")
+    return " ".join(bits)
+
+
+# -- listings --------------------------------------------------------------------------------------------
+
+
+def waiting_line(record: SignoffRecord, today: date) -> str:
+    """`⏳ waiting on @cara (3 d), @dan approved` for a pending request; the rejection for a rejected one."""
+    r = record.request
+    if r.status == sq.PENDING:
+        days = max((today - r.created_at.date()).days, 0)
+        bits = []
+        for a in record.approvals:
+            if a.decision == rules.APPROVED:
+                bits.append(f"{mention(a.user_id)} approved")
+            elif not a.backup or r.escalated_at:
+                bits.append(f"{mention(a.user_id)} ({days} d)")
+        return "⏳ waiting on " + ", ".join(bits)
+    if r.status == sq.REJECTED:
+        rej = _rejection(record.approvals)
+        why = f": “{user_text(truncate(rej.reason or '', 200))}”" if rej else ""
+        return f"❌ sign-off rejected by {mention(r.decided_by)}{why}"
+    return ""
+
+
+def status_lines(board: Board) -> dict[str, str]:
+    """`extra_lines` for the status view: open items with a pending or rejected sign-off."""
+    done = {i.number for i in board.items if rules.is_done(i)}
+    lines = {}
+    for number, record in board.signoffs.items():
+        if number in done:
+            if record.request.status == sq.APPROVED:
+                lines[number] = f"🔏 signed off by {_people(_approved_by(record.approvals))}"
+            continue
+        line = waiting_line(record, board.today)
+        if line:
+            lines[number] = line
+    return lines
+
+
+def pending_view(checklist: Checklist, records: Sequence[SignoffRecord], today: date) -> dict:
+    if not records:
+        text = "No sign-offs are pending here. `/checklist signoff <item>` asks for one."
+        return message(text, [section(text)], response_type="ephemeral")
+    head = f"*Pending sign-offs* · {user_text(checklist.title)} ({len(records)})"
+    blocks = [section(head)]
+    for record in records[: MESSAGE_BLOCKS - 2]:
+        r = record.request
+        blocks.append(
+            section(
+                f"*{r.item_number}* · asked by {mention(r.requested_by)} {_when(r.created_at)}\n"
+                + waiting_line(record, today)
+            )
+        )
+    if len(records) > MESSAGE_BLOCKS - 2:
+        blocks.append(context(f"+{len(records) - (MESSAGE_BLOCKS - 2)} more"))
+    return message(head, blocks, response_type="ephemeral")
+
+
+def record_lines(records: Sequence[SignoffRecord]) -> list[str]:
+    """Every request of an item with each decision: who, when, reason (for `show`)."""
+    out = []
+    for record in records:
+        r = record.request
+        asked = _people([a.user_id for a in record.approvals])
+        head = f"🔏 {_when(r.created_at)} {mention(r.requested_by)} asked {asked}"
+        head += f" · *{r.status}*"
+        if r.status in (sq.CANCELLED, sq.SUPERSEDED) and r.decided_by:
+            head += f" by {mention(r.decided_by)} {_when(r.decided_at)}"
+        if r.escalated_at:
+            head += f" · escalated {_when(r.escalated_at)}"
+        lines = [head]
+        for a in record.approvals:
+            if a.decision:
+                reason = f": “{user_text(truncate(a.reason, 300))}”" if a.reason else ""
+                lines.append(f"      {mention(a.user_id)} {a.decision} {_when(a.decided_at)}{reason}")
+        out.append("\n".join(lines))
+    return out

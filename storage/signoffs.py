@@ -1,0 +1,202 @@
+"""Sign-off requests and each approver's decision, with the guarded updates that make clicks count once.
+
+Every state change is a conditional UPDATE (`... WHERE decision IS NULL`, `... WHERE status = 'pending'`) whose
+row count tells the caller whether it won, so double clicks, retried payloads and several replicas agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from .models import Checklist, utcnow
+from .types import UTCDateTime
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+SUPERSEDED = "superseded"
+
+
+class SignoffRequest(SQLModel, table=True):
+    __table_args__ = (
+        # At most one pending request per item; a new one supersedes it in the same transaction.
+        Index(
+            "uq_signoff_pending_item",
+            "item_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    checklist_id: int = Field(foreign_key="checklist.id", index=True, ondelete="CASCADE")
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
+    item_number: str = Field(max_length=16)
+    requested_by: str = Field(max_length=32)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    status: str = Field(default=PENDING, max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=32)  # who cancelled, rejected or completed it
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignoffApproval(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("request_id", "user_id", name="uq_signoff_approver"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="signoffrequest.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    backup: bool = False  # asked on escalation; their approval stands in for the undecided approvers
+    dm_channel: str | None = Field(default=None, max_length=32)
+    dm_ts: str | None = Field(default=None, max_length=32)
+    decision: str | None = Field(default=None, max_length=16)  # None | approved | rejected
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def create_request(
+    session: Session,
+    *,
+    checklist_id: int,
+    item_id: int,
+    item_number: str,
+    requested_by: str,
+    note: str | None,
+    at: datetime,
+    approvers: Sequence[tuple[str, str | None]],
+) -> tuple[SignoffRequest, list[SignoffApproval]]:
+    """A pending request and one approval row per `(user_id, dm_channel)`."""
+    request = SignoffRequest(
+        checklist_id=checklist_id,
+        item_id=item_id,
+        item_number=item_number,
+        requested_by=requested_by,
+        note=note or None,
+        created_at=at,
+    )
+    session.add(request)
+    session.flush()
+    approvals = [SignoffApproval(request_id=request.id, user_id=u, dm_channel=dm) for u, dm in approvers]
+    session.add_all(approvals)
+    session.flush()
+    return request, approvals
+
+
+def add_approver(
+    session: Session, *, request_id: int, user_id: str, dm_channel: str | None, backup: bool
+) -> SignoffApproval:
+    approval = SignoffApproval(request_id=request_id, user_id=user_id, dm_channel=dm_channel, backup=backup)
+    session.add(approval)
+    session.flush()
+    return approval
+
+
+def request(session: Session, request_id: int) -> SignoffRequest | None:
+    return session.get(SignoffRequest, request_id)
+
+
+def approvals(session: Session, request_id: int) -> list[SignoffApproval]:
+    stmt = select(SignoffApproval).where(SignoffApproval.request_id == request_id).order_by(SignoffApproval.id)
+    return list(session.exec(stmt).all())
+
+
+def approvals_of(session: Session, request_ids: Sequence[int]) -> dict[int, list[SignoffApproval]]:
+    """The approvals of several requests in one query, by request id."""
+    out: dict[int, list[SignoffApproval]] = {rid: [] for rid in request_ids}
+    if request_ids:
+        stmt = select(SignoffApproval).where(col(SignoffApproval.request_id).in_(list(request_ids)))
+        for a in session.exec(stmt.order_by(SignoffApproval.id)).all():
+            out[a.request_id].append(a)
+    return out
+
+
+def pending_for_item(session: Session, item_id: int) -> SignoffRequest | None:
+    stmt = select(SignoffRequest).where(SignoffRequest.item_id == item_id, SignoffRequest.status == PENDING)
+    return session.exec(stmt).first()
+
+
+def requests(
+    session: Session, checklist_id: int, *, status: str | None = None, item_number: str | None = None
+) -> list[SignoffRequest]:
+    stmt = select(SignoffRequest).where(SignoffRequest.checklist_id == checklist_id)
+    if status is not None:
+        stmt = stmt.where(SignoffRequest.status == status)
+    if item_number is not None:
+        stmt = stmt.where(SignoffRequest.item_number == item_number)
+    return list(session.exec(stmt.order_by(SignoffRequest.created_at, SignoffRequest.id)).all())
+
+
+def latest_per_item(session: Session, checklist_id: int) -> dict[str, SignoffRequest]:
+    """The newest request of each item that has one."""
+    latest: dict[str, SignoffRequest] = {}
+    for r in requests(session, checklist_id):
+        latest[r.item_number] = r
+    return latest
+
+
+def unescalated_pending(session: Session) -> list[SignoffRequest]:
+    """Pending, never escalated requests of active checklists, oldest first."""
+    stmt = (
+        select(SignoffRequest)
+        .join(Checklist, col(Checklist.id) == col(SignoffRequest.checklist_id))
+        .where(
+            SignoffRequest.status == PENDING,
+            col(SignoffRequest.escalated_at).is_(None),
+            col(Checklist.archived_at).is_(None),
+        )
+        .order_by(SignoffRequest.created_at, SignoffRequest.id)
+    )
+    return list(session.exec(stmt).all())
+
+
+def decide(session: Session, *, request_id: int, user_id: str, decision: str, reason: str | None, at: datetime) -> bool:
+    """Record one approver's decision; False when they had already decided (a double click, a replay)."""
+    result = session.execute(
+        update(SignoffApproval)
+        .where(
+            col(SignoffApproval.request_id) == request_id,
+            col(SignoffApproval.user_id) == user_id,
+            col(SignoffApproval.decision).is_(None),
+        )
+        .values(decision=decision, reason=reason, decided_at=at)
+    )
+    return result.rowcount == 1
+
+
+def close_request(session: Session, *, request_id: int, status: str, by: str | None, at: datetime) -> bool:
+    """Move a pending request to `status`; False when it was no longer pending."""
+    result = session.execute(
+        update(SignoffRequest)
+        .where(col(SignoffRequest.id) == request_id, col(SignoffRequest.status) == PENDING)
+        .values(status=status, decided_by=by, decided_at=at)
+    )
+    return result.rowcount == 1
+
+
+def claim_escalation(session: Session, *, request_id: int, at: datetime) -> bool:
+    """Mark a pending request escalated; True for exactly one caller across processes."""
+    result = session.execute(
+        update(SignoffRequest)
+        .where(
+            col(SignoffRequest.id) == request_id,
+            col(SignoffRequest.status) == PENDING,
+            col(SignoffRequest.escalated_at).is_(None),
+        )
+        .values(escalated_at=at)
+    )
+    return result.rowcount == 1
+
+
+def set_dm_ts(session: Session, *, request_id: int, user_id: str, dm_channel: str, dm_ts: str) -> None:
+    session.execute(
+        update(SignoffApproval)
+        .where(col(SignoffApproval.request_id) == request_id, col(SignoffApproval.user_id) == user_id)
+        .values(dm_channel=dm_channel, dm_ts=dm_ts)
+    )
