@@ -85,6 +85,19 @@ def _summary(board: Board) -> str:
     return "   ·   ".join(bits)
 
 
+def _merge(lines: list[str], limit: int = 2900) -> str:
+    """Phase summary lines in one section, cut at whole lines to stay inside the 3,000-character limit."""
+    out: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        if size + len(line) + 1 > limit - 80:
+            out.append(f"_… and {len(lines) - i} more phases · `/checklist status <phase>`_")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
 def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str, str] | None = None) -> dict:
     """The whole status message (`phase=None`) or one phase in full, done items included.
 
@@ -109,33 +122,28 @@ def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str
         tick = " ✅" if items and done == len(items) else ""
         groups.append((f"*{p.number}  {user_text(p.name)}*   {done}/{len(items)}{tick}", shown))
 
-    # Phases with nothing to show collapse; consecutive ones share one block.
-    collapsed: list[str] = []
-    layout: list[tuple[str, list[Item]] | list[str]] = []
-    for header, shown in groups:
-        if shown:
-            if collapsed:
-                layout.append(collapsed)
-                collapsed = []
-            layout.append((header, shown))
-        else:
-            collapsed.append(header)
-    if collapsed:
-        layout.append(collapsed)
-
-    headers_needed = len(layout)
-    item_budget = max(budget - headers_needed, 0)
-    for entry in layout:
-        if isinstance(entry, list):
-            blocks.append(section("\n".join(entry)))
+    # Greedy layout: phases in order, each with as many of its items as fit. Phases with nothing to show,
+    # and phases that no longer fit, become one-line summaries merged into a single block.
+    kind = "items" if phase is not None else "open items"
+    lines: list[str] = []
+    body_start = len(blocks)
+    for idx, (header, shown) in enumerate(groups):
+        if not shown:
+            lines.append(header)
             continue
-        header, shown = entry
-        take = shown[:item_budget]
-        item_budget -= len(take)
+        left = budget - (len(blocks) - body_start)
+        later = idx + 1 < len(groups)
+        room = left - (1 if lines else 0) - 1 - (1 if later else 0)
+        pnum = shown[0].phase_number
+        if room < 1:
+            lines.append(f"{header} · {len(shown)} {kind} · `/checklist status {pnum}`")
+            continue
+        if lines:
+            blocks.append(section(_merge(lines)))
+            lines = []
+        take = shown[:room]
         hidden = len(shown) - len(take)
         if hidden:
-            pnum = shown[0].phase_number
-            kind = "items" if phase is not None else "open items"
             header += f"\n_+{hidden} more {kind} · `/checklist status {pnum}`_"
         blocks.append(section(header))
         group_name = None
@@ -147,6 +155,8 @@ def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str
             blocks.append(
                 section(line, accessory=item_menu(item, checklist.id), block_id=f"item|{checklist.id}|{item.number}")
             )
+    if lines:
+        blocks.append(section(_merge(lines)))
 
     # A safety net: never hand Slack more than a message holds.
     overflow_count = len(blocks) + len(footer) - MESSAGE_BLOCKS
