@@ -24,7 +24,8 @@ from bot.localslack.signed import Signer
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
-GUNICORN = ["--workers", "1", "--worker-class", "gthread", "--threads", "8", "--log-level", "warning"]
+WORKERS = os.environ.get("WEB_CONCURRENCY", "1")
+GUNICORN = ["--workers", WORKERS, "--worker-class", "gthread", "--threads", "8", "--log-level", "warning"]
 
 
 @dataclass
@@ -158,7 +159,8 @@ def run(n: int = 2000, rounds: int = 4, concurrency: tuple[int, ...] = (1, 16)) 
 
         cpu = os.cpu_count()
         print(
-            f"\nAck latency of a signed `/checklist status` (25-item checklist), gunicorn 1 worker × gthread 8, "
+            f"\nAck latency of a signed `/checklist status` (25-item checklist), "
+            f"gunicorn {WORKERS} worker(s) × gthread 8, "
             f"loopback, {cpu} cores, {n} requests per app and concurrency, database {env['DATABASE_URL'][:10]}…"
         )
         print(f"{'app':<22}{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'p50 vs bare Bolt':>18}{'p99 vs bare Bolt':>18}")

@@ -31,7 +31,7 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
-    serve(lambda: _runtime(settings), host, port)
+    serve(lambda: _runtime(settings), host, port, workers=settings.web_concurrency)
     return 0
 
 

@@ -27,6 +27,7 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     templates_dir: str | None = None
+    web_concurrency: int = 1
     signoff_escalation_days: int = 3  # working days a sign-off may wait before it is re-sent and escalated
 
     @property
@@ -112,6 +113,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not escalation_raw.isdigit() or not 0 < int(escalation_raw) <= 60:
         raise ConfigError(f"SIGNOFF_ESCALATION_DAYS is malformed: {escalation_raw!r} is not a number of days (1-60)")
 
+    workers_raw = env.get("WEB_CONCURRENCY", "").strip() or "1"
+    if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
+        raise ConfigError(f"WEB_CONCURRENCY is malformed: {workers_raw!r}; use a number of worker processes (1-32)")
+
     return Settings(
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         signing_secret=secret,
@@ -121,6 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         port=int(port_raw),
         log_level=level,
         templates_dir=templates_dir,
+        web_concurrency=int(workers_raw),
         signoff_escalation_days=int(escalation_raw),
     )
 

@@ -134,3 +134,23 @@ def test_forged_menu_value_is_refused_politely(started):
     assert reply.status == 200
     [answer] = started.fake.wait_for("response_url", lambda c: c.path.endswith(reply.response_url.rsplit("/", 1)[-1]))
     assert answer.args["response_type"] == "ephemeral" and "older version" in answer.args["text"]
+
+
+def test_slack_down_when_opening_a_form_is_reported(started):
+    message = status_message(started)
+    started.fake.fail("views.open", status=503, times=10)
+    reply = started.slack.choose(message, "assign|1|3.4")
+    assert reply.status == 200
+    [answer] = started.fake.wait_for("response_url", lambda c: c.path.endswith(reply.response_url.rsplit("/", 1)[-1]))
+    assert "Slack did not open the form" in answer.args["text"] and answer.args["response_type"] == "ephemeral"
+    assert len(started.fake.calls_to("views.open")) == 3  # the first try and the client's two retries
+
+
+def test_a_rate_limited_form_is_retried_after_retry_after(started):
+    message = status_message(started)
+    started.fake.fail("views.open", status=429, retry_after=1, times=1)
+    started.slack.choose(message, "due|1|3.4")
+    started.settle()
+    calls = started.fake.calls_to("views.open")
+    assert [c.ok for c in calls] == [False, True]
+    assert calls[1].at - calls[0].at >= 0.9  # honoured Retry-After

@@ -16,6 +16,7 @@ from ..views.item import show_view
 from ..views.modals import ItemRef, assign_modal, due_modal, note_modal
 from ..views.signoff import asking_text, status_lines
 from ..views.status import parse_status_block_id, status_view
+from .followups import open_modal
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -74,7 +75,7 @@ def register(app: App, rt: Runtime) -> None:
             ref = ItemRef(checklist_id, who.channel_id, number, response_url, phase)
             view = modals[choice](ref, item)
             ack()
-            rt.background.submit(client.views_open, trigger_id=body["trigger_id"], view=view)
+            rt.background.submit(open_modal, client, respond, body["trigger_id"], view)
         elif choice is MenuChoice.SHOW:
             detail = rt.service.show(who, number)
             ack()

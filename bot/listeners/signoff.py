@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from ..errors import UserError
@@ -18,6 +19,7 @@ from ..parser import Command
 from ..service import Who
 from ..views.answers import ephemeral, in_channel
 from ..views.signoff import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
+from .followups import open_modal
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -58,10 +60,10 @@ def register(app: App, rt: Runtime) -> None:
         rt.background.submit(rt.signoff_flow.after_decision, decision)
 
     @app.action(Action.SIGNOFF_REJECT)
-    def reject(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         signoff = rt.signoffs.check_decider(body["user"]["id"], request_id(action.get("value")))
         ack()
-        rt.background.submit(client.views_open, trigger_id=body["trigger_id"], view=reason_modal(signoff))
+        rt.background.submit(open_modal, client, respond, body["trigger_id"], reason_modal(signoff))
 
     @app.view(View.SIGNOFF_REASON)
     def reason(ack: Ack, body: dict, view: dict) -> None:
