@@ -55,10 +55,13 @@ def serve(
     host: str,
     port: int,
     *,
+    workers: int = 1,
     threads: int = 8,
     on_ready: Callable[[Runtime], None] | None = None,
 ) -> None:
-    """Run gunicorn in this process: one worker with `threads` threads, so the in-process scheduler runs once."""
+    """Run gunicorn in this process: `workers` processes (WEB_CONCURRENCY) with `threads` threads each.
+
+    Each worker builds its own runtime after the fork (database pools and threads do not survive a fork)."""
     from gunicorn.app.base import BaseApplication
 
     state: dict[str, Runtime] = {}
@@ -67,7 +70,7 @@ def serve(
         def load_config(self) -> None:
             for key, value in {
                 "bind": f"{host}:{port}",
-                "workers": 1,
+                "workers": workers,
                 "worker_class": "gthread",
                 "threads": threads,
                 "timeout": 30,
