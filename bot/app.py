@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -19,6 +20,8 @@ from .background import Background
 from .clock import Clock
 from .config import Settings
 from .listeners import register_listeners
+from .reminders.runner import Reminders
+from .reminders.service import ReminderService
 from .service import ChecklistService
 from .templates import load_templates
 
@@ -43,8 +46,41 @@ class Runtime:
     service: ChecklistService
     background: Background
     clock: Clock
+    reminders: Reminders
+    remind: ReminderService
+    scheduler: object | None = None  # apscheduler BackgroundScheduler once started
+
+    def start_scheduler(self, interval_seconds: int = 60) -> None:
+        """Run `reminders.run_due` every minute in this process (first tick now, to catch up missed runs).
+
+        Schedules and claims live in the database, so any number of processes may run this: each period is
+        posted once between them."""
+        if self.scheduler is not None:
+            return
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.reminders.run_due,
+            "interval",
+            seconds=interval_seconds,
+            id="reminders-tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        log.info("reminders: scheduler started (every %d s)", interval_seconds)
+
+    def stop_scheduler(self) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
 
     def close(self) -> None:
+        self.stop_scheduler()
         self.background.shutdown()
         self.db.dispose()
 
@@ -76,6 +112,8 @@ def create_runtime(
         service=ChecklistService(db, templates, clock),
         background=Background(),
         clock=clock,
+        reminders=Reminders(db, app.client, clock),
+        remind=ReminderService(db, clock),
     )
     register_listeners(app, rt)
     return rt

@@ -30,7 +30,8 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
-    serve(lambda: _runtime(settings), host, port)
+    # The reminder scheduler starts in the worker once the app is loaded and stops with it.
+    serve(lambda: _runtime(settings), host, port, on_ready=lambda rt: rt.start_scheduler())
     return 0
 
 
@@ -40,6 +41,7 @@ def cmd_socket(settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     rt = _runtime(settings)
     print("checklist-bot: connecting to Slack in Socket Mode", file=sys.stderr)
+    rt.start_scheduler()
     try:
         SocketModeHandler(rt.app, settings.app_token).start()
     finally:
