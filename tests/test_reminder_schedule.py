@@ -89,3 +89,14 @@ def test_digest_stays_inside_block_kit_limits_for_200_items() -> None:
             assert len(block["text"]["text"]) <= SECTION_MAX
             assert "<!channel>" not in block["text"]["text"]
     assert "more" in view["blocks"][1]["text"]["text"]
+
+
+def test_digest_building_is_bulk(tmp_path) -> None:
+    """The bench's scenario in small: statements grow per chunk of 500 channels, not per channel."""
+    from bench.digest_bench import build_database, measure
+
+    path = str(tmp_path / "bench.db")
+    build_database(path, channels=1200, items=25)
+    result = measure(path, channels=1200)
+    assert result["channels"] == 1200
+    assert result["sql_statements"] <= 3 * 4  # 3 chunks: BEGIN, checklists, items, COMMIT
