@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -24,6 +25,9 @@ from .reminders.runner import Reminders
 from .reminders.service import ReminderService
 from .service import ChecklistService
 from .templates import load_templates
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ class Runtime:
     clock: Clock
     reminders: Reminders
     remind: ReminderService
-    scheduler: object | None = None  # apscheduler BackgroundScheduler once started
+    scheduler: BackgroundScheduler | None = None  # set by start_scheduler()
 
     def start_scheduler(self, interval_seconds: int = 60) -> None:
         """Run `reminders.run_due` every minute in this process (first tick now, to catch up missed runs).
@@ -77,7 +81,7 @@ class Runtime:
     def stop_scheduler(self) -> None:
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None:
-            scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+            scheduler.shutdown(wait=True)
 
     def close(self) -> None:
         self.stop_scheduler()

@@ -38,6 +38,7 @@ PAUSE_ERRORS = {"channel_not_found", "is_archived", "channel_is_archived", "not_
 DM_ERRORS = {"user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "users_not_found"}
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
+CLAIM_CHUNK = 500
 TZ_REFRESH = timedelta(days=7)
 TZ_LOOKUPS_PER_RUN = 50  # users.info is Tier 4 (~100/min); the next tick looks up the rest
 
@@ -162,9 +163,14 @@ class Reminders:
             period = due_period(Weekly(s.weekday, s.hour, s.minute, s.timezone), now, s.updated_at)
             if period is not None:
                 due[(digest_key(s.team_id, s.channel_id), period.isoformat())] = s
-        won = self._claim(sq.DIGEST, due, now)
-        if not won:
-            return
+        pairs = list(due)
+        # Claim, build and post a chunk at a time, so claims stay fresh while a long run works through them.
+        for start in range(0, len(pairs), CLAIM_CHUNK):
+            won = self._claim(sq.DIGEST, {p: due[p] for p in pairs[start : start + CLAIM_CHUNK]}, now)
+            if won:
+                self._post_digests(won, now, report)
+
+    def _post_digests(self, won: dict[tuple[str, str], sq.DigestSchedule], now: datetime, report: RunReport) -> None:
         by_key = {key: (period, s) for (key, period), s in won.items()}
         targets = [
             DigestTarget(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ..dates import WEEKDAYS
@@ -30,12 +31,16 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@cache
+def _zone_names() -> dict[str, str]:
+    return {n.lower(): n for n in available_timezones()}
+
+
 def canonical_timezone(name: str) -> str | None:
     """The IANA name as spelled in the tz database (case-insensitive match), or None."""
     if name.upper() == "UTC":
         return "UTC"
-    lowered = {n.lower(): n for n in available_timezones()}
-    return lowered.get(name.lower())
+    return _zone_names().get(name.lower())
 
 
 def at_local(day: date, hour: int, minute: int, tz: str) -> datetime:

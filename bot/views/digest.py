@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from .. import rules
 from ..dates import slack_date, slack_datetime
 from ..reminders.digest import Digest
 from ..text import mention, progress_bar, truncate, user_text
@@ -43,7 +44,7 @@ def _list(head: str, rows: Sequence[Any], line: Callable[[Any], str], more: str)
 
 def _progress(d: Digest) -> str:
     delta = f" (+{d.done_delta} this week)" if d.done_delta else ""
-    percent = round(100 * d.done / d.total) if d.total else 0
+    percent = rules.Progress(d.done, d.total, len(d.overdue)).percent
     return f"*{d.done}/{d.total} done*{delta}  `{progress_bar(d.done, d.total)}`  {percent}%"
 
 
