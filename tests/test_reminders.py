@@ -4,12 +4,19 @@ FixedClock: nothing sleeps for a week; `run_due(now)` is called directly."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from conftest import NOW, start_bot
-from sqlalchemy import update
+from conftest import NOW, fresh_database, pg_available, start_bot
+from sqlalchemy import create_engine, make_url, text, update
 from sqlmodel import select
 
 from bot.reminders.digest import PendingSignoff
@@ -294,52 +301,86 @@ def _race(bots: list, now: datetime) -> list:
     return reports
 
 
-def _two_processes_post_once(fake_slack, database_url, db=None) -> None:
-    first, stop_a = start_bot(fake_slack, database_url, db=db)
-    clock_a = first.clock
-    second, stop_b = start_bot(fake_slack, database_url, clock=clock_a)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_db_url(request, tmp_path) -> Iterator[str]:
+    """One database for several app instances: a SQLite file, or a fresh schema in PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/shared.db"
+        return
+    url = pg_available()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (set TEST_DATABASE_URL to point elsewhere)")
+    schema = f"remind_{os.getpid()}_{threading.get_ident() % 100000}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
-        channels = [f"C{n:03d}" for n in range(12)]
-        for channel in channels:
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+CHANNELS = [f"C{n:03d}" for n in range(12)]
+
+
+def test_two_app_instances_on_one_database_post_once(fake_slack, shared_db_url) -> None:
+    first, stop_a = start_bot(fake_slack, shared_db_url, db=fresh_database(shared_db_url))
+    second, stop_b = start_bot(fake_slack, shared_db_url, clock=first.clock)
+    try:
+        for channel in CHANNELS:
             weekly(first, channel=channel)
         won = []
         for when in (MONDAY, MONDAY + timedelta(minutes=1)):
-            clock_a.set(when)
+            first.clock.set(when)
             reports = _race([first, second], when)
-            assert all(r is not None for r in reports), "a process did not finish"
+            assert all(r is not None for r in reports), "an instance did not finish"
             won += [key for r in reports for key in r.posted]
         posted = [c.args["channel"] for c in digests(fake_slack)]
-        assert sorted(posted) == channels  # each channel once, between the two processes
-        assert sorted(won) == [f"T0LOCAL:{c}" for c in channels]
+        assert sorted(posted) == CHANNELS  # each channel once, between the two instances
+        assert sorted(won) == [f"T0LOCAL:{c}" for c in CHANNELS]
     finally:
         stop_b()
         stop_a()
 
 
-def test_two_processes_on_one_sqlite_file_post_once(fake_slack, tmp_path) -> None:
-    _two_processes_post_once(fake_slack, f"sqlite:///{tmp_path}/shared.db")
+WORKER = """
+import json, sys, time
+from datetime import datetime
+from bot.app import web_client
+from bot.clock import FixedClock
+from bot.config import load_settings
+from bot.reminders.runner import Reminders
+from storage.db import Database
+
+url, api, now, go_at = sys.argv[1:5]
+settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": api, "DATABASE_URL": url})
+now = datetime.fromisoformat(now)
+reminders = Reminders(Database(url), web_client(settings), FixedClock(now))
+time.sleep(max(0.0, float(go_at) - time.time()))
+print(json.dumps(reminders.run_due(now).posted))
+"""
 
 
-def test_two_processes_on_one_postgresql_database_post_once(fake_slack) -> None:
-    from conftest import fresh_database, pg_available
-
-    url = pg_available()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (set TEST_DATABASE_URL to point elsewhere)")
-    schema = f"remind_{threading.get_ident() % 100000}"
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+def test_two_os_processes_on_one_database_post_once(fake_slack, shared_db_url) -> None:
+    bot, stop = start_bot(fake_slack, shared_db_url, db=fresh_database(shared_db_url))
     try:
-        _two_processes_post_once(fake_slack, scoped, db=fresh_database(scoped))
+        for channel in CHANNELS:
+            weekly(bot, channel=channel)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+        stop()
+    go_at = str(time.time() + 2.5)  # both start their run at the same moment, after their imports
+    args = [sys.executable, "-c", WORKER, shared_db_url, fake_slack.api_url, MONDAY.isoformat(), go_at]
+    root = Path(__file__).resolve().parent.parent
+    procs = [subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    won = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        won += json.loads(out.strip().splitlines()[-1])
+    assert sorted(won) == [f"T0LOCAL:{c}" for c in CHANNELS]
+    assert sorted(c.args["channel"] for c in digests(fake_slack)) == CHANNELS
 
 
 # -- overdue nudges ---------------------------------------------------------------------------------------------
