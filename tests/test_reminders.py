@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import NOW, fresh_database, pg_available, start_bot
@@ -182,6 +183,20 @@ def test_no_digest_for_archived_or_finished_checklists(bot, fake_slack) -> None:
 # -- exactly once -----------------------------------------------------------------------------------------------
 
 
+def test_digest_follows_the_wall_clock_across_the_dst_change(started, fake_slack) -> None:
+    bot = started
+    weekly(bot, start=False)  # Mondays 09:00 Europe/Berlin
+    winter, summer = datetime(2027, 3, 22, 8, 0, tzinfo=UTC), datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
+    assert run(bot, winter - timedelta(minutes=1)).posted == []
+    assert run(bot, winter).posted == ["T0LOCAL:C0LOCAL"]  # 09:00 CET
+    assert run(bot, summer - timedelta(minutes=1)).posted == []
+    assert run(bot, summer).posted == ["T0LOCAL:C0LOCAL"]  # 09:00 CEST, an hour earlier in UTC
+    assert "|2027-04-05 07:00 UTC>" in bot.slack.command("remind").text
+    with bot.rt.db.read() as session:
+        periods = session.exec(select(sq.ReminderRun.period).order_by(sq.ReminderRun.period)).all()
+    assert periods == ["2027-03-22", "2027-03-29"]
+
+
 def test_missed_run_is_caught_up_once_within_a_day(started, fake_slack) -> None:
     bot = started
     weekly(bot, start=False)
@@ -270,7 +285,8 @@ def test_channel_errors_pause_that_schedule_only(bot, fake_slack, error) -> None
     assert run(bot, MONDAY + timedelta(minutes=1)).failed == []
     assert f"T0LOCAL:{refused}" not in run(bot, MONDAY + timedelta(days=7)).posted
     assert len(fake_slack.calls_to("chat.postMessage")) == 3 + 2
-    assert "paused" in bot.slack.command("remind", channel=refused).text
+    status = bot.slack.command("remind", channel=refused).text
+    assert "*paused*" in status and ("invite" in status or "archived" in status or "could not find" in status)
     # Setting it again resumes it.
     bot.slack.command("remind weekly monday 09:00 Europe/Berlin", channel=refused)
     assert run(bot, MONDAY + timedelta(days=14)).posted.count(f"T0LOCAL:{refused}") == 1
@@ -455,3 +471,16 @@ def test_scheduler_starts_and_stops_with_the_app(started, fake_slack) -> None:
     finally:
         bot.rt.stop_scheduler()
     assert bot.rt.scheduler is None
+
+
+def test_serve_and_socket_start_the_scheduler(monkeypatch) -> None:
+    import bot.cli as cli
+    import bot.server as server
+    from bot.config import load_settings
+
+    started = []
+    rt = SimpleNamespace(start_scheduler=lambda: started.append("rt"))
+    monkeypatch.setattr(server, "serve", lambda factory, host, port, on_ready=None: on_ready(rt))
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret-123"})
+    cli.cmd_serve(settings, "127.0.0.1", 0)
+    assert started == ["rt"]

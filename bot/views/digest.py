@@ -130,6 +130,14 @@ def nudge_view(user_id: str, rows: Sequence[Any], today: date) -> dict:
     return message(f"You have {n} overdue checklist item{'s' if n != 1 else ''}.", blocks)
 
 
+PAUSE_REASONS = {
+    "not_in_channel": "I am not a member of this channel any more; invite me with `/invite`",
+    "channel_not_found": "Slack could not find this channel for me (is it private without me in it?)",
+    "is_archived": "the channel is archived",
+    "channel_is_archived": "the channel is archived",
+}
+
+
 def remind_status_view(
     *,
     schedule: str | None,
@@ -142,7 +150,7 @@ def remind_status_view(
         lines = ["🗓️ No weekly digest in this channel. Set one with `/checklist remind weekly monday 09:00`."]
     elif paused:
         lines = [
-            f"⏸️ The weekly digest here ({schedule}) is *paused*: {paused}. "
+            f"⏸️ The weekly digest here ({schedule}) is *paused*: {PAUSE_REASONS.get(paused, paused)}. "
             "Set it again with `/checklist remind weekly …` once that is fixed."
         ]
     else:
