@@ -260,6 +260,35 @@ def test_crash_while_posting_is_never_posted_twice(started, fake_slack) -> None:
         assert session.exec(select(sq.ReminderRun.status)).one() == sq.UNKNOWN
 
 
+def test_a_crash_in_the_middle_of_a_run_never_posts_twice(bot, fake_slack, database_url, monkeypatch) -> None:
+    for channel in ("C1", "C2", "C3"):
+        weekly(bot, channel=channel)
+    client = bot.rt.reminders.client
+    real = client.chat_postMessage
+
+    def crash_after_the_second_post(**kwargs):
+        result = real(**kwargs)
+        if kwargs["channel"] == "C2":
+            raise SystemExit("power cut")  # Slack has C2's digest, our database does not know
+        return result
+
+    monkeypatch.setattr(client, "chat_postMessage", crash_after_the_second_post)
+    with pytest.raises(SystemExit):
+        run(bot, MONDAY)
+    monkeypatch.undo()
+    again, stop = start_bot(fake_slack, database_url, clock=bot.clock)
+    try:
+        assert run(again, MONDAY + timedelta(minutes=5)).posted == []  # C3's claim may still be worked on
+        assert run(again, MONDAY + timedelta(minutes=11)).posted == ["T0LOCAL:C3"]
+        assert run(again, MONDAY + timedelta(hours=1)).posted == []
+    finally:
+        stop()
+    assert sorted(c.args["channel"] for c in digests(fake_slack)) == ["C1", "C2", "C3"]
+    with bot.rt.db.read() as session:
+        states = dict(session.exec(select(sq.ReminderRun.key, sq.ReminderRun.status)).all())
+    assert states == {"T0LOCAL:C1": sq.POSTED, "T0LOCAL:C2": sq.UNKNOWN, "T0LOCAL:C3": sq.POSTED}
+
+
 def test_a_429_in_the_middle_of_a_run(bot, fake_slack) -> None:
     for channel in ("C1", "C2", "C3"):
         weekly(bot, channel=channel)

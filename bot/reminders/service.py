@@ -54,8 +54,9 @@ class ReminderService:
             tz_known = timezone is not None
             if timezone is None:
                 pref = sq.user_pref(session, who.user_id)
-                fresh = pref and pref.timezone and pref.tz_checked_at and pref.tz_checked_at > now - TZ_REFRESH
-                timezone, tz_known = (pref.timezone, True) if fresh and pref else ("UTC", False)
+                # A fresh profile timezone is used as is; a stale one (or UTC) only until the lookup answers.
+                timezone = (pref.timezone if pref else None) or "UTC"
+                tz_known = bool(pref and pref.timezone and pref.tz_checked_at and pref.tz_checked_at > now - TZ_REFRESH)
             s = sq.schedule_for(session, who.team_id, who.channel_id) or sq.DigestSchedule(
                 team_id=who.team_id,
                 channel_id=who.channel_id,
