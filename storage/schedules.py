@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, UniqueConstraint, and_, tuple_, update
+from sqlalchemy import Row, UniqueConstraint, and_, delete, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -227,6 +227,16 @@ def mark_unknown(session: Session, kind: str, stale_before: datetime, at: dateti
             col(ReminderRun.claimed_at) < stale_before,
         )
         .values(status=UNKNOWN, finished_at=at, error="crashed while posting; not retried to avoid a duplicate")
+    )
+    return result.rowcount or 0
+
+
+def prune_runs(session: Session, before: datetime) -> int:
+    """Forget finished runs claimed before `before` (they only matter while their period can still be due)."""
+    result = session.execute(
+        delete(ReminderRun).where(
+            col(ReminderRun.claimed_at) < before, col(ReminderRun.status).not_in([CLAIMED, POSTING])
+        )
     )
     return result.rowcount or 0
 

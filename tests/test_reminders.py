@@ -208,6 +208,15 @@ def test_missed_run_is_caught_up_once_within_a_day(started, fake_slack) -> None:
     assert len(digests(fake_slack)) == 1
 
 
+def test_old_runs_are_pruned(started) -> None:
+    bot = started
+    weekly(bot, start=False)
+    run(bot, MONDAY)
+    run(bot, MONDAY + timedelta(days=70))
+    with bot.rt.db.read() as session:
+        assert session.exec(select(sq.ReminderRun.period)).all() == ["2027-02-08"]
+
+
 def test_restart_does_not_post_again(fake_slack, database_url, started) -> None:
     bot = started
     weekly(bot, start=False)

@@ -40,6 +40,7 @@ STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
 CLAIM_CHUNK = 500
 TZ_REFRESH = timedelta(days=7)
+KEEP_RUNS = timedelta(days=60)  # claims older than this are pruned, once an hour per process
 TZ_LOOKUPS_PER_RUN = 50  # users.info is Tier 4 (~100/min); the next tick looks up the rest
 
 P = TypeVar("P")
@@ -81,6 +82,7 @@ class Reminders:
         self.clock = clock
         self.signoffs = signoffs  # the hook for pending sign-offs; the sign-off feature sets it
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._pruned_at: datetime | None = None
 
     # -- the tick ------------------------------------------------------------------------------------------
 
@@ -88,12 +90,19 @@ class Reminders:
         """Post every digest and nudge that is due at `now` and not yet claimed; safe to call any time."""
         now = now or self.clock.now()
         report = RunReport()
-        for part in (self.run_digests, self.run_nudges):
+        for part in (self.run_digests, self.run_nudges, self.prune):
             try:
                 part(now, report)
             except Exception:  # noqa: BLE001  (logged; the next tick tries again)
                 log.exception("reminders: %s failed", part.__name__)
         return report
+
+    def prune(self, now: datetime, report: RunReport) -> None:
+        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        with self.db.write() as session:
+            sq.prune_runs(session, now - KEEP_RUNS)
 
     # -- claims --------------------------------------------------------------------------------------------
 
