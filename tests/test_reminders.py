@@ -424,7 +424,7 @@ def test_two_os_processes_on_one_database_post_once(fake_slack, shared_db_url) -
             weekly(bot, channel=channel)
     finally:
         stop()
-    go_at = str(time.time() + 2.5)  # both start their run at the same moment, after their imports
+    go_at = str(time.time() + 1.5)  # both start their run at the same moment, after their imports
     args = [sys.executable, "-c", WORKER, shared_db_url, fake_slack.api_url, MONDAY.isoformat(), go_at]
     root = Path(__file__).resolve().parent.parent
     procs = [subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, text=True) for _ in range(2)]
