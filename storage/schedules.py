@@ -183,8 +183,8 @@ def retake_run(
     return result.rowcount == 1
 
 
-def start_posting(session: Session, kind: str, key: str, period: str, *, owner: str) -> bool:
-    """claimed → posting, only if this process still holds the claim."""
+def start_posting(session: Session, kind: str, key: str, period: str, *, owner: str, at: datetime) -> bool:
+    """claimed → posting, only if this process still holds the claim; `claimed_at` restarts the stale timer."""
     result = session.execute(
         update(ReminderRun)
         .where(
@@ -194,7 +194,7 @@ def start_posting(session: Session, kind: str, key: str, period: str, *, owner: 
             col(ReminderRun.status) == CLAIMED,
             col(ReminderRun.claimed_by) == owner,
         )
-        .values(status=POSTING)
+        .values(status=POSTING, claimed_at=at)
     )
     return result.rowcount == 1
 

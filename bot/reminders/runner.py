@@ -151,7 +151,7 @@ class Reminders:
 
         Returns the message ts, or None when the claim was lost; Slack errors propagate after being recorded."""
         with self.db.write() as session:
-            if not sq.start_posting(session, kind, key, period, owner=self.owner):
+            if not sq.start_posting(session, kind, key, period, owner=self.owner, at=self.clock.now()):
                 log.info("reminders: lost the claim on %s %s %s", kind, key, period)
                 return None
         try:
