@@ -1,5 +1,17 @@
 """`make bench`: every benchmark in this folder, one after the other."""
 
-from . import ack_latency
+from __future__ import annotations
 
-ack_latency.run()
+import sys
+
+from . import ack_latency, digest_bench
+
+
+def main() -> int:
+    ack_latency.run()
+    digest_bench.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

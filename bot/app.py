@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -25,10 +26,16 @@ from .cache import LRUCache
 from .clock import Clock
 from .config import Settings
 from .listeners import register_listeners
+from .reminders.digest import pending_signoffs
+from .reminders.runner import Reminders
+from .reminders.service import ReminderService
 from .service import ChecklistService
 from .signoff_flow import SignoffFlow
 from .signoffs import SignoffService
 from .templates import load_templates
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +64,56 @@ class Runtime:
     clock: Clock
     signoffs: SignoffService
     signoff_flow: SignoffFlow
+    reminders: Reminders
+    remind: ReminderService
+    scheduler: BackgroundScheduler | None = None  # set by start_scheduler()
     status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
 
     def escalate_stale_signoffs(self, now: datetime | None = None) -> int:
         """Escalate sign-offs pending too long (the scheduler calls this periodically); see SignoffFlow."""
         return self.signoff_flow.escalate_stale_signoffs(now)
 
+    def tick(self, now: datetime | None = None) -> None:
+        """One scheduler tick: due digests and nudges, then stale sign-offs. Each part claims its work in the
+        database first, so any number of processes may tick."""
+        now = now or self.clock.now()
+        self.reminders.run_due(now)
+        try:
+            self.escalate_stale_signoffs(now)
+        except Exception:  # noqa: BLE001  (logged; the next tick tries again)
+            log.exception("sign-off escalation failed")
+
+    def start_scheduler(self, interval_seconds: int = 60) -> None:
+        """Run `tick` every minute in this process (first tick now, to catch up missed runs).
+
+        Schedules and claims live in the database, so any number of processes may run this: each period is
+        posted once between them."""
+        if self.scheduler is not None:
+            return
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=interval_seconds,
+            id="reminders-tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        log.info("reminders: scheduler started (every %d s)", interval_seconds)
+
+    def stop_scheduler(self) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
     def close(self) -> None:
+        self.stop_scheduler()
         self.background.shutdown()
         self.db.dispose()
 
@@ -99,6 +149,8 @@ def create_runtime(
         clock=clock,
         signoffs=signoffs,
         signoff_flow=SignoffFlow(signoffs, app.client, clock, settings.signoff_escalation_days),
+        reminders=Reminders(db, app.client, clock, signoffs=pending_signoffs),
+        remind=ReminderService(db, clock),
     )
     register_listeners(app, rt)
     return rt

@@ -31,7 +31,14 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
-    serve(lambda: _runtime(settings), host, port, workers=settings.web_concurrency)
+    # The reminder scheduler starts in the worker once the app is loaded and stops with it.
+    serve(
+        lambda: _runtime(settings),
+        host,
+        port,
+        workers=settings.web_concurrency,
+        on_ready=lambda rt: rt.start_scheduler(),
+    )
     return 0
 
 
@@ -42,6 +49,7 @@ def cmd_socket(settings: Settings) -> int:
     rt = _runtime(settings)
     print("checklist-bot: connecting to Slack in Socket Mode", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
+    rt.start_scheduler()
     try:
         SocketModeHandler(rt.app, settings.app_token).start()
     finally:

@@ -279,6 +279,7 @@ def run_console(settings: Settings, *, user: str, channel: str, now: str | None 
         moment = datetime.fromisoformat(now)
         clock = FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     console = Console(settings, user=user, channel=channel, clock=clock)
+    console.rt.start_scheduler()  # digests and nudges that fall due show up here as they would in Slack
     interactive = sys.stdin.isatty()
     console.say(f"checklist-bot console · you are {user} in #{channel} · database {settings.database_url}")
     console.say(HELP if interactive else "(reading commands from standard input)")

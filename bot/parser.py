@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .dates import WEEKDAYS
 from .errors import UserError
 from .text import escape
 
@@ -15,6 +16,8 @@ _ITEM = re.compile(r"^\d{1,3}\.\d{1,3}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
 _LEADING_MENTION = re.compile(r"\s*(<@[^<>\s]+>)")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+MAX_SNOOZE_DAYS = 60
 
 # subcommand -> (usage, example, description); the order is the order of `help`.
 USAGE: dict[str, tuple[str, str, str]] = {
@@ -38,6 +41,11 @@ USAGE: dict[str, tuple[str, str, str]] = {
     "start": ("start [template]", "start interop", "create this channel's checklist"),
     "templates": ("templates", "templates", "list the templates"),
     "archive": ("archive", "archive", "close this channel's checklist (kept with its history)"),
+    "remind": (
+        "remind [weekly <day> <HH:MM> [timezone] | off | now | dm on|off|snooze <days>]",
+        "remind weekly monday 09:00 Europe/Berlin",
+        "the weekly digest in this channel and your overdue DMs",
+    ),
     "help": ("help", "help", "this list"),
 }
 
@@ -179,4 +187,47 @@ def parse(text: str) -> Command:
             remainder = remainder[m.end() :]
         note = _note(remainder)
         return Command("signoff", item=item, users=_users(mentions, "signoff"), text=note)
+    if name == "remind":
+        return _remind(tokens)
     return Command("help", args=(head[:40],))
+
+
+def _remind(tokens: list[str]) -> Command:
+    """`remind` → ("show",); `remind off|now`; `remind weekly <day> <HH:MM> [tz]` → ("weekly", day, hh, mm, tz);
+    `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days)."""
+    from .reminders.schedule import canonical_timezone
+
+    words = [t.lower() for t in tokens]
+    if not words:
+        return Command("remind", args=("show",))
+    if words in (["off"], ["now"]):
+        return Command("remind", args=(words[0],))
+    if words[0] == "weekly":
+        example = "`/checklist remind weekly monday 09:00` (optionally a timezone such as `Europe/Berlin`)"
+        if len(words) not in (3, 4):
+            raise ParseError(f"Use {example}.")
+        day = next((i for i, n in enumerate(WEEKDAYS) if len(words[1]) >= 3 and n.startswith(words[1])), None)
+        if day is None:
+            raise ParseError(f"`{tokens[1][:20]}` is not a day of the week. Use {example}.")
+        m = _HHMM.match(words[2])
+        if not m:
+            raise ParseError(f"`{tokens[2][:20]}` is not a time: use 24-hour `HH:MM`, e.g. {example}.")
+        tz = ""
+        if len(tokens) == 4:
+            tz = canonical_timezone(tokens[3]) or ""
+            if not tz:
+                raise ParseError(
+                    f"`{tokens[3][:64]}` is not a timezone I know: use an IANA name such as `Europe/Berlin`, "
+                    "`America/New_York` or `UTC`."
+                )
+        return Command("remind", args=("weekly", str(day), m.group(1), m.group(2), tz))
+    if words[0] == "dm":
+        if words[1:] in (["on"], ["off"]):
+            return Command("remind", args=("dm", words[1]))
+        if len(words) == 3 and words[1] == "snooze" and words[2].isdigit() and 1 <= int(words[2]) <= MAX_SNOOZE_DAYS:
+            return Command("remind", args=("dm", "snooze", str(int(words[2]))))
+        raise ParseError(
+            f"Use `/checklist remind dm on`, `/checklist remind dm off` or `/checklist remind dm snooze <days>` "
+            f"(1 to {MAX_SNOOZE_DAYS} days)."
+        )
+    raise ParseError(f"Use {usage('remind')}, e.g. `/checklist {USAGE['remind'][1]}`.")

@@ -164,8 +164,3 @@ class SignoffFlow:
             self.post_dms(signoff, reminded + list(dms), reminder_days=days)
             self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days))
         return escalated
-
-
-def escalate_stale_signoffs(flow: SignoffFlow, now: datetime | None = None) -> int:
-    """The scheduler's entry point (issue 5): `escalate_stale_signoffs(rt.signoff_flow, now)`."""
-    return flow.escalate_stale_signoffs(now)

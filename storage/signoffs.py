@@ -133,6 +133,16 @@ def requests(
     return list(session.exec(stmt.order_by(SignoffRequest.created_at, SignoffRequest.id)).all())
 
 
+def pending_in(session: Session, checklist_ids: Sequence[int]) -> list[SignoffRequest]:
+    """Pending requests of several checklists in one query (for the digests)."""
+    if not checklist_ids:
+        return []
+    stmt = select(SignoffRequest).where(
+        col(SignoffRequest.checklist_id).in_(list(checklist_ids)), SignoffRequest.status == PENDING
+    )
+    return list(session.exec(stmt.order_by(SignoffRequest.created_at, SignoffRequest.id)).all())
+
+
 def latest_per_item(session: Session, checklist_id: int) -> dict[str, SignoffRequest]:
     """The newest request of each item that has one."""
     latest: dict[str, SignoffRequest] = {}

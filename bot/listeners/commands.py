@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 
-from ..dates import parse_date
-from ..errors import UserError
+from ..dates import parse_date, slack_datetime
+from ..errors import NoChecklist, UserError
 from ..parser import Command, parse
 from ..service import Who
+from ..text import mention
 from ..views.answers import contacts_view, ephemeral, help_view, in_channel, templates_view
+from ..views.digest import remind_status_view
 from ..views.item import history_view, show_view
 from ..views.signoff import status_lines
 from ..views.status import status_view
@@ -96,6 +100,56 @@ def _help(rt: Runtime, who: Who, cmd: Command) -> dict:
     return help_view(cmd.args[0] if cmd.args else None)
 
 
+def _remind(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None) -> dict:
+    action = cmd.args[0]
+    if action == "show":
+        st = rt.remind.status(who)
+        s = st.schedule
+        return remind_status_view(
+            schedule=s.text if s else None, next_run=s.next_run if s else None, paused=s.paused if s else None, dm=st.dm
+        )
+    if action == "off":
+        return in_channel(f"🔕 {mention(who.user_id)} stopped the weekly digest here ({rt.remind.off(who)}).")
+    if action == "now":
+        view = rt.reminders.digest_now(who.team_id, who.channel_id)
+        if view is None:
+            raise NoChecklist()
+        return view | {"response_type": "in_channel"}
+    if action == "dm":
+        days = int(cmd.args[2]) if len(cmd.args) > 2 else None
+        return ephemeral(rt.remind.set_dm(who, cmd.args[1], days))
+    _, day, hour, minute, tz = cmd.args
+    info = rt.remind.set_weekly(who, int(day), int(hour), int(minute), tz or None)
+    if info.tz_known:
+        return in_channel(
+            f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: {info.text}, "
+            f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
+        )
+    rt.background.submit(_profile_timezone, rt, who, info.updated_at, response_url)
+    return in_channel(
+        f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: "
+        f"{info.text.split(' (')[0]} in their timezone. `/checklist remind` shows it, `/checklist remind off` stops it."
+    )
+
+
+def _profile_timezone(rt: Runtime, who: Who, updated_at: datetime, response_url: str | None) -> None:
+    """After the answer: read the requester's timezone from Slack and move the new schedule to it."""
+    tz = rt.reminders.user_timezone(who.user_id)
+    info = rt.remind.apply_profile_timezone(who, updated_at, tz)
+    if info is None or not response_url:
+        return
+    if tz:
+        text = (
+            f"🕘 The digest runs {info.text}, the timezone in your Slack profile; next {slack_datetime(info.next_run)}."
+        )
+    else:
+        text = (
+            f"🕘 I couldn't read your timezone from Slack, so the digest runs {info.text}. "
+            "Name one to change it, e.g. `/checklist remind weekly monday 09:00 Europe/Berlin`."
+        )
+    Respond(response_url=response_url)(replace_original=False, **ephemeral(text))
+
+
 HANDLERS: dict[str, Handler] = {
     "status": _status,
     "start": _start,
@@ -111,6 +165,7 @@ HANDLERS: dict[str, Handler] = {
     "templates": _templates,
     "archive": _archive,
     "help": _help,
+    "remind": _remind,
 }
 
 
@@ -121,6 +176,9 @@ def register(app: App, rt: Runtime) -> None:
         cmd = parse(command.get("text", ""))
         if cmd.name in signoff.COMMANDS:
             signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack)
+            return
+        if cmd.name == "remind":
+            ack(**_remind(rt, who, cmd, command.get("response_url")))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 

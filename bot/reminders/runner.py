@@ -1,0 +1,314 @@
+"""`Reminders.run_due(now)`: everything that is due, posted exactly once per period across restarts and replicas.
+
+For each due (key, period) a claim row is inserted with ON CONFLICT DO NOTHING; only the process whose insert
+returned the row posts. The row then moves claimed → posting → posted(ts) | failed | skipped. A claim left
+`claimed` by a crashed process is retaken after `STALE_CLAIM`; one left `posting` (the crash hit during the Web
+API call, so Slack may have the message) becomes `unknown` and is never retried: a missing digest beats a double.
+No Web API call ever runs inside a database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from storage import schedules as sq
+from storage.db import Database
+
+from .. import rules
+from ..clock import Clock
+from ..views.digest import digest_view, nudge_view
+from .digest import DigestTarget, SignoffProvider, iter_digests, no_signoffs
+from .schedule import Weekly, due_period, local_now, nudge_period
+
+log = logging.getLogger(__name__)
+
+# Slack errors that will not go away by retrying: the channel's schedule is paused and the reason logged.
+PAUSE_ERRORS = {"channel_not_found", "is_archived", "channel_is_archived", "not_in_channel"}
+# A person we cannot DM: that day's nudge is skipped.
+DM_ERRORS = {"user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "users_not_found"}
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+CLAIM_CHUNK = 500
+TZ_REFRESH = timedelta(days=7)
+KEEP_RUNS = timedelta(days=60)  # claims older than this are pruned, once an hour per process
+TZ_LOOKUPS_PER_RUN = 50  # users.info is Tier 4 (~100/min); the next tick looks up the rest
+
+P = TypeVar("P")
+
+
+@dataclass
+class RunReport:
+    """What one `run_due` did, by key ("team:channel" for digests, user id for nudges)."""
+
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)
+    nudged: list[str] = field(default_factory=list)
+
+
+def digest_key(team_id: str, channel_id: str) -> str:
+    return f"{team_id}:{channel_id}"
+
+
+def _error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__
+
+
+class Reminders:
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        clock: Clock,
+        *,
+        signoffs: SignoffProvider = no_signoffs,
+        owner: str | None = None,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.clock = clock
+        self.signoffs = signoffs  # the hook for pending sign-offs; the sign-off feature sets it
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._pruned_at: datetime | None = None
+
+    # -- the tick ------------------------------------------------------------------------------------------
+
+    def run_due(self, now: datetime | None = None) -> RunReport:
+        """Post every digest and nudge that is due at `now` and not yet claimed; safe to call any time."""
+        now = now or self.clock.now()
+        report = RunReport()
+        for part in (self.run_digests, self.run_nudges, self.prune):
+            try:
+                part(now, report)
+            except Exception:  # noqa: BLE001  (logged; the next tick tries again)
+                log.exception("reminders: %s failed", part.__name__)
+        return report
+
+    def prune(self, now: datetime, report: RunReport) -> None:
+        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        with self.db.write() as session:
+            sq.prune_runs(session, now - KEEP_RUNS)
+
+    # -- claims --------------------------------------------------------------------------------------------
+
+    def _retakable(self, run: sq.ReminderRun, now: datetime) -> bool:
+        if run.status == sq.CLAIMED:
+            return run.claimed_at < now - STALE_CLAIM
+        return run.status == sq.FAILED and run.attempts < MAX_ATTEMPTS
+
+    def _claim(self, kind: str, due: dict[tuple[str, str], P], now: datetime) -> dict[tuple[str, str], P]:
+        """Claim what is due; return the part this process won."""
+        if not due:
+            return {}
+        pairs = list(due)
+        with self.db.read() as session:
+            existing = sq.runs_for(session, kind, pairs)
+        todo = [p for p in pairs if p not in existing or self._retakable(existing[p], now)]
+        stale = any(r.status == sq.POSTING and r.claimed_at < now - STALE_CLAIM for r in existing.values())
+        if not todo and not stale:
+            return {}
+        with self.db.write() as session:
+            lost = sq.mark_unknown(session, kind, now - STALE_CLAIM, now)
+            if lost:
+                log.warning(
+                    "reminders: %d %s run(s) crashed while posting; not retried to avoid duplicates", lost, kind
+                )
+            won = sq.claim_runs(session, kind, [p for p in todo if p not in existing], owner=self.owner, at=now)
+            for p in todo:
+                if p in existing and sq.retake_run(
+                    session,
+                    existing[p],
+                    owner=self.owner,
+                    at=now,
+                    stale_before=now - STALE_CLAIM,
+                    max_attempts=MAX_ATTEMPTS,
+                ):
+                    log.info("reminders: retook %s %s for %s (was %s)", kind, p[0], p[1], existing[p].status)
+                    won.add(p)
+        return {p: due[p] for p in pairs if p in won}
+
+    def _finish(self, kind: str, key: str, period: str, status: str, **kw: Any) -> None:
+        with self.db.write() as session:
+            sq.finish_run(session, kind, key, period, status=status, at=self.clock.now(), **kw)
+
+    def _post(self, kind: str, key: str, period: str, send: Callable[[], str]) -> str | None:
+        """Mark the claim `posting`, call `send()` (outside any transaction), record the outcome.
+
+        Returns the message ts, or None when the claim was lost; Slack errors propagate after being recorded."""
+        with self.db.write() as session:
+            if not sq.start_posting(session, kind, key, period, owner=self.owner, at=self.clock.now()):
+                log.info("reminders: lost the claim on %s %s %s", kind, key, period)
+                return None
+        try:
+            ts = send()
+        except Exception as exc:
+            self._finish(kind, key, period, sq.FAILED, error=_error(exc))
+            raise
+        self._finish(kind, key, period, sq.POSTED, ts=ts)
+        return ts
+
+    # -- digests -------------------------------------------------------------------------------------------
+
+    def run_digests(self, now: datetime, report: RunReport) -> None:
+        with self.db.read() as session:
+            schedules = list(sq.active_schedules(session))
+        due: dict[tuple[str, str], sq.DigestSchedule] = {}
+        for s in schedules:
+            period = due_period(Weekly(s.weekday, s.hour, s.minute, s.timezone), now, s.updated_at)
+            if period is not None:
+                due[(digest_key(s.team_id, s.channel_id), period.isoformat())] = s
+        pairs = list(due)
+        # Claim, build and post a chunk at a time, so claims stay fresh while a long run works through them.
+        for start in range(0, len(pairs), CLAIM_CHUNK):
+            won = self._claim(sq.DIGEST, {p: due[p] for p in pairs[start : start + CLAIM_CHUNK]}, now)
+            if won:
+                self._post_digests(won, now, report)
+
+    def _post_digests(self, won: dict[tuple[str, str], sq.DigestSchedule], now: datetime, report: RunReport) -> None:
+        by_key = {key: (period, s) for (key, period), s in won.items()}
+        targets = [
+            DigestTarget(
+                s.team_id,
+                s.channel_id,
+                local_now(now, s.timezone).date(),
+                s.last_checklist_id,
+                s.last_version,
+                s.last_done,
+            )
+            for s in won.values()
+        ]
+        for target, digest in iter_digests(self.db, targets, signoffs=self.signoffs):
+            key = digest_key(target.team_id, target.channel_id)
+            period, s = by_key[key]
+            try:
+                if digest is None or digest.finished:
+                    why = "no active checklist" if digest is None else "checklist complete"
+                    self._finish(sq.DIGEST, key, period, sq.SKIPPED, error=why)
+                    report.skipped.append(key)
+                    continue
+                view = digest_view(digest)
+                ts = self._post(
+                    sq.DIGEST,
+                    key,
+                    period,
+                    lambda d=digest, v=view: self.client.chat_postMessage(channel=d.channel_id, **v)["ts"],
+                )
+                if ts is None:
+                    continue
+                with self.db.write() as session:
+                    sq.record_digest(
+                        session, s.id, checklist_id=digest.checklist_id, version=digest.version, done=digest.done
+                    )
+                report.posted.append(key)
+            except SlackApiError as exc:
+                error = _error(exc)
+                report.failed.append(key)
+                if error in PAUSE_ERRORS:
+                    with self.db.write() as session:
+                        sq.pause_schedule(session, s.id, error, self.clock.now())
+                    report.paused.append(key)
+                    log.warning("reminders: paused the digest of %s: Slack says %s", key, error)
+                else:
+                    log.warning("reminders: digest for %s failed (%s); retried next minute", key, error)
+            except Exception as exc:  # noqa: BLE001  (one channel failing does not stop the others)
+                report.failed.append(key)
+                log.warning("reminders: digest for %s failed (%s); retried next minute", key, _error(exc))
+
+    def digest_now(self, team_id: str, channel_id: str) -> dict | None:
+        """The full digest for one channel, for `/checklist remind now`; None without an active checklist."""
+        with self.db.read() as session:
+            s = sq.schedule_for(session, team_id, channel_id)
+        tz = s.timezone if s else "UTC"
+        target = DigestTarget(
+            team_id,
+            channel_id,
+            local_now(self.clock.now(), tz).date(),
+            s.last_checklist_id if s else None,
+            s.last_version if s else None,
+            s.last_done if s else None,
+        )
+        [(_, digest)] = list(iter_digests(self.db, [target], signoffs=self.signoffs))
+        return None if digest is None else digest_view(digest, allow_quiet=False)
+
+    # -- nudges --------------------------------------------------------------------------------------------
+
+    def user_timezone(self, user_id: str) -> str | None:
+        """The IANA timezone from the person's Slack profile (a Web API call), or None."""
+        try:
+            tz = self.client.users_info(user=user_id)["user"].get("tz")
+        except SlackApiError as exc:
+            log.info("reminders: users.info %s failed: %s", user_id, _error(exc))
+            return None
+        return tz or None
+
+    def remember_timezones(self, found: dict[str, str | None]) -> None:
+        if not found:
+            return
+        with self.db.write() as session:
+            for user_id, tz in found.items():
+                pref = sq.ensure_user_pref(session, user_id)
+                pref.timezone = tz or pref.timezone or "UTC"
+                pref.tz_checked_at = self.clock.now()
+                session.add(pref)
+
+    def run_nudges(self, now: datetime, report: RunReport) -> None:
+        with self.db.read() as session:
+            rows = sq.owned_items_due_before(session, now.date() + timedelta(days=2), not_status=rules.DONE)
+            owners: dict[str, list[Any]] = {}
+            for row in rows:
+                owners.setdefault(row.owner_id, []).append(row)
+            prefs = sq.user_prefs(session, owners)
+        if not owners:
+            return
+        stale = [
+            u
+            for u in owners
+            if (p := prefs.get(u)) is None
+            or (p.dm_enabled and (p.timezone is None or p.tz_checked_at is None or p.tz_checked_at < now - TZ_REFRESH))
+        ]
+        if stale:
+            self.remember_timezones({u: self.user_timezone(u) for u in stale[:TZ_LOOKUPS_PER_RUN]})
+            with self.db.read() as session:
+                prefs = sq.user_prefs(session, owners)
+        due: dict[tuple[str, str], list[Any]] = {}
+        for user_id, items in owners.items():
+            pref = prefs.get(user_id)
+            if pref is None or pref.timezone is None or not pref.dm_enabled:
+                continue
+            period = nudge_period(now, pref.timezone)
+            if period is None or (pref.snooze_until is not None and period <= pref.snooze_until):
+                continue
+            overdue = [i for i in items if rules.is_overdue(i, period)]
+            if overdue:
+                due[(user_id, period.isoformat())] = overdue
+        for (user_id, period), items in self._claim(sq.NUDGE, due, now).items():
+            view = nudge_view(user_id, items, datetime.fromisoformat(period).date())
+
+            def send(u: str = user_id, v: dict = view) -> str:
+                channel = self.client.conversations_open(users=u)["channel"]["id"]
+                return self.client.chat_postMessage(channel=channel, **v)["ts"]
+
+            try:
+                if self._post(sq.NUDGE, user_id, period, send):
+                    report.nudged.append(user_id)
+            except Exception as exc:  # noqa: BLE001  (one person failing does not stop the others)
+                error = _error(exc)
+                report.failed.append(user_id)
+                if error in DM_ERRORS:
+                    self._finish(sq.NUDGE, user_id, period, sq.SKIPPED, error=error)
+                log.warning("reminders: nudge for %s failed (%s)", user_id, error)
