@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///checklist.db"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# The manifest's bot scopes: what an OAuth install asks for unless SLACK_SCOPES says otherwise.
+DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "users:read")
+_CLIENT_ID = re.compile(r"\d+\.\d+")
+_SCOPE = re.compile(r"[a-z][a-z0-9_.-]*(:[a-z0-9_.-]+)*")
 
 
 class ConfigError(ValueError):
@@ -29,10 +34,25 @@ class Settings:
     templates_dir: str | None = None
     web_concurrency: int = 1
     signoff_escalation_days: int = 3  # working days a sign-off may wait before it is re-sent and escalated
+    client_id: str | None = None  # with client_secret: many workspaces, installed through OAuth
+    client_secret: str | None = None
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces: tokens come from OAuth installations, not from SLACK_BOT_TOKEN."""
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        """Slack's authorize page on the host of SLACK_API_URL (https://slack.com/oauth/v2/authorize by default)."""
+        return urljoin(self.api_url, "../oauth/v2/authorize")
 
     @property
     def mode(self) -> str:
         """What bare `checklist-bot` runs: socket, http or console, from the variables that are set."""
+        if self.oauth and self.signing_secret:
+            return "http"
         if self.bot_token and self.app_token:
             return "socket"
         if self.bot_token and self.signing_secret:
@@ -50,6 +70,8 @@ _ATTRS = {
     "SLACK_BOT_TOKEN": "bot_token",
     "SLACK_SIGNING_SECRET": "signing_secret",
     "SLACK_APP_TOKEN": "app_token",
+    "SLACK_CLIENT_ID": "client_id",
+    "SLACK_CLIENT_SECRET": "client_secret",
 }
 
 
@@ -117,7 +139,25 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
         raise ConfigError(f"WEB_CONCURRENCY is malformed: {workers_raw!r}; use a number of worker processes (1-32)")
 
+    client_id = env.get("SLACK_CLIENT_ID", "").strip() or None
+    if client_id is not None and not _CLIENT_ID.fullmatch(client_id):
+        raise ConfigError("SLACK_CLIENT_ID is malformed: copy it from Basic Information → App Credentials (123.456)")
+    client_secret = env.get("SLACK_CLIENT_SECRET", "").strip() or None
+    if client_secret is not None and (len(client_secret) < 8 or any(c.isspace() for c in client_secret)):
+        raise ConfigError("SLACK_CLIENT_SECRET is malformed: copy it from Basic Information → App Credentials")
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise ConfigError(f"{missing} is not set; SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth together")
+    scopes_raw = env.get("SLACK_SCOPES", "").strip()
+    scopes = tuple(s.strip() for s in scopes_raw.split(",")) if scopes_raw else DEFAULT_SCOPES
+    bad = [s for s in scopes if not _SCOPE.fullmatch(s)]
+    if bad:
+        raise ConfigError(f"SLACK_SCOPES is malformed: {bad[0]!r}; comma-separated scopes, e.g. commands,chat:write")
+
     return Settings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=scopes,
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         signing_secret=secret,
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
