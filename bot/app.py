@@ -33,6 +33,7 @@ from .service import ChecklistService
 from .signoff_flow import SignoffFlow
 from .signoffs import SignoffService
 from .templates import load_templates
+from .workspaces import StoredBotAuthorize, Workspaces, oauth_setup
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -41,9 +42,11 @@ log = logging.getLogger(__name__)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections."""
+    """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections.
+
+    Without `token` it carries SLACK_BOT_TOKEN, or none in OAuth mode (each workspace has its own)."""
     return WebClient(
-        token=token or settings.bot_token,
+        token=token or (None if settings.oauth else settings.bot_token),
         base_url=settings.api_url,
         timeout=10,
         retry_handlers=[
@@ -66,6 +69,7 @@ class Runtime:
     signoff_flow: SignoffFlow
     reminders: Reminders
     remind: ReminderService
+    workspaces: Workspaces
     scheduler: BackgroundScheduler | None = None  # set by start_scheduler()
     status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
 
@@ -130,14 +134,25 @@ def create_runtime(
     if create_tables:
         db.create_all()
     templates = load_templates(settings.templates_dir)
+    client = web_client(settings)
+    oauth: dict = {}
+    installations = None
+    if settings.oauth:
+        if settings.bot_token:
+            log.warning("SLACK_CLIENT_ID is set, so SLACK_BOT_TOKEN is ignored: each workspace installs the app")
+        oauth_settings, installations = oauth_setup(settings, db, client, create_tables=create_tables)
+        # Stored installations authorize requests without an auth.test round trip on the acknowledgement path.
+        oauth = {"oauth_settings": oauth_settings, "authorize": StoredBotAuthorize(installations)}
     app = App(
-        client=web_client(settings),
+        client=client,
         signing_secret=settings.signing_secret,
         # Listeners answer from the database in a few milliseconds and hand Web API calls to `background`,
         # so the reply can carry the answer itself; see README "Why it is fast".
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
+        **oauth,
     )
+    workspaces = Workspaces(app.client, lambda token: web_client(settings, token), installations)
     service = ChecklistService(db, templates, clock)
     signoffs = SignoffService(service)
     rt = Runtime(
@@ -148,9 +163,10 @@ def create_runtime(
         background=Background(),
         clock=clock,
         signoffs=signoffs,
-        signoff_flow=SignoffFlow(signoffs, app.client, clock, settings.signoff_escalation_days),
-        reminders=Reminders(db, app.client, clock, signoffs=pending_signoffs),
+        signoff_flow=SignoffFlow(signoffs, workspaces, clock, settings.signoff_escalation_days),
+        reminders=Reminders(db, workspaces, clock, signoffs=pending_signoffs),
         remind=ReminderService(db, clock),
+        workspaces=workspaces,
     )
     register_listeners(app, rt)
     return rt

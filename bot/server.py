@@ -1,4 +1,5 @@
-"""Serving over HTTP: Bolt's WSGI adapter behind gunicorn (threads), plus `/healthz`."""
+"""Serving over HTTP: Bolt's WSGI adapter behind gunicorn (threads), plus `/healthz`; in OAuth mode also the
+install pages `/slack/install` and `/slack/oauth_redirect`."""
 
 from __future__ import annotations
 
@@ -16,11 +17,20 @@ EVENTS_PATH = "/slack/events"
 
 
 def wsgi_app(rt: Runtime) -> Callable:
-    """`/slack/events` goes to Bolt (commands, interactivity and events share it); `/healthz` checks the DB."""
+    """`/slack/events` goes to Bolt (commands, interactivity and events share it); `/healthz` checks the DB.
+
+    With OAuth, GET `/slack/install` (the "Add to Slack" page) and `/slack/oauth_redirect` (Slack sends the
+    installer back here) go to Bolt's OAuth flow."""
     bolt = SlackRequestHandler(rt.app)
+    flow = rt.app.oauth_flow
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path in oauth_paths:
+            if environ.get("REQUEST_METHOD") != "GET":
+                return _reply(start_response, 405, {"ok": False, "error": "GET only"})
+            return bolt(environ, start_response)
         if path == EVENTS_PATH:
             if environ.get("REQUEST_METHOD") != "POST":
                 return _reply(start_response, 405, {"ok": False, "error": "POST only"})

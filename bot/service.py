@@ -141,10 +141,11 @@ class ChecklistService:
             checklist = self._checklist(session, who)
             return checklist.id, checklist.version
 
-    def board_by_id(self, checklist_id: int) -> Board | None:
+    def board_by_id(self, checklist_id: int, team_id: str) -> Board | None:
+        """The active checklist with this id, if it belongs to `team_id` (ids from payloads stay in their team)."""
         with self.db.read() as session:
             checklist = session.get(Checklist, checklist_id)
-            if checklist is None or checklist.archived_at is not None:
+            if checklist is None or checklist.archived_at is not None or checklist.team_id != team_id:
                 return None
             return self._board(session, checklist)
 

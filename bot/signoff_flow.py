@@ -30,6 +30,7 @@ from .views.signoff import (
     escalation_text,
     requested_text,
 )
+from .workspaces import Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,26 @@ def _error(exc: SlackApiError) -> str:
 
 
 class SignoffFlow:
-    def __init__(self, signoffs: SignoffService, client: WebClient, clock: Clock, escalation_days: int) -> None:
+    """Speaks with `client`: the requesting workspace's (`using(client)` with Bolt's per-request client), or for
+    escalations each workspace's own, from `workspaces`."""
+
+    def __init__(
+        self,
+        signoffs: SignoffService,
+        workspaces: Workspaces,
+        clock: Clock,
+        escalation_days: int,
+        client: WebClient | None = None,
+    ) -> None:
         self.signoffs = signoffs
-        self.client = client
+        self.workspaces = workspaces
+        self.client = client or workspaces.app_client
         self.clock = clock
         self.escalation_days = escalation_days
+
+    def using(self, client: WebClient) -> SignoffFlow:
+        """This flow speaking with `client` (Bolt's per-request client carries the requesting workspace's token)."""
+        return SignoffFlow(self.signoffs, self.workspaces, self.clock, self.escalation_days, client)
 
     # -- building blocks ---------------------------------------------------------------------------------
 
@@ -140,27 +156,34 @@ class SignoffFlow:
         (committed) before anything is sent, so exactly one caller escalates it. Returns how many it escalated.
         """
         now = now or self.clock.now()
-        days = self.escalation_days
+        stale = self.signoffs.stale(now, self.escalation_days)
+        clients = self.workspaces.clients_for(team_id for _, team_id in stale)  # uninstalled workspaces wait
         escalated = 0
-        for request_id in self.signoffs.stale(now, days):
-            signoff = self.signoffs.claim_escalation(request_id, now)
-            if signoff is None:
-                continue
-            escalated += 1
-            backups = self.signoffs.backups(signoff, self.signoffs.item_role(signoff))
-            dms, failures = self.open_dms(backups)
-            for user_id, error in failures.items():
-                log.warning("could not DM backup %s for sign-off %s: %s", user_id, request_id, error)
-            if dms:
-                signoff = self.signoffs.add_backups(request_id, dms)
-            undecided = [a for a in signoff.approvals if a.decision is None and not a.backup]
-            for a in undecided:
-                if a.dm_channel and a.dm_ts:
-                    try:
-                        self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_moved_view(signoff, a.user_id))
-                    except SlackApiError as exc:
-                        log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
-            reminded = [a.user_id for a in undecided]
-            self.post_dms(signoff, reminded + list(dms), reminder_days=days)
-            self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days))
+        for request_id, team_id in stale:
+            if team_id in clients and self.using(clients[team_id])._escalate(request_id, now):
+                escalated += 1
         return escalated
+
+    def _escalate(self, request_id: int, now: datetime) -> bool:
+        """Claim one stale request and escalate it; False when another caller had claimed it."""
+        days = self.escalation_days
+        signoff = self.signoffs.claim_escalation(request_id, now)
+        if signoff is None:
+            return False
+        backups = self.signoffs.backups(signoff, self.signoffs.item_role(signoff))
+        dms, failures = self.open_dms(backups)
+        for user_id, error in failures.items():
+            log.warning("could not DM backup %s for sign-off %s: %s", user_id, request_id, error)
+        if dms:
+            signoff = self.signoffs.add_backups(request_id, dms)
+        undecided = [a for a in signoff.approvals if a.decision is None and not a.backup]
+        for a in undecided:
+            if a.dm_channel and a.dm_ts:
+                try:
+                    self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_moved_view(signoff, a.user_id))
+                except SlackApiError as exc:
+                    log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+        reminded = [a.user_id for a in undecided]
+        self.post_dms(signoff, reminded + list(dms), reminder_days=days)
+        self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days))
+        return True

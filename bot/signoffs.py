@@ -22,6 +22,7 @@ from .errors import UserError
 from .service import ChecklistService, SignoffRecord, Who, signoff_records
 from .text import mention, user_text
 
+GONE = "That sign-off request no longer exists; nothing changed."
 SYSTEM_ACTOR = "checklist-bot"  # the actor of events nobody typed (escalations)
 BACKUP_SUFFIX = "-backup"
 
@@ -35,6 +36,7 @@ class Signoff:
     item_title: str
     checklist_title: str
     channel_id: str
+    team_id: str
 
     @property
     def id(self) -> int:
@@ -76,12 +78,16 @@ class SignoffService:
         q.log_event(session, checklist_id=checklist.id, actor_id=actor, action=action, at=self.clock.now(), **kw)
         q.bump_version(session, checklist)
 
-    def _load(self, session: Session, request_id: int, *, lock: bool = False) -> Signoff:
+    def _load(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Signoff:
+        """The request with its approvals. With `team_id` (a click or form from Slack), a request of another
+        workspace's checklist is refused as if it did not exist: ids in payloads are never trusted across teams."""
         request = sq.request(session, request_id)
         if request is None:
-            raise UserError("That sign-off request no longer exists; nothing changed.")
+            raise UserError(GONE)
         stmt = select(Checklist).where(Checklist.id == request.checklist_id)
         checklist = session.exec(stmt.with_for_update() if lock else stmt).one()
+        if team_id is not None and checklist.team_id != team_id:
+            raise UserError(GONE)
         item = session.get(Item, request.item_id)
         session.refresh(request)
         return Signoff(
@@ -90,10 +96,18 @@ class SignoffService:
             item_title=item.title if item else request.item_number,
             checklist_title=checklist.title,
             channel_id=checklist.channel_id,
+            team_id=checklist.team_id,
         )
 
     def _signoff(self, session: Session, request: sq.SignoffRequest, checklist: Checklist, item: Item) -> Signoff:
-        return Signoff(request, sq.approvals(session, request.id), item.title, checklist.title, checklist.channel_id)
+        return Signoff(
+            request,
+            sq.approvals(session, request.id),
+            item.title,
+            checklist.title,
+            checklist.channel_id,
+            checklist.team_id,
+        )
 
     def _guard(self, session: Session, signoff: Signoff, user_id: str) -> sq.SignoffApproval:
         """The clicker's approval row, or a UserError: not an approver, no longer pending, already decided."""
@@ -211,22 +225,22 @@ class SignoffService:
 
     # -- deciding ----------------------------------------------------------------------------------------
 
-    def check_decider(self, user_id: str, request_id: int) -> Signoff:
-        """Raise unless `user_id` may decide on this request now (before opening the reason modal)."""
+    def check_decider(self, team_id: str, user_id: str, request_id: int) -> Signoff:
+        """Raise unless `user_id` of `team_id` may decide on this request now (before opening the reason modal)."""
         with self.db.read() as session:
-            signoff = self._load(session, request_id)
+            signoff = self._load(session, request_id, team_id=team_id)
             self._guard(session, signoff, user_id)
             return signoff
 
-    def approve(self, user_id: str, request_id: int) -> Decision:
-        return self._decide(user_id, request_id, rules.APPROVED, None)
+    def approve(self, team_id: str, user_id: str, request_id: int) -> Decision:
+        return self._decide(team_id, user_id, request_id, rules.APPROVED, None)
 
-    def reject(self, user_id: str, request_id: int, reason: str) -> Decision:
-        return self._decide(user_id, request_id, rules.REJECTED, reason)
+    def reject(self, team_id: str, user_id: str, request_id: int, reason: str) -> Decision:
+        return self._decide(team_id, user_id, request_id, rules.REJECTED, reason)
 
-    def _decide(self, user_id: str, request_id: int, decision: str, reason: str | None) -> Decision:
+    def _decide(self, team_id: str, user_id: str, request_id: int, decision: str, reason: str | None) -> Decision:
         with self.db.write() as session:
-            signoff = self._load(session, request_id, lock=True)
+            signoff = self._load(session, request_id, lock=True, team_id=team_id)
             approval = self._guard(session, signoff, user_id)
             now = self.clock.now()
             if not sq.decide(session, request_id=request_id, user_id=user_id, decision=decision, reason=reason, at=now):
@@ -280,10 +294,14 @@ class SignoffService:
 
     # -- escalation --------------------------------------------------------------------------------------
 
-    def stale(self, now: datetime, working_days: int) -> list[int]:
-        """Ids of pending, never escalated requests that have waited `working_days` working days."""
+    def stale(self, now: datetime, working_days: int) -> list[tuple[int, str]]:
+        """(id, team id) of pending, never escalated requests that have waited `working_days` working days."""
         with self.db.read() as session:
-            return [r.id for r in sq.unescalated_pending(session) if rules.is_stale(r.created_at, now, working_days)]
+            return [
+                (r.id, team_id)
+                for r, team_id in sq.unescalated_pending(session)
+                if rules.is_stale(r.created_at, now, working_days)
+            ]
 
     def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
         """Mark the request escalated; the Signoff for the one caller that won, None for the others."""

@@ -151,10 +151,10 @@ def latest_per_item(session: Session, checklist_id: int) -> dict[str, SignoffReq
     return latest
 
 
-def unescalated_pending(session: Session) -> list[SignoffRequest]:
-    """Pending, never escalated requests of active checklists, oldest first."""
+def unescalated_pending(session: Session) -> list[tuple[SignoffRequest, str]]:
+    """Pending, never escalated requests of active checklists with their checklist's team id, oldest first."""
     stmt = (
-        select(SignoffRequest)
+        select(SignoffRequest, Checklist.team_id)
         .join(Checklist, col(Checklist.id) == col(SignoffRequest.checklist_id))
         .where(
             SignoffRequest.status == PENDING,
@@ -163,7 +163,7 @@ def unescalated_pending(session: Session) -> list[SignoffRequest]:
         )
         .order_by(SignoffRequest.created_at, SignoffRequest.id)
     )
-    return list(session.exec(stmt).all())
+    return [(request, team_id) for request, team_id in session.exec(stmt).all()]
 
 
 def decide(session: Session, *, request_id: int, user_id: str, decision: str, reason: str | None, at: datetime) -> bool:

@@ -256,7 +256,7 @@ def test_concurrent_clicks_from_replicas_count_once(security):
 
     def approve() -> None:
         try:
-            bot.rt.signoffs.approve("UCARA", value)
+            bot.rt.signoffs.approve("T0LOCAL", "UCARA", value)
             results.append("ok")
         except Exception as exc:  # noqa: BLE001
             results.append(type(exc).__name__)

@@ -33,7 +33,7 @@ def refresh_status(rt: Runtime, who: Who, respond_url: str | None, phase: int | 
     """Redraw the status message in place (after the acknowledgement, from the background)."""
     if not respond_url or who.checklist_id is None:
         return
-    board = rt.service.board_by_id(who.checklist_id)
+    board = rt.service.board_by_id(who.checklist_id, who.team_id)
     if board is None:
         return
     view = status_view(board, phase, extra_lines=status_lines(board))
@@ -84,6 +84,6 @@ def register(app: App, rt: Runtime) -> None:
             plan = rt.signoffs.plan(who, number, ())
             ack()
             rt.background.submit(respond, replace_original=False, **ephemeral(asking_text(number, plan.approvers)))
-            rt.background.submit(rt.signoff_flow.request, who, plan, "", response_url)
+            rt.background.submit(rt.signoff_flow.using(client).request, who, plan, "", response_url)
         else:
             raise UserError(f"Unknown menu choice {choice}.")

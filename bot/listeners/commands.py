@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
 from ..dates import parse_date, slack_datetime
 from ..errors import NoChecklist, UserError
@@ -100,7 +101,9 @@ def _help(rt: Runtime, who: Who, cmd: Command) -> dict:
     return help_view(cmd.args[0] if cmd.args else None)
 
 
-def _remind(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None) -> dict:
+def _remind(
+    rt: Runtime, who: Who, cmd: Command, response_url: str | None = None, client: WebClient | None = None
+) -> dict:
     action = cmd.args[0]
     if action == "show":
         st = rt.remind.status(who)
@@ -125,16 +128,17 @@ def _remind(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None
             f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: {info.text}, "
             f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
         )
-    rt.background.submit(_profile_timezone, rt, who, info.updated_at, response_url)
+    rt.background.submit(_profile_timezone, rt, client or rt.reminders.client, who, info.updated_at, response_url)
     return in_channel(
         f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: "
         f"{info.text.split(' (')[0]} in their timezone. `/checklist remind` shows it, `/checklist remind off` stops it."
     )
 
 
-def _profile_timezone(rt: Runtime, who: Who, updated_at: datetime, response_url: str | None) -> None:
-    """After the answer: read the requester's timezone from Slack and move the new schedule to it."""
-    tz = rt.reminders.user_timezone(who.user_id)
+def _profile_timezone(rt: Runtime, client: WebClient, who: Who, updated_at: datetime, response_url: str | None) -> None:
+    """After the answer: read the requester's timezone from Slack (their workspace's client) and move the new
+    schedule to it."""
+    tz = rt.reminders.user_timezone(client, who.user_id)
     info = rt.remind.apply_profile_timezone(who, updated_at, tz)
     if info is None or not response_url:
         return
@@ -171,14 +175,14 @@ HANDLERS: dict[str, Handler] = {
 
 def register(app: App, rt: Runtime) -> None:
     @app.command("/checklist")
-    def checklist_command(ack: Ack, command: dict) -> None:
+    def checklist_command(ack: Ack, command: dict, client: WebClient) -> None:
         who = Who(team_id=command.get("team_id", ""), channel_id=command["channel_id"], user_id=command["user_id"])
         cmd = parse(command.get("text", ""))
         if cmd.name in signoff.COMMANDS:
-            signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack)
+            signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack, client)
             return
         if cmd.name == "remind":
-            ack(**_remind(rt, who, cmd, command.get("response_url")))
+            ack(**_remind(rt, who, cmd, command.get("response_url"), client))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 

@@ -1,17 +1,20 @@
-"""Events API listeners."""
+"""Events API listeners: App Home, and in OAuth mode uninstalls and revoked tokens."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from ..views.home import home_view
 
 if TYPE_CHECKING:
     from ..app import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -28,3 +31,18 @@ def register(app: App, rt: Runtime) -> None:
         if event.get("tab", "home") != "home":
             return
         rt.background.submit(client.views_publish, user_id=event["user"], view=home_view())
+
+    if rt.workspaces.oauth:
+        # Bolt's own handlers delete from the installation store; these say in the log what happened.
+        revoked = app.default_tokens_revoked_event_listener()
+        uninstalled = app.default_app_uninstalled_event_listener()
+
+        @app.event("tokens_revoked")
+        def tokens_revoked(event: dict, context: BoltContext) -> None:
+            log.info("tokens revoked in team %s: %s", context.team_id, event.get("tokens"))
+            revoked(event=event, context=context)
+
+        @app.event("app_uninstalled")
+        def app_uninstalled(context: BoltContext) -> None:
+            log.info("app uninstalled from team %s: its installation is deleted (checklists are kept)", context.team_id)
+            uninstalled(context=context)

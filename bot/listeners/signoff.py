@@ -24,7 +24,7 @@ from .followups import open_modal
 if TYPE_CHECKING:
     from ..app import Runtime
 
-CommandHandler = Callable[["Runtime", Who, Command, dict, Ack], None]
+CommandHandler = Callable[["Runtime", Who, Command, dict, Ack, WebClient], None]
 
 
 def request_id(value: str | None) -> int:
@@ -33,18 +33,19 @@ def request_id(value: str | None) -> int:
     return int(value)
 
 
-def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack) -> None:
+def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
+    flow = rt.signoff_flow.using(client)  # DMs go out with the requesting workspace's token
     if cmd.clear:
         signoff = rt.signoffs.cancel(who, cmd.item)
         ack(**in_channel(cancelled_text(signoff)))
-        rt.background.submit(rt.signoff_flow.after_cancel, signoff)
+        rt.background.submit(flow.after_cancel, signoff)
         return
     plan = rt.signoffs.plan(who, cmd.item, cmd.users)
     ack(**ephemeral(asking_text(plan.item_number, plan.approvers)))
-    rt.background.submit(rt.signoff_flow.request, who, plan, cmd.text, command.get("response_url"))
+    rt.background.submit(flow.request, who, plan, cmd.text, command.get("response_url"))
 
 
-def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack) -> None:
+def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
     checklist, records = rt.signoffs.pending(who)
     ack(**pending_view(checklist, records, rt.clock.today()))
 
@@ -52,21 +53,26 @@ def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack) -> N
 COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}
 
 
+def team_of(body: dict) -> str:
+    """The workspace a click or form comes from; ids in its payload are only looked up inside it."""
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+
+
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
-    def approve(ack: Ack, body: dict, action: dict) -> None:
-        decision = rt.signoffs.approve(body["user"]["id"], request_id(action.get("value")))
+    def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        decision = rt.signoffs.approve(team_of(body), body["user"]["id"], request_id(action.get("value")))
         ack()
-        rt.background.submit(rt.signoff_flow.after_decision, decision)
+        rt.background.submit(rt.signoff_flow.using(client).after_decision, decision)
 
     @app.action(Action.SIGNOFF_REJECT)
     def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
-        signoff = rt.signoffs.check_decider(body["user"]["id"], request_id(action.get("value")))
+        signoff = rt.signoffs.check_decider(team_of(body), body["user"]["id"], request_id(action.get("value")))
         ack()
         rt.background.submit(open_modal, client, respond, body["trigger_id"], reason_modal(signoff))
 
     @app.view(View.SIGNOFF_REASON)
-    def reason(ack: Ack, body: dict, view: dict) -> None:
+    def reason(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         values = (view.get("state") or {}).get("values") or {}
         text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
         if not text:
@@ -75,9 +81,9 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
         rid = request_id(view.get("private_metadata"))
         try:
-            decision = rt.signoffs.reject(body["user"]["id"], rid, text)
+            decision = rt.signoffs.reject(team_of(body), body["user"]["id"], rid, text)
         except UserError as exc:
             # The request closed while the modal was open: say why on the field, nothing changed.
             raise UserError(exc.message[:300], field=Input.REASON) from None
         ack()
-        rt.background.submit(rt.signoff_flow.after_decision, decision)
+        rt.background.submit(rt.signoff_flow.using(client).after_decision, decision)

@@ -27,6 +27,7 @@ from storage.db import Database
 from .. import rules
 from ..clock import Clock
 from ..views.digest import digest_view, nudge_view
+from ..workspaces import Workspaces
 from .digest import DigestTarget, SignoffProvider, iter_digests, no_signoffs
 from .schedule import Weekly, due_period, local_now, nudge_period
 
@@ -41,6 +42,7 @@ MAX_ATTEMPTS = 3
 CLAIM_CHUNK = 500
 TZ_REFRESH = timedelta(days=7)
 KEEP_RUNS = timedelta(days=60)  # claims older than this are pruned, once an hour per process
+NOT_INSTALLED = "app not installed in this workspace"
 TZ_LOOKUPS_PER_RUN = 50  # users.info is Tier 4 (~100/min); the next tick looks up the rest
 
 P = TypeVar("P")
@@ -71,14 +73,16 @@ class Reminders:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        clients: WebClient | Workspaces,
         clock: Clock,
         *,
         signoffs: SignoffProvider = no_signoffs,
         owner: str | None = None,
     ) -> None:
         self.db = db
-        self.client = client
+        # Each workspace's digests and nudges go out with its own bot token (OAuth), or all with SLACK_BOT_TOKEN's.
+        self.workspaces = clients if isinstance(clients, Workspaces) else Workspaces(clients)
+        self.client = self.workspaces.app_client
         self.clock = clock
         self.signoffs = signoffs  # the hook for pending sign-offs; the sign-off feature sets it
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -192,12 +196,20 @@ class Reminders:
             )
             for s in won.values()
         ]
+        clients = self.workspaces.clients_for(t.team_id for t in targets)
         for target, digest in iter_digests(self.db, targets, signoffs=self.signoffs):
             key = digest_key(target.team_id, target.channel_id)
             period, s = by_key[key]
+            client = clients.get(target.team_id)
             try:
-                if digest is None or digest.finished:
-                    why = "no active checklist" if digest is None else "checklist complete"
+                if digest is None or digest.finished or client is None:
+                    why = (
+                        "no active checklist"
+                        if digest is None
+                        else "checklist complete"
+                        if digest.finished
+                        else NOT_INSTALLED
+                    )
                     self._finish(sq.DIGEST, key, period, sq.SKIPPED, error=why)
                     report.skipped.append(key)
                     continue
@@ -206,7 +218,7 @@ class Reminders:
                     sq.DIGEST,
                     key,
                     period,
-                    lambda d=digest, v=view: self.client.chat_postMessage(channel=d.channel_id, **v)["ts"],
+                    lambda d=digest, v=view, c=client: c.chat_postMessage(channel=d.channel_id, **v)["ts"],
                 )
                 if ts is None:
                     continue
@@ -247,10 +259,10 @@ class Reminders:
 
     # -- nudges --------------------------------------------------------------------------------------------
 
-    def user_timezone(self, user_id: str) -> str | None:
-        """The IANA timezone from the person's Slack profile (a Web API call), or None."""
+    def user_timezone(self, client: WebClient, user_id: str) -> str | None:
+        """The IANA timezone from the person's Slack profile (a Web API call with their workspace's client)."""
         try:
-            tz = self.client.users_info(user=user_id)["user"].get("tz")
+            tz = client.users_info(user=user_id)["user"].get("tz")
         except SlackApiError as exc:
             log.info("reminders: users.info %s failed: %s", user_id, _error(exc))
             return None
@@ -266,27 +278,37 @@ class Reminders:
                 pref.tz_checked_at = self.clock.now()
                 session.add(pref)
 
+    def nudge_key(self, team_id: str, user_id: str) -> str:
+        """The claim key of a person's daily nudge: per workspace with OAuth; the user id alone with one bot token
+        (the key it always had, so an upgrade never nudges twice on one day)."""
+        return f"{team_id}:{user_id}" if self.workspaces.oauth else user_id
+
     def run_nudges(self, now: datetime, report: RunReport) -> None:
         with self.db.read() as session:
             rows = sq.owned_items_due_before(session, now.date() + timedelta(days=2), not_status=rules.DONE)
-            owners: dict[str, list[Any]] = {}
+            owners: dict[tuple[str, str], list[Any]] = {}  # (team, user) -> items: one DM per workspace
             for row in rows:
-                owners.setdefault(row.owner_id, []).append(row)
-            prefs = sq.user_prefs(session, owners)
+                owners.setdefault((row.team_id, row.owner_id), []).append(row)
+            prefs = sq.user_prefs(session, {u for _, u in owners})
         if not owners:
             return
-        stale = [
-            u
-            for u in owners
-            if (p := prefs.get(u)) is None
-            or (p.dm_enabled and (p.timezone is None or p.tz_checked_at is None or p.tz_checked_at < now - TZ_REFRESH))
-        ]
+        clients = self.workspaces.clients_for(team for team, _ in owners)
+        owners = {k: items for k, items in owners.items() if k[0] in clients}
+        stale: dict[str, str] = {}  # user -> a workspace to ask for their profile
+        for team, u in owners:
+            p = prefs.get(u)
+            if p is None or (
+                p.dm_enabled and (p.timezone is None or p.tz_checked_at is None or p.tz_checked_at < now - TZ_REFRESH)
+            ):
+                stale.setdefault(u, team)
         if stale:
-            self.remember_timezones({u: self.user_timezone(u) for u in stale[:TZ_LOOKUPS_PER_RUN]})
+            lookups = list(stale.items())[:TZ_LOOKUPS_PER_RUN]
+            self.remember_timezones({u: self.user_timezone(clients[team], u) for u, team in lookups})
             with self.db.read() as session:
-                prefs = sq.user_prefs(session, owners)
+                prefs = sq.user_prefs(session, {u for _, u in owners})
         due: dict[tuple[str, str], list[Any]] = {}
-        for user_id, items in owners.items():
+        whose: dict[str, tuple[str, str]] = {}
+        for (team, user_id), items in owners.items():
             pref = prefs.get(user_id)
             if pref is None or pref.timezone is None or not pref.dm_enabled:
                 continue
@@ -295,20 +317,23 @@ class Reminders:
                 continue
             overdue = [i for i in items if rules.is_overdue(i, period)]
             if overdue:
-                due[(user_id, period.isoformat())] = overdue
-        for (user_id, period), items in self._claim(sq.NUDGE, due, now).items():
+                key = self.nudge_key(team, user_id)
+                due[(key, period.isoformat())] = overdue
+                whose[key] = (team, user_id)
+        for (key, period), items in self._claim(sq.NUDGE, due, now).items():
+            team, user_id = whose[key]
             view = nudge_view(user_id, items, datetime.fromisoformat(period).date())
 
-            def send(u: str = user_id, v: dict = view) -> str:
-                channel = self.client.conversations_open(users=u)["channel"]["id"]
-                return self.client.chat_postMessage(channel=channel, **v)["ts"]
+            def send(u: str = user_id, v: dict = view, c: WebClient = clients[team]) -> str:
+                channel = c.conversations_open(users=u)["channel"]["id"]
+                return c.chat_postMessage(channel=channel, **v)["ts"]
 
             try:
-                if self._post(sq.NUDGE, user_id, period, send):
-                    report.nudged.append(user_id)
+                if self._post(sq.NUDGE, key, period, send):
+                    report.nudged.append(key)
             except Exception as exc:  # noqa: BLE001  (one person failing does not stop the others)
                 error = _error(exc)
-                report.failed.append(user_id)
+                report.failed.append(key)
                 if error in DM_ERRORS:
-                    self._finish(sq.NUDGE, user_id, period, sq.SKIPPED, error=error)
-                log.warning("reminders: nudge for %s failed (%s)", user_id, error)
+                    self._finish(sq.NUDGE, key, period, sq.SKIPPED, error=error)
+                log.warning("reminders: nudge for %s failed (%s)", key, error)
