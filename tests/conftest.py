@@ -30,6 +30,7 @@ from storage.db import Database
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+OAUTH_TABLES = ("slack_bots", "slack_installations", "slack_oauth_states")
 
 
 def _test_database_url(tmp_path) -> str:
@@ -41,6 +42,8 @@ def fresh_database(url: str) -> Database:
     if not db.is_sqlite:
         with db.writer.begin() as conn:
             SQLModel.metadata.drop_all(conn)
+            for table in OAUTH_TABLES:  # slack_sdk's OAuth stores make their own tables
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     db.create_all()
     return db
 

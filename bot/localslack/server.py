@@ -1,21 +1,28 @@
 """A local stand-in for Slack's Web API and `response_url`s, on loopback.
 
-The tests and the console point `SLACK_API_URL` here. It records every call, answers the methods the app
-uses, rejects what real Slack rejects (Block Kit limits as `invalid_blocks`, unknown methods, missing token)
-and can be told to fail: a 429 with Retry-After, a 5xx, or a Slack error for the next N calls of a method.
+The tests and the console point `SLACK_API_URL` here. It records every call (with the token it carried),
+answers the methods the app uses, rejects what real Slack rejects (Block Kit limits as `invalid_blocks`, unknown
+methods, missing or revoked token) and can be told to fail: a 429 with Retry-After, a 5xx, or a Slack error for
+the next N calls of a method.
+
+It also plays Slack's side of an OAuth install: `GET /oauth/v2/authorize` sends the browser back to the app's
+redirect URL with a one-time `code` (and the `state` it was given), and `oauth.v2.access` trades that code, with
+the app's client id and secret, for the workspace's bot token, as Slack does.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlparse
 
 try:
     from .blockkit import validate_message, validate_view
@@ -41,6 +48,20 @@ class Call:
     ok: bool = True
     error: str | None = None
     response: dict[str, Any] | None = None  # what the fake answered (e.g. the `ts` of a posted message)
+    token: str | None = None  # the token the call carried (Authorization: Bearer, or a `token` argument)
+
+
+@dataclass
+class Workspace:
+    """A workspace the app can be installed in, and its bot token once installed."""
+
+    team_id: str
+    name: str
+    installer: str
+    bot_user_id: str
+    bot_id: str
+    token: str | None = None
+    scopes: str = ""
 
 
 @dataclass
@@ -64,6 +85,14 @@ class FakeSlack:
         self.socket_mode = None  # a SocketModeEndpoint, made on the first apps.connections.open
         self.auto_users = False  # answer users.info / conversations.open for anyone (the console)
         self.on_call: Callable[[Call], None] | None = None
+        # OAuth: the app's credentials and redirect URL (its manifest's oauth_config.redirect_urls), the workspaces
+        # it can be installed in, the workspace the next visitor of the authorize page installs into, codes issued.
+        self.oauth_app: tuple[str, str, str] | None = None  # (client id, client secret, redirect URL)
+        self.workspaces: dict[str, Workspace] = {}
+        self.installing: str | None = None
+        self._codes: dict[str, tuple[str, str]] = {}  # code -> (team id, scopes)
+        self._tokens: dict[str, Workspace] = {}
+        self._revoked: set[str] = set()
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._responses = itertools.count(1)
@@ -117,6 +146,27 @@ class FakeSlack:
             "deleted": deleted,
         }
 
+    def register_app(self, client_id: str, client_secret: str, redirect_url: str) -> None:
+        """The app's OAuth credentials and its one redirect URL, as set in its manifest."""
+        self.oauth_app = (client_id, client_secret, redirect_url)
+
+    def add_workspace(self, team_id: str, name: str, *, installer: str = "U0LOCAL") -> Workspace:
+        """A workspace someone may install the app into; set `installing` to its id to install there next."""
+        n = len(self.workspaces) + 1
+        ws = Workspace(team_id, name, installer, bot_user_id=f"UBOT{n:04d}", bot_id=f"BBOT{n:04d}")
+        self.workspaces[team_id] = ws
+        return ws
+
+    def revoke(self, team_id: str) -> None:
+        """Slack's side of an uninstall: the workspace's bot token stops working (`token_revoked`)."""
+        ws = self.workspaces[team_id]
+        if ws.token:
+            self._revoked.add(ws.token)
+
+    def calls_with_token(self, token: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.token == token]
+
     def fail(
         self, method: str, *, times: int = 1, status: int = 429, retry_after: int | None = 1, error: str | None = None
     ) -> None:
@@ -163,12 +213,63 @@ class FakeSlack:
                 return fault
         return None
 
-    def _answer(self, method: str, args: dict[str, Any], authed: bool) -> dict[str, Any]:
+    def authorize_redirect(self, query: dict[str, str]) -> tuple[int, str]:
+        """`GET /oauth/v2/authorize`: the person approves for the workspace named by `installing`; Slack sends
+        the browser back to the app's redirect URL with a one-time code and the state. Returns (status, Location
+        or error)."""
+        if self.oauth_app is None or query.get("client_id") != self.oauth_app[0]:
+            return 400, "invalid_client_id"
+        if "redirect_uri" in query and query["redirect_uri"] != self.oauth_app[2]:
+            return 400, "bad_redirect_uri"
+        if not self.installing or self.installing not in self.workspaces:
+            return 400, "no workspace picked: set installing to a team id first"
+        code = secrets.token_hex(8)
+        with self._cond:
+            self._codes[code] = (self.installing, query.get("scope", ""))
+        back = {"code": code, "state": query.get("state", "")}
+        return 302, f"{self.oauth_app[2]}?{urlencode(back)}"
+
+    def _oauth_access(self, args: dict[str, Any], basic: tuple[str, str] | None) -> dict[str, Any]:
+        client_id, secret = basic or (args.get("client_id"), args.get("client_secret"))
+        if self.oauth_app is None or client_id != self.oauth_app[0]:
+            return {"ok": False, "error": "invalid_client_id"}
+        if secret != self.oauth_app[1]:
+            return {"ok": False, "error": "bad_client_secret"}
+        with self._cond:
+            found = self._codes.pop(str(args.get("code", "")), None)  # a code works once
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, scopes = found
+        ws = self.workspaces[team_id]
+        if ws.token:
+            self._revoked.add(ws.token)  # a reinstall issues a new token
+        ws.token, ws.scopes = f"xoxb-{team_id}-{secrets.token_hex(6)}", scopes
+        self._tokens[ws.token] = ws
+        return {
+            "ok": True,
+            "app_id": "A0LOCAL",
+            "authed_user": {"id": ws.installer},
+            "scope": scopes,
+            "token_type": "bot",
+            "access_token": ws.token,
+            "bot_user_id": ws.bot_user_id,
+            "team": {"id": ws.team_id, "name": ws.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None, basic: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         if method == "response_url":
             problems = validate_message(args)
             return {"ok": False, "error": "invalid_blocks", "errors": problems} if problems else {"ok": True}
-        if not authed and method != "api.test":
+        if method == "oauth.v2.access":
+            return self._oauth_access(args, basic)
+        if not token and method != "api.test":
             return {"ok": False, "error": "not_authed"}
+        if token in self._revoked:
+            return {"ok": False, "error": "token_revoked"}
         if method in MESSAGE_METHODS:
             problems = validate_message(args)
             if problems:
@@ -193,14 +294,15 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_trigger_id"}
             return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
         if method == "auth.test":
+            ws = self._tokens.get(token or "")
             return {
                 "ok": True,
                 "url": "https://fake.slack.test/",
-                "team": "Fake",
+                "team": ws.name if ws else "Fake",
                 "user": "checklist-bot",
-                "team_id": "T0LOCAL",
-                "user_id": BOT_USER_ID,
-                "bot_id": BOT_ID,
+                "team_id": ws.team_id if ws else "T0LOCAL",
+                "user_id": ws.bot_user_id if ws else BOT_USER_ID,
+                "bot_id": ws.bot_id if ws else BOT_ID,
                 "is_enterprise_install": False,
             }
         if method == "api.test":
@@ -244,6 +346,22 @@ class FakeSlack:
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlparse(self.path)
+                if url.path != "/oauth/v2/authorize":
+                    self._send(404, {"ok": False, "error": "not_found"})
+                    return
+                query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+                status, where = fake.authorize_redirect(query)
+                fake._record(Call("oauth.authorize", query, path=self.path, ok=status == 302, error=None))
+                if status != 302:
+                    self._send(status, {"ok": False, "error": where})
+                    return
+                self.send_response(302)
+                self.send_header("Location", where)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
@@ -265,11 +383,16 @@ class FakeSlack:
                 else:
                     self._send(404, {"ok": False, "error": "not_found"})
                     return
-                authed = bool(self.headers.get("Authorization", "").startswith("Bearer ")) or "token" in args
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else args.get("token")
+                basic = None
+                if auth.startswith("Basic "):
+                    user, _, password = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+                    basic = (user, password)
                 with fake._cond:
                     fault = fake._take_fault(method)
                 if fault and fault.error is None:
-                    call = Call(method, args, path=self.path, ok=False, error=f"http_{fault.status}")
+                    call = Call(method, args, path=self.path, ok=False, error=f"http_{fault.status}", token=token)
                     fake._record(call)
                     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                     self._send(
@@ -278,7 +401,7 @@ class FakeSlack:
                         headers,
                     )
                     return
-                answer = {"ok": False, "error": fault.error} if fault else fake._answer(method, args, authed)
+                answer = {"ok": False, "error": fault.error} if fault else fake._answer(method, args, token, basic)
                 fake._record(
                     Call(
                         method,
@@ -287,6 +410,7 @@ class FakeSlack:
                         ok=answer.get("ok", False),
                         error=answer.get("error"),
                         response=answer,
+                        token=token,
                     )
                 )
                 if method == "response_url":
