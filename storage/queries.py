@@ -155,8 +155,10 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg 3 with SQLAlchemy 2.1 reports -1 for INSERT … ON CONFLICT on PostgreSQL.
+    key = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*key))
+    return result.first() is not None
 
 
 def first_delivery(session: Session, event_id: str, at: datetime, keep: timedelta = timedelta(days=1)) -> bool:
