@@ -29,8 +29,13 @@ def _runtime(settings: Settings):
 def cmd_serve(settings: Settings, host: str, port: int) -> int:
     from .server import serve
 
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if settings.oauth:
+        settings.require("SLACK_SIGNING_SECRET")
+    else:
+        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
+    if settings.oauth:
+        print(f"checklist-bot: workspaces install the app at http://{host}:{port}/slack/install", file=sys.stderr)
     # The reminder scheduler starts in the worker once the app is loaded and stops with it.
     serve(
         lambda: _runtime(settings),
@@ -45,6 +50,11 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
 def cmd_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    if settings.oauth:
+        raise ConfigError(
+            "SLACK_CLIENT_ID is set, but Socket Mode serves only SLACK_BOT_TOKEN's workspace; "
+            "many workspaces install over HTTP (`checklist-bot serve`)"
+        )
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     rt = _runtime(settings)
     print("checklist-bot: connecting to Slack in Socket Mode", file=sys.stderr)
@@ -86,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         if mode is None:
             mode = {"http": "serve", "socket": "socket", "console": "console"}[settings.mode]
             why = {
-                "serve": "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set",
+                "serve": "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET are set: many workspaces"
+                if settings.oauth
+                else "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set",
                 "socket": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set",
                 "console": "no Slack tokens are set",
             }[mode]

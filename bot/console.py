@@ -53,7 +53,14 @@ class Console:
         self.fake = FakeSlack().start()
         self.fake.auto_users = True
         secret = secrets.token_hex(16)
-        local = replace(settings, bot_token="xoxb-local-console", signing_secret=secret, api_url=self.fake.api_url)
+        local = replace(
+            settings,
+            bot_token="xoxb-local-console",
+            signing_secret=secret,
+            api_url=self.fake.api_url,
+            client_id=None,  # the console is one local workspace, never OAuth
+            client_secret=None,
+        )
         self.rt = create_runtime(local, clock=clock)
         self.slack = SlackDriver(dispatch_transport(self.rt.app), Signer(secret), self.fake)
         self.menus: list[tuple[dict, dict, str | None]] = []  # (message, overflow block, response_url)

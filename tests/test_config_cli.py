@@ -37,6 +37,11 @@ def run_cli(*args: str, env: dict[str, str], cwd, stdin: str = "") -> subprocess
         ({"PORT": "70000"}, "PORT"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"TEMPLATES_DIR": "/nonexistent/folder"}, "TEMPLATES_DIR"),
+        ({"SLACK_CLIENT_ID": "my-app", "SLACK_CLIENT_SECRET": "0123456789abcdef"}, "SLACK_CLIENT_ID"),
+        ({"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "short"}, "SLACK_CLIENT_SECRET"),
+        ({"SLACK_CLIENT_ID": "123.456"}, "SLACK_CLIENT_SECRET"),
+        ({"SLACK_CLIENT_SECRET": "0123456789abcdef"}, "SLACK_CLIENT_ID"),
+        ({"SLACK_SCOPES": "commands, chat write"}, "SLACK_SCOPES"),
     ],
 )
 def test_malformed_variables_are_named(env, names):
@@ -53,6 +58,26 @@ def test_defaults_and_mode_selection():
     assert load_settings({"SLACK_API_URL": "http://127.0.0.1:9/api"}).api_url == "http://127.0.0.1:9/api/"
     pg = load_settings({"DATABASE_URL": "postgresql://u@h/db"}).database_url
     assert pg.startswith("postgresql+psycopg://")
+
+
+def test_oauth_settings_and_mode():
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "0123456789abcdef", "SLACK_SIGNING_SECRET": "s3cret-v"}
+    s = load_settings(oauth)
+    assert s.oauth and s.mode == "http" and s.bot_token is None
+    assert s.scopes == ("commands", "chat:write", "im:write", "users:read")
+    assert s.oauth_authorize_url == "https://slack.com/oauth/v2/authorize"
+    gov = load_settings({**oauth, "SLACK_API_URL": "https://slack-gov.com/api/", "SLACK_SCOPES": "commands,chat:write"})
+    assert gov.oauth_authorize_url == "https://slack-gov.com/oauth/v2/authorize"
+    assert gov.scopes == ("commands", "chat:write")
+    assert not load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}).oauth
+
+
+def test_cli_oauth_needs_the_signing_secret_and_not_socket_mode(tmp_path):
+    oauth = {"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "0123456789abcdef"}
+    result = run_cli("serve", env=oauth, cwd=tmp_path)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET is not set" in result.stderr
+    sock = run_cli("socket", env={**oauth, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, cwd=tmp_path)
+    assert sock.returncode == 2 and sock.stderr.startswith("checklist-bot: SLACK_CLIENT_ID is set, but Socket Mode")
 
 
 def test_cli_exits_2_with_one_line_and_no_traceback(tmp_path):
