@@ -5,6 +5,7 @@ another workspace's checklist, and scheduled work posted with each workspace's t
 from __future__ import annotations
 
 import http.client
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.ids import Action, Input, MenuChoice, View
+from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.server import FakeSlack
+from bot.localslack.signed import Signer
 from bot.reminders.runner import NOT_INSTALLED
 from bot.signoffs import GONE
 from bot.views.modals import ItemRef
@@ -24,6 +27,8 @@ from storage import schedules as sched
 from storage import signoffs as sq
 from storage.models import Checklist, Item
 from tests.conftest import NOW, Bot, fresh_database, start_bot
+from tests.test_serve import SECRET as SERVE_SECRET
+from tests.test_serve import free_port, start_serve, stop
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef"
@@ -58,25 +63,29 @@ def get(url: str, headers: dict[str, str] | None = None) -> http.client.HTTPResp
 
 
 def install(bot: Bot, team_id: str) -> str:
+    return install_at(base(bot), bot.fake, team_id)
+
+
+def install_at(app_url: str, fake: FakeSlack, team_id: str) -> str:
     """Walk the install flow in a browser's shoes; returns the bot token Slack issued to `team_id`."""
-    page = get(base(bot) + "/slack/install")
+    page = get(app_url + "/slack/install")
     assert page.status == 200, page.body
     cookie = page.getheader("Set-Cookie").split(";")[0]  # slack-app-oauth-state=<state>
     authorize = unescape(re.search(r'<a href="([^"]+)"', page.body).group(1))
     query = parse_qs(urlparse(authorize).query)
-    assert authorize.startswith(bot.fake.base_url + "oauth/v2/authorize?")  # SLACK_API_URL's host, not slack.com
+    assert authorize.startswith(fake.base_url + "oauth/v2/authorize?")  # SLACK_API_URL's host, not slack.com
     assert query["client_id"] == [CLIENT_ID] and query["scope"] == ["commands,chat:write,im:write,users:read"]
     assert cookie == f"slack-app-oauth-state={query['state'][0]}"
 
-    bot.fake.installing = team_id
+    fake.installing = team_id
     slack = get(authorize)
     assert slack.status == 302
     back = slack.getheader("Location")
-    assert back.startswith(base(bot) + "/slack/oauth_redirect?") and f"state={query['state'][0]}" in back
+    assert back.startswith(app_url + "/slack/oauth_redirect?") and f"state={query['state'][0]}" in back
 
     done = get(back, {"Cookie": cookie})
     assert done.status == 200 and "Thank you!" in done.body, done.body
-    token = bot.fake.workspaces[team_id].token
+    token = fake.workspaces[team_id].token
     assert token and token.startswith(f"xoxb-{team_id}-")
     return token
 
@@ -338,3 +347,33 @@ def test_scheduler_posts_with_each_workspaces_token_and_skips_uninstalled_ones(o
     assert bot.rt.escalate_stale_signoffs(later) == 1
     calls = web_calls(bot.fake)
     assert calls and {c.token for c in calls} == {alpha}
+
+
+# -- the real server ----------------------------------------------------------------------------------------------
+
+
+def test_serve_in_oauth_mode_installs_and_answers_two_workspaces(fake_slack: FakeSlack, tmp_path) -> None:
+    """`checklist-bot serve` (gunicorn) routes the install pages to Bolt and answers each workspace."""
+    db_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/oauth.db"
+    fresh_database(db_url).dispose()
+    port = free_port()
+    app_url = f"http://127.0.0.1:{port}"
+    fake_slack.register_app(CLIENT_ID, CLIENT_SECRET, app_url + "/slack/oauth_redirect")
+    fake_slack.add_workspace("TAAA", "Alpha")
+    fake_slack.add_workspace("TBBB", "Beta")
+    proc = start_serve(fake_slack, db_url, port, {**OAUTH_ENV, "SLACK_BOT_TOKEN": ""})
+    try:
+        alpha, beta = install_at(app_url, fake_slack, "TAAA"), install_at(app_url, fake_slack, "TBBB")
+        driver = SlackDriver(http_transport(app_url + "/slack/events"), Signer(SERVE_SECRET), fake_slack)
+        for team, token, user in (("TAAA", alpha, "UALICE"), ("TBBB", beta, "UBOB")):
+            assert driver.command("start", team_id=team).response_type == "in_channel"
+            fake_slack.reset()
+            # Without a timezone the digest follows the requester's profile, looked up after the answer.
+            reply = driver.command("remind weekly monday 09:00", team_id=team, user=user)
+            assert reply.response_type == "in_channel", reply.body
+            (lookup,) = fake_slack.wait_for("users.info")
+            assert lookup.token == token
+        assert driver.command("start", team_id="TCCC").body == ""  # not installed: asked to reinstall
+    finally:
+        out = stop(proc)
+    assert "Traceback" not in out, out

@@ -22,7 +22,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(fake, db_url: str, port: int) -> subprocess.Popen:
+def start_serve(fake, db_url: str, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
         "SLACK_BOT_TOKEN": "xoxb-serve-test",
@@ -30,6 +30,7 @@ def start_serve(fake, db_url: str, port: int) -> subprocess.Popen:
         "SLACK_API_URL": fake.api_url,
         "DATABASE_URL": db_url,
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
