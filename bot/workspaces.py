@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
@@ -18,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import desc
@@ -30,6 +32,17 @@ log = logging.getLogger(__name__)
 
 STATE_EXPIRATION_SECONDS = 600
 ROTATE_BEFORE_MINUTES = 120  # Bolt's default: refresh a rotating token this long before it expires
+
+
+class StateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's SQL state store, deleting expired states as it issues one: anyone may open /slack/install,
+    and states of installs never finished would otherwise pile up."""
+
+    def issue(self, *args: object, **kwargs: object) -> str:
+        now = normalize_datetime_for_db(datetime.now(UTC))
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at < now))
+        return super().issue(*args, **kwargs)
 
 
 class Installations:
@@ -174,7 +187,7 @@ def oauth_setup(
     assert settings.client_id and settings.client_secret, "OAuth needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
     writer = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.writer)
     reader = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.reader)
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer)
+    states = StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer)
     if create_tables:
         writer.create_tables()
         states.create_tables()

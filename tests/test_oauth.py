@@ -164,6 +164,17 @@ def test_a_workspace_without_an_installation_is_asked_to_reinstall(oauth: Bot) -
     assert checklist_of(bot, "TBBB") is None
 
 
+def test_abandoned_install_states_are_pruned(oauth: Bot) -> None:
+    bot = oauth
+    with bot.rt.db.write() as session:
+        session.execute(text("INSERT INTO slack_oauth_states (state, expire_at) VALUES ('old', '2020-01-01 00:00:00')"))
+    for _ in range(3):
+        assert get(base(bot) + "/slack/install").status == 200
+    with bot.rt.db.read() as session:
+        states = session.execute(text("SELECT state FROM slack_oauth_states")).scalars().all()
+    assert len(states) == 3 and "old" not in states
+
+
 # -- two workspaces ---------------------------------------------------------------------------------------------
 
 

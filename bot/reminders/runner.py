@@ -28,7 +28,7 @@ from .. import rules
 from ..clock import Clock
 from ..views.digest import digest_view, nudge_view
 from ..workspaces import Workspaces
-from .digest import DigestTarget, SignoffProvider, iter_digests, no_signoffs
+from .digest import Digest, DigestTarget, SignoffProvider, iter_digests, no_signoffs
 from .schedule import Weekly, due_period, local_now, nudge_period
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,17 @@ class RunReport:
 
 def digest_key(team_id: str, channel_id: str) -> str:
     return f"{team_id}:{channel_id}"
+
+
+def skip_reason(digest: Digest | None, client: WebClient | None) -> str | None:
+    """Why a due digest is not posted (recorded on its claim), or None to post it."""
+    if digest is None:
+        return "no active checklist"
+    if digest.finished:
+        return "checklist complete"
+    if client is None:
+        return NOT_INSTALLED
+    return None
 
 
 def _error(exc: Exception) -> str:
@@ -202,17 +213,12 @@ class Reminders:
             period, s = by_key[key]
             client = clients.get(target.team_id)
             try:
-                if digest is None or digest.finished or client is None:
-                    why = (
-                        "no active checklist"
-                        if digest is None
-                        else "checklist complete"
-                        if digest.finished
-                        else NOT_INSTALLED
-                    )
+                why = skip_reason(digest, client)
+                if why is not None:
                     self._finish(sq.DIGEST, key, period, sq.SKIPPED, error=why)
                     report.skipped.append(key)
                     continue
+                assert digest is not None and client is not None
                 view = digest_view(digest)
                 ts = self._post(
                     sq.DIGEST,
