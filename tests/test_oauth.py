@@ -323,11 +323,12 @@ def test_scheduler_posts_with_each_workspaces_token_and_skips_uninstalled_ones(o
     alpha, beta = install(bot, "TAAA"), install(bot, "TBBB")
     bot.fake.add_workspace("TCCC", "Gamma")
     gamma = install(bot, "TCCC")
-    for team in ("TAAA", "TBBB", "TCCC"):
+    owned = {"TAAA": "1.1", "TBBB": "2.1", "TCCC": "3.1"}  # UBOB owns a different overdue item in each
+    for team, number in owned.items():
         assert bot.slack.command("start", team_id=team).response_type == "in_channel"
         assert bot.slack.command("remind weekly monday 09:00 UTC", team_id=team).response_type == "in_channel"
-        assert bot.slack.command("assign 1.1 <@UBOB>", team_id=team).response_type == "in_channel"
-        assert bot.slack.command("due 1.1 2026-11-20", team_id=team).response_type == "in_channel"
+        assert bot.slack.command(f"assign {number} <@UBOB>", team_id=team).response_type == "in_channel"
+        assert bot.slack.command(f"due {number} 2026-11-20", team_id=team).response_type == "in_channel"
     bot.slack.command("contact security <@UCARA>", team_id="TAAA")
     bot.slack.command("signoff 5.1", team_id="TAAA")
     bot.settle()
@@ -348,8 +349,11 @@ def test_scheduler_posts_with_each_workspaces_token_and_skips_uninstalled_ones(o
     posts = bot.fake.calls_to("chat.postMessage")
     channel_posts = sorted(c.token for c in posts if c.args["channel"] == CHANNEL)
     assert channel_posts == sorted([alpha, beta])
-    nudges = [c for c in posts if c.args["channel"] == "DBOB"]
-    assert sorted(c.token for c in nudges) == sorted([alpha, beta])
+    nudges = {c.token: str(c.args) for c in posts if c.args["channel"] == "DBOB"}
+    assert set(nudges) == {alpha, beta}
+    titles = {team: item(bot, team, number).title.replace("&", "&amp;") for team, number in owned.items()}
+    assert titles["TAAA"] in nudges[alpha] and titles["TBBB"] not in nudges[alpha]
+    assert titles["TBBB"] in nudges[beta] and titles["TAAA"] not in nudges[beta]
     assert all(c.token in (alpha, beta) for c in web_calls(bot.fake)) and gamma not in {c.token for c in bot.fake.calls}
 
     bot.fake.reset()
