@@ -86,7 +86,7 @@ def install_at(app_url: str, fake: FakeSlack, team_id: str) -> str:
     done = get(back, {"Cookie": cookie})
     assert done.status == 200 and "Thank you!" in done.body, done.body
     token = fake.workspaces[team_id].token
-    assert token and token.startswith(f"xoxb-{team_id}-")
+    assert token and token.split("-")[:2] in (["xoxb", team_id], ["xoxe.xoxb", team_id])
     return token
 
 
@@ -173,6 +173,30 @@ def test_abandoned_install_states_are_pruned(oauth: Bot) -> None:
     with bot.rt.db.read() as session:
         states = session.execute(text("SELECT state FROM slack_oauth_states")).scalars().all()
     assert len(states) == 3 and "old" not in states
+
+
+def test_rotating_tokens_are_refreshed_before_they_expire(oauth: Bot) -> None:
+    """With token rotation on, a token near its expiry is refreshed on use and saved; the old one stops working."""
+    bot = oauth
+    bot.fake.add_workspace("TROT", "Rotating", rotating=True)
+    first = install(bot, "TROT")
+
+    def expire() -> None:
+        with bot.rt.db.write() as session:
+            session.execute(text("UPDATE slack_bots SET bot_token_expires_at = '2000-01-01 00:00:00'"))
+
+    expire()
+    assert bot.slack.command("start", team_id="TROT").response_type == "in_channel"
+    second = bot.fake.workspaces["TROT"].token
+    assert second != first and bots(bot) == {"TROT": second}
+    bot.slack.command("remind weekly monday 09:00", team_id="TROT", user="UDAN")
+    (lookup,) = bot.fake.wait_for("users.info")
+    assert lookup.ok and lookup.token == second
+
+    expire()  # the scheduler's clients refresh the same way
+    client = bot.rt.workspaces.client_for("TROT")
+    assert client is not None and client.token == bot.fake.workspaces["TROT"].token != second
+    assert bots(bot) == {"TROT": client.token}
 
 
 # -- two workspaces ---------------------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class Workspace:
     bot_id: str
     token: str | None = None
     scopes: str = ""
+    rotating: bool = False  # token rotation on: tokens expire after 12 hours and come with a refresh token
+    refresh_token: str | None = None
 
 
 @dataclass
@@ -150,10 +152,12 @@ class FakeSlack:
         """The app's OAuth credentials and its one redirect URL, as set in its manifest."""
         self.oauth_app = (client_id, client_secret, redirect_url)
 
-    def add_workspace(self, team_id: str, name: str, *, installer: str = "U0LOCAL") -> Workspace:
+    def add_workspace(
+        self, team_id: str, name: str, *, installer: str = "U0LOCAL", rotating: bool = False
+    ) -> Workspace:
         """A workspace someone may install the app into; set `installing` to its id to install there next."""
         n = len(self.workspaces) + 1
-        ws = Workspace(team_id, name, installer, bot_user_id=f"UBOT{n:04d}", bot_id=f"BBOT{n:04d}")
+        ws = Workspace(team_id, name, installer, bot_user_id=f"UBOT{n:04d}", bot_id=f"BBOT{n:04d}", rotating=rotating)
         self.workspaces[team_id] = ws
         return ws
 
@@ -235,28 +239,45 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_client_id"}
         if secret != self.oauth_app[1]:
             return {"ok": False, "error": "bad_client_secret"}
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(str(args.get("refresh_token", "")))
         with self._cond:
             found = self._codes.pop(str(args.get("code", "")), None)  # a code works once
         if found is None:
             return {"ok": False, "error": "invalid_code"}
         team_id, scopes = found
         ws = self.workspaces[team_id]
-        if ws.token:
-            self._revoked.add(ws.token)  # a reinstall issues a new token
-        ws.token, ws.scopes = f"xoxb-{team_id}-{secrets.token_hex(6)}", scopes
-        self._tokens[ws.token] = ws
+        ws.scopes = scopes
         return {
             "ok": True,
             "app_id": "A0LOCAL",
             "authed_user": {"id": ws.installer},
             "scope": scopes,
             "token_type": "bot",
-            "access_token": ws.token,
+            **self._issue(ws),
             "bot_user_id": ws.bot_user_id,
             "team": {"id": ws.team_id, "name": ws.name},
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    def _issue(self, ws: Workspace) -> dict[str, Any]:
+        """A new bot token for the workspace (the old one stops working), with a refresh token when rotating."""
+        if ws.token:
+            self._revoked.add(ws.token)
+        prefix = "xoxe.xoxb" if ws.rotating else "xoxb"
+        ws.token = f"{prefix}-{ws.team_id}-{secrets.token_hex(6)}"
+        self._tokens[ws.token] = ws
+        if not ws.rotating:
+            return {"access_token": ws.token}
+        ws.refresh_token = f"xoxe-{secrets.token_hex(8)}"
+        return {"access_token": ws.token, "refresh_token": ws.refresh_token, "expires_in": 43200}
+
+    def _refresh(self, refresh_token: str) -> dict[str, Any]:
+        ws = next((w for w in self.workspaces.values() if w.refresh_token and w.refresh_token == refresh_token), None)
+        if ws is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        return {"ok": True, "token_type": "bot", "scope": ws.scopes, **self._issue(ws), "team": {"id": ws.team_id}}
 
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None, basic: tuple[str, str] | None = None
