@@ -37,6 +37,7 @@ class Settings:
     client_id: str | None = None  # with client_secret: many workspaces, installed through OAuth
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    redirect_uri: str | None = None  # only needed when the manifest lists several redirect URLs
 
     @property
     def oauth(self) -> bool:
@@ -154,8 +155,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if bad:
         raise ConfigError(f"SLACK_SCOPES is malformed: {bad[0]!r}; comma-separated scopes, e.g. commands,chat:write")
 
+    redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip() or None
+    if redirect_uri is not None:
+        parsed_redirect = urlparse(redirect_uri)
+        if parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc:
+            raise ConfigError(f"SLACK_REDIRECT_URI is malformed: {redirect_uri!r} is not an http(s) URL")
+
     return Settings(
         client_id=client_id,
+        redirect_uri=redirect_uri,
         client_secret=client_secret,
         scopes=scopes,
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),

@@ -197,6 +197,7 @@ def oauth_setup(
         client_secret=settings.client_secret,
         scopes=list(settings.scopes),
         user_scopes=[],
+        redirect_uri=settings.redirect_uri,  # None: Slack uses the manifest's only redirect URL
         install_path="/slack/install",
         redirect_uri_path="/slack/oauth_redirect",
         authorization_url=settings.oauth_authorize_url,

@@ -42,6 +42,7 @@ def run_cli(*args: str, env: dict[str, str], cwd, stdin: str = "") -> subprocess
         ({"SLACK_CLIENT_ID": "123.456"}, "SLACK_CLIENT_SECRET"),
         ({"SLACK_CLIENT_SECRET": "0123456789abcdef"}, "SLACK_CLIENT_ID"),
         ({"SLACK_SCOPES": "commands, chat write"}, "SLACK_SCOPES"),
+        ({"SLACK_REDIRECT_URI": "example.com/slack/oauth_redirect"}, "SLACK_REDIRECT_URI"),
     ],
 )
 def test_malformed_variables_are_named(env, names):
