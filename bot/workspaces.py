@@ -8,7 +8,7 @@ read on the writer would start with BEGIN IMMEDIATE and queue behind every write
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from slack_bolt.authorization import AuthorizeResult
@@ -31,6 +31,7 @@ from .config import Settings
 log = logging.getLogger(__name__)
 
 STATE_EXPIRATION_SECONDS = 600
+TEAM_CHUNK = 500
 ROTATE_BEFORE_MINUTES = 120  # Bolt's default: refresh a rotating token this long before it expires
 
 
@@ -64,18 +65,35 @@ class Installations:
             self.reader.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide)
         )
 
-    def for_team(self, team_id: str) -> Bot | None:
-        """The latest bot installation of `team_id`, whatever its Enterprise Grid org (checklists store no org)."""
+    def for_teams(self, team_ids: Sequence[str]) -> dict[str, Bot]:
+        """The latest bot installation of each of `team_ids` that has one, whatever its Enterprise Grid org
+        (checklists store no org): one query per `TEAM_CHUNK` teams."""
         c = self.reader.bots.c
-        query = (
-            self.reader.bots.select()
-            .where(c.client_id == self.reader.client_id, c.team_id == team_id, c.bot_token.is_not(None))
-            .order_by(desc(c.installed_at))
-            .limit(1)
-        )
+        latest: dict[str, Bot] = {}
         with self.reader.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        return self._fresh(self.reader.build_bot_entity(row)) if row is not None else None
+            for start in range(0, len(team_ids), TEAM_CHUNK):
+                query = (
+                    self.reader.bots.select()
+                    .where(
+                        c.client_id == self.reader.client_id,
+                        c.team_id.in_(team_ids[start : start + TEAM_CHUNK]),
+                        c.bot_token.is_not(None),
+                    )
+                    .order_by(c.team_id, desc(c.installed_at))
+                )
+                for row in conn.execute(query).mappings():
+                    if row["team_id"] not in latest:
+                        latest[row["team_id"]] = self.reader.build_bot_entity(row)
+        fresh: dict[str, Bot] = {}
+        for team_id, bot in latest.items():
+            try:
+                refreshed = self._fresh(bot)
+            except SlackTokenRotationError as exc:  # that workspace waits; the others go ahead
+                log.error("token rotation failed for team %s: %s", team_id, exc)
+                continue
+            if refreshed is not None:
+                fresh[team_id] = refreshed
+        return fresh
 
     def _fresh(self, bot: Bot | None) -> Bot | None:
         """Refresh an expiring token (apps with token rotation on) and save it; others pass through."""
@@ -153,25 +171,18 @@ class Workspaces:
 
     def client_for(self, team_id: str) -> WebClient | None:
         """The client for `team_id`, or None when the app is not installed there (OAuth mode)."""
-        if self.installations is None:
-            return self.app_client
-        try:
-            bot = self.installations.for_team(team_id)
-        except SlackTokenRotationError as exc:
-            log.error("token rotation failed for team %s: %s", team_id, exc)
-            return None
-        if bot is None or not bot.bot_token:
-            return None
-        assert self.make_client is not None
-        return self.make_client(bot.bot_token)
+        return self.clients_for([team_id]).get(team_id)
 
     def clients_for(self, team_ids: Iterable[str]) -> dict[str, WebClient]:
         """A client per installed team among `team_ids`; teams without an installation are left out (and logged)."""
-        clients: dict[str, WebClient] = {}
-        for team_id in sorted(set(team_ids)):
-            client = self.client_for(team_id)
-            if client is not None:
-                clients[team_id] = client
+        wanted = sorted(set(team_ids))
+        if self.installations is None:
+            return dict.fromkeys(wanted, self.app_client)
+        bots = self.installations.for_teams(wanted)
+        assert self.make_client is not None
+        clients = {t: self.make_client(bot.bot_token) for t, bot in bots.items() if bot.bot_token}
+        for team_id in wanted:
+            if team_id in clients:
                 self._missing.discard(team_id)
             elif team_id not in self._missing:  # logged once per process, not every minute
                 self._missing.add(team_id)
