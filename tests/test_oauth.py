@@ -269,10 +269,11 @@ def test_forged_menu_clicks_from_another_workspace_change_and_show_nothing(two: 
 
     # A form whose private_metadata names Alpha's checklist, submitted from Beta.
     ref = ItemRef(alpha_id, CHANNEL, "1.2", None, None)
-    view = {"type": "modal", "callback_id": View.NOTE, "private_metadata": ref.dump(), "blocks": []}
+    note_input = {"type": "input", "block_id": Input.NOTE, "element": {"type": "plain_text_input"}}
+    view = {"type": "modal", "callback_id": View.NOTE, "private_metadata": ref.dump(), "blocks": [note_input]}
     values = {Input.NOTE: {Input.NOTE: {"type": "plain_text_input", "value": "forged"}}}
     reply = bot.slack.submit(view, values, user="UBOB", team_id="TBBB")
-    assert reply.json.get("response_action") == "errors" or reply.body == ""
+    assert reply.json["response_action"] == "errors" and "archived" in reply.json["errors"][Input.NOTE]
     with bot.rt.db.read() as session:
         assert "forged" not in str(session.execute(text("SELECT text FROM note")).all())
 
