@@ -417,3 +417,10 @@ def test_serve_in_oauth_mode_installs_and_answers_two_workspaces(fake_slack: Fak
     finally:
         out = stop(proc)
     assert "Traceback" not in out, out
+
+
+def test_single_workspace_mode_has_no_install_pages(bot: Bot) -> None:
+    assert bot.rt.app.oauth_flow is None and not bot.rt.workspaces.oauth
+    assert get(base(bot) + "/slack/install").status == 404
+    assert get(base(bot) + "/slack/oauth_redirect?code=x&state=y").status == 404
+    assert bot.rt.workspaces.client_for("TANY") is bot.rt.app.client  # SLACK_BOT_TOKEN speaks for every team
