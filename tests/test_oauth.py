@@ -424,3 +424,14 @@ def test_single_workspace_mode_has_no_install_pages(bot: Bot) -> None:
     assert get(base(bot) + "/slack/install").status == 404
     assert get(base(bot) + "/slack/oauth_redirect?code=x&state=y").status == 404
     assert bot.rt.workspaces.client_for("TANY") is bot.rt.app.client  # SLACK_BOT_TOKEN speaks for every team
+
+
+def test_single_workspace_nudges_stay_one_dm_per_person(bot: Bot) -> None:
+    """With one bot token, a person's overdue items from every team id are one DM under the old claim key."""
+    for team, number in (("T0LOCAL", "1.1"), ("TOTHER", "2.1")):
+        assert bot.slack.command("start", team_id=team).response_type == "in_channel"
+        bot.slack.command(f"assign {number} <@UBOB>", team_id=team)
+        bot.slack.command(f"due {number} 2026-11-20", team_id=team)
+    assert bot.rt.reminders.run_due(NOW).nudged == ["UBOB"]
+    (dm,) = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == "DBOB"]
+    assert "2 overdue" in dm.args["text"]

@@ -292,9 +292,11 @@ class Reminders:
     def run_nudges(self, now: datetime, report: RunReport) -> None:
         with self.db.read() as session:
             rows = sq.owned_items_due_before(session, now.date() + timedelta(days=2), not_status=rules.DONE)
-            owners: dict[tuple[str, str], list[Any]] = {}  # (team, user) -> items: one DM per workspace
+            # (team, user) -> items: with OAuth one DM per workspace, sent with its token; with one bot token one
+            # DM for all of a person's items, as before (team "").
+            owners: dict[tuple[str, str], list[Any]] = {}
             for row in rows:
-                owners.setdefault((row.team_id, row.owner_id), []).append(row)
+                owners.setdefault((row.team_id if self.workspaces.oauth else "", row.owner_id), []).append(row)
             prefs = sq.user_prefs(session, {u for _, u in owners})
         if not owners:
             return
