@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from storage.db import Database
 
+from . import schema
 from .background import Background
 from .cache import LRUCache
 from .clock import Clock
@@ -123,12 +124,12 @@ def create_runtime(
     *,
     db: Database | None = None,
     clock: Clock | None = None,
-    create_tables: bool = True,
+    prepare_schema: bool = True,
 ) -> Runtime:
     clock = clock or Clock()
     db = db or Database(settings.database_url)
-    if create_tables:
-        db.create_all()
+    if prepare_schema:
+        schema.prepare(db, upgrade=settings.db_upgrade_on_start)
     templates = load_templates(settings.templates_dir)
     app = App(
         client=web_client(settings),

@@ -28,6 +28,7 @@ class Settings:
     log_level: str = "INFO"
     templates_dir: str | None = None
     web_concurrency: int = 1
+    db_upgrade_on_start: bool = True
     signoff_escalation_days: int = 3  # working days a sign-off may wait before it is re-sent and escalated
 
     @property
@@ -117,6 +118,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
         raise ConfigError(f"WEB_CONCURRENCY is malformed: {workers_raw!r}; use a number of worker processes (1-32)")
 
+    upgrade_raw = (env.get("DB_UPGRADE_ON_START", "").strip() or "true").lower()
+    if upgrade_raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"DB_UPGRADE_ON_START is malformed: {upgrade_raw!r}; use true or false")
+
     return Settings(
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         signing_secret=secret,
@@ -127,9 +132,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         log_level=level,
         templates_dir=templates_dir,
         web_concurrency=int(workers_raw),
+        db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
         signoff_escalation_days=int(escalation_raw),
     )
 
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces every plugin and migration step at INFO; its warnings are what an operator needs.
+    logging.getLogger("alembic").setLevel(max(getattr(logging, level), logging.WARNING))
