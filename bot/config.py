@@ -27,7 +27,7 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     templates_dir: str | None = None
-    web_concurrency: int = 1
+    web_concurrency: int = 2
     db_upgrade_on_start: bool = True
     signoff_escalation_days: int = 3  # working days a sign-off may wait before it is re-sent and escalated
 
@@ -114,7 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not escalation_raw.isdigit() or not 0 < int(escalation_raw) <= 60:
         raise ConfigError(f"SIGNOFF_ESCALATION_DAYS is malformed: {escalation_raw!r} is not a number of days (1-60)")
 
-    workers_raw = env.get("WEB_CONCURRENCY", "").strip() or "1"
+    workers_raw = env.get("WEB_CONCURRENCY", "").strip() or "2"
     if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
         raise ConfigError(f"WEB_CONCURRENCY is malformed: {workers_raw!r}; use a number of worker processes (1-32)")
 
