@@ -83,7 +83,7 @@ def build_database(path: str, channels: int, items: int) -> None:
 
 def measure(path: str, channels: int) -> dict:
     """Build every channel's digest from the file at `path`; time, statements and peak RSS."""
-    from bot.reminders.digest import DigestTarget, iter_digests
+    from bot.reminders.digest import DigestTarget, iter_digests, pending_signoffs
     from bot.views.digest import digest_view
     from storage.db import Database
 
@@ -101,7 +101,7 @@ def measure(path: str, channels: int) -> dict:
     ]
     started = time.perf_counter()
     built = blocks = quiet = 0
-    for _target, digest in iter_digests(db, targets):
+    for _target, digest in iter_digests(db, targets, signoffs=pending_signoffs):
         assert digest is not None
         view = digest_view(digest)
         built += 1

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from storage.db import Database
 
+from . import schema
 from .background import Background
 from .cache import LRUCache
 from .clock import Clock
@@ -127,12 +128,12 @@ def create_runtime(
     *,
     db: Database | None = None,
     clock: Clock | None = None,
-    create_tables: bool = True,
+    prepare_schema: bool = True,
 ) -> Runtime:
     clock = clock or Clock()
     db = db or Database(settings.database_url)
-    if create_tables:
-        db.create_all()
+    if prepare_schema:
+        schema.prepare(db, upgrade=settings.db_upgrade_on_start)
     templates = load_templates(settings.templates_dir)
     client = web_client(settings)
     oauth: dict = {}
@@ -140,7 +141,7 @@ def create_runtime(
     if settings.oauth:
         if settings.bot_token:
             log.warning("SLACK_CLIENT_ID is set, so SLACK_BOT_TOKEN is ignored: each workspace installs the app")
-        oauth_settings, installations = oauth_setup(settings, db, client, create_tables=create_tables)
+        oauth_settings, installations = oauth_setup(settings, db, client, create_tables=prepare_schema)
         # Stored installations authorize requests without an auth.test round trip on the acknowledgement path.
         oauth = {"oauth_settings": oauth_settings, "authorize": StoredBotAuthorize(installations)}
     app = App(

@@ -27,12 +27,22 @@ def _runtime(settings: Settings):
 
 
 def cmd_serve(settings: Settings, host: str, port: int) -> int:
+    from storage.db import Database
+
+    from . import schema
     from .server import serve
 
     if settings.oauth:
         settings.require("SLACK_SIGNING_SECRET")
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    # Migrate (or check the schema) once before the workers start, so a refusal is one line and exit code 2.
+    db = Database(settings.database_url)
+    try:
+        schema.prepare(db, upgrade=settings.db_upgrade_on_start)
+    finally:
+        db.dispose()
+
     print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
     if settings.oauth:
         print(f"checklist-bot: workspaces install the app at http://{host}:{port}/slack/install", file=sys.stderr)
@@ -73,6 +83,23 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return run_console(settings, user=args.user, channel=args.channel, now=args.now)
 
 
+def cmd_db(settings: Settings, action: str) -> int:
+    from storage import migrate
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        if action == "upgrade":
+            migrate.upgrade(db)
+        current, head = migrate.current(db), migrate.head()
+        print(f"checklist-bot: database schema at revision {current or 'none'} (newest: {head})")
+        return 0 if current == head else 1
+    except Exception as exc:  # noqa: BLE001  (one line, no traceback, for the operator)
+        raise ConfigError(f"DATABASE_URL: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    finally:
+        db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="checklist-bot", description=__doc__)
     sub = parser.add_subparsers(dest="mode")
@@ -80,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     sub.add_parser("socket", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)")
+    db = sub.add_parser("db", help="database schema: `db upgrade` migrates to the newest revision")
+    db.add_argument("action", choices=["upgrade", "status"])
     console = sub.add_parser("console", help="try it locally: Slack's side is played in this terminal")
     for p in (parser, console):
         p.add_argument("--user", default="U0LOCAL", help=argparse.SUPPRESS if p is parser else "acting user")
@@ -107,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_serve(settings, getattr(args, "host", "0.0.0.0"), getattr(args, "port", None) or settings.port)
         if mode == "socket":
             return cmd_socket(settings)
+        if mode == "db":
+            return cmd_db(settings, args.action)
         return cmd_console(settings, args)
     except ConfigError as exc:
         print(f"checklist-bot: {exc}", file=sys.stderr)

@@ -32,7 +32,8 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     templates_dir: str | None = None
-    web_concurrency: int = 1
+    web_concurrency: int = 2
+    db_upgrade_on_start: bool = True
     signoff_escalation_days: int = 3  # working days a sign-off may wait before it is re-sent and escalated
     client_id: str | None = None  # with client_secret: many workspaces, installed through OAuth
     client_secret: str | None = None
@@ -136,7 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not escalation_raw.isdigit() or not 0 < int(escalation_raw) <= 60:
         raise ConfigError(f"SIGNOFF_ESCALATION_DAYS is malformed: {escalation_raw!r} is not a number of days (1-60)")
 
-    workers_raw = env.get("WEB_CONCURRENCY", "").strip() or "1"
+    workers_raw = env.get("WEB_CONCURRENCY", "").strip() or "2"
     if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
         raise ConfigError(f"WEB_CONCURRENCY is malformed: {workers_raw!r}; use a number of worker processes (1-32)")
 
@@ -161,6 +162,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         if parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc:
             raise ConfigError(f"SLACK_REDIRECT_URI is malformed: {redirect_uri!r} is not an http(s) URL")
 
+    upgrade_raw = (env.get("DB_UPGRADE_ON_START", "").strip() or "true").lower()
+    if upgrade_raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"DB_UPGRADE_ON_START is malformed: {upgrade_raw!r}; use true or false")
+
     return Settings(
         client_id=client_id,
         redirect_uri=redirect_uri,
@@ -175,9 +180,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         log_level=level,
         templates_dir=templates_dir,
         web_concurrency=int(workers_raw),
+        db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
         signoff_escalation_days=int(escalation_raw),
     )
 
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces every plugin and migration step at INFO; its warnings are what an operator needs.
+    logging.getLogger("alembic").setLevel(max(getattr(logging, level), logging.WARNING))

@@ -23,6 +23,7 @@ from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import desc
+from sqlalchemy.exc import OperationalError
 
 from storage.db import Database
 
@@ -199,9 +200,12 @@ def oauth_setup(
     writer = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.writer)
     reader = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.reader)
     states = StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer)
-    if create_tables:
-        writer.create_tables()
-        states.create_tables()
+    if create_tables:  # until the migrations make them: slack_bots, slack_installations, slack_oauth_states
+        try:
+            writer.create_tables()
+            states.create_tables()
+        except OperationalError as exc:  # the database is down: start anyway, as schema.prepare does
+            log.warning("OAuth tables not checked (database unreachable: %s); installs fail until it answers", exc)
     rotator = TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret, client=client)
     oauth = OAuthSettings(
         client_id=settings.client_id,

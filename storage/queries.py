@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, SQLModel, col, select
 
 from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent
+from .sql import dialect_insert
 
 
 def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
@@ -150,14 +151,9 @@ def bump_version(session: Session, checklist: Checklist) -> None:
 
 def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row (the caller won the claim)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     # RETURNING, not rowcount: psycopg 3 with SQLAlchemy 2.1 reports -1 for INSERT … ON CONFLICT on PostgreSQL.
     key = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*key))
+    result = session.execute(dialect_insert(session, model).values(**values).on_conflict_do_nothing().returning(*key))
     return result.first() is not None
 
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Row, UniqueConstraint, and_, delete, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from .models import Checklist, Item
+from .sql import dialect_insert
 from .types import UTCDateTime
 
 # Run states.
@@ -117,11 +117,6 @@ def record_digest(session: Session, schedule_id: int, *, checklist_id: int, vers
 # -- run claims -----------------------------------------------------------------------------------------------
 
 
-def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReminderRun)
-
-
 def runs_for(session: Session, kind: str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ReminderRun]:
     """The existing runs among (key, period) pairs."""
     found: dict[tuple[str, str], ReminderRun] = {}
@@ -154,7 +149,7 @@ def claim_runs(
             for k, p in chunk
         ]
         stmt = (
-            _insert(session)
+            dialect_insert(session, ReminderRun)
             .values(values)
             .on_conflict_do_nothing(index_elements=["kind", "key", "period"])
             .returning(col(ReminderRun.key), col(ReminderRun.period))
@@ -258,16 +253,14 @@ def user_prefs(session: Session, user_ids: Iterable[str]) -> dict[str, UserPref]
 def ensure_user_pref(session: Session, user_id: str) -> UserPref:
     pref = session.get(UserPref, user_id)
     if pref is None:
-        session.execute(_upsert_pref(session, {"user_id": user_id, "dm_enabled": True}))
+        session.execute(
+            dialect_insert(session, UserPref)
+            .values(user_id=user_id, dm_enabled=True)
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
         pref = session.get(UserPref, user_id)
         assert pref is not None
     return pref
-
-
-def _upsert_pref(session: Session, values: dict):
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(UserPref)
-    return ins.values(**values).on_conflict_do_nothing(index_elements=["user_id"])
 
 
 # -- bulk reads for digests and nudges ------------------------------------------------------------------------

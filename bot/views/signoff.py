@@ -228,13 +228,13 @@ def waiting_line(record: SignoffRecord, today: date) -> str:
     r = record.request
     if r.status == sq.PENDING:
         days = max((today - r.created_at.date()).days, 0)
-        bits = []
-        for a in record.approvals:
-            if a.decision == rules.APPROVED:
-                bits.append(f"{mention(a.user_id)} approved")
-            elif not a.backup or r.escalated_at:
-                bits.append(f"{mention(a.user_id)} ({days} d)")
-        return "⏳ waiting on " + ", ".join(bits)
+        waiting = [
+            f"{mention(a.user_id)} ({days} d)"
+            for a in record.approvals
+            if a.decision != rules.APPROVED and (not a.backup or r.escalated_at)
+        ]
+        approved = [f"{mention(a.user_id)} approved" for a in record.approvals if a.decision == rules.APPROVED]
+        return " · ".join(["⏳ waiting on " + ", ".join(waiting)] + approved)
     if r.status == sq.REJECTED:
         rej = _rejection(record.approvals)
         why = f": “{user_text(truncate(rej.reason or '', 200))}”" if rej else ""
