@@ -87,6 +87,7 @@ def test_bot_scopes_are_exactly_what_the_app_uses(manifest: dict) -> None:
     assert sorted(scopes) == sorted(BOT_SCOPES)
     assert len(scopes) == len(set(scopes))
     assert set(manifest["oauth_config"]["scopes"]) == {"bot"}
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://YOUR-HOST/slack/oauth_redirect"]
 
 
 def test_settings(manifest: dict) -> None:
@@ -94,7 +95,7 @@ def test_settings(manifest: dict) -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
     assert settings["org_deploy_enabled"] is False
     assert settings["socket_mode_enabled"] is False
     assert settings["token_rotation_enabled"] is False
@@ -117,4 +118,5 @@ def test_every_url_points_at_the_placeholder_host() -> None:
     )
     assert "YOUR-HOST" in header and "socket_mode_enabled" in header, "the top comment should explain both"
     urls = re.findall(r"https?://\S+", "\n".join(line for line in lines if not line.lstrip().startswith("#")))
-    assert len(urls) == 3 and set(urls) == {"https://YOUR-HOST/slack/events"}, urls
+    assert len(urls) == 4, urls
+    assert set(urls) == {"https://YOUR-HOST/slack/events", "https://YOUR-HOST/slack/oauth_redirect"}, urls
