@@ -30,7 +30,11 @@ def wsgi_app(rt: Runtime) -> Callable:
         if path in oauth_paths:
             if environ.get("REQUEST_METHOD") != "GET":
                 return _reply(start_response, 405, {"ok": False, "error": "GET only"})
-            return bolt(environ, start_response)
+            try:
+                return bolt(environ, start_response)
+            except Exception:  # noqa: BLE001  (the state or installation store failed: the database is down)
+                log.warning("install flow failed on %s", path, exc_info=True)
+                return _reply(start_response, 503, {"ok": False, "error": "temporarily unavailable, try again"})
         if path == EVENTS_PATH:
             if environ.get("REQUEST_METHOD") != "POST":
                 return _reply(start_response, 405, {"ok": False, "error": "POST only"})

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.ids import Action, Input, MenuChoice, View
@@ -197,6 +198,19 @@ def test_rotating_tokens_are_refreshed_before_they_expire(oauth: Bot) -> None:
     client = bot.rt.workspaces.client_for("TROT")
     assert client is not None and client.token == bot.fake.workspaces["TROT"].token != second
     assert bots(bot) == {"TROT": client.token}
+
+
+def test_install_page_answers_503_when_the_database_is_down(oauth: Bot, monkeypatch) -> None:
+    def down() -> str:
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(bot_state_store(oauth), "issue", down)
+    reply = get(base(oauth) + "/slack/install")
+    assert reply.status == 503 and "temporarily unavailable" in reply.body
+
+
+def bot_state_store(bot: Bot):
+    return bot.rt.app.oauth_flow.settings.state_store
 
 
 # -- two workspaces ---------------------------------------------------------------------------------------------
