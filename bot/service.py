@@ -120,6 +120,18 @@ class ChecklistService:
             },
         )
 
+    def _check_gate(self, session: Session, checklist: Checklist, item: Item) -> None:
+        """Refuse with the reason when the item still waits for others (`rules.blocked_by`)."""
+        items = q.items(session, checklist.id)
+        blocked = rules.blocked_by(item, items)
+        if blocked:
+            titles = {i.number: i.title for i in items}
+            names = ", ".join(f"*{n}* {user_text(titles[n])}" for n in blocked)
+            raise UserError(
+                f"{item.number} waits for {names}, which {'is' if len(blocked) == 1 else 'are'} not done yet. "
+                f"Finish {'it' if len(blocked) == 1 else 'them'} first; `/checklist status` shows what is open."
+            )
+
     def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
         q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
         q.bump_version(session, checklist)
@@ -212,6 +224,7 @@ class ChecklistService:
                         "group": i.group,
                         "help_url": i.help_url,
                         "signoff_role": i.signoff_role,
+                        "waits_for": ",".join(i.waits_for) or None,
                     }
                     for i in template.items
                 ],
@@ -242,6 +255,7 @@ class ChecklistService:
                     + (f", {slack_date(item.done_at.date())}" if item.done_at else "")
                     + f"). `/checklist undo {item.number}` reopens it."
                 )
+            self._check_gate(session, checklist, item)
             if rules.needs_signoff(item):
                 raise UserError(
                     f"{item.number} needs a sign-off from the *{item.signoff_role}* contacts, so it is done when "
@@ -334,6 +348,48 @@ class ChecklistService:
             return f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
         people = ", ".join(mention(u) for u in user_ids)
         return f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
+
+    def add_item(self, who: Who, phase_number: int, title: str) -> Change:
+        """Append an item to a phase of the running checklist, under the phase's next free number."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            phases = q.phases(session, checklist.id)
+            phase = next((p for p in phases if p.number == phase_number), None)
+            if phase is None:
+                last = max((p.number for p in phases), default=0)
+                raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
+            position = q.next_position(session, checklist.id, phase_number)
+            item = Item(
+                checklist_id=checklist.id,
+                phase_number=phase_number,
+                position=position,
+                number=f"{phase_number}.{position}",
+                title=title,
+            )
+            session.add(item)
+            self._log(session, checklist, who, "add", item_number=item.number, new=title)
+            session.flush()
+            message = (
+                f"➕ {mention(who.user_id)} added *{item.number} {user_text(title)}* to phase {phase_number} "
+                f"({user_text(phase.name)})"
+            )
+            return Change(self._board(session, checklist), message, item)
+
+    def remove_item(self, who: Who, number: str) -> Change:
+        """Take an item out of the running checklist. It keeps its number (never reused) and its record for the
+        export; an item with a pending sign-off is refused: cancel the request first."""
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if sq.pending_for_item(session, item.id) is not None:
+                raise UserError(
+                    f"{item.number} has a pending sign-off request. Withdraw it first with "
+                    f"`/checklist signoff cancel {item.number}`, then remove the item."
+                )
+            item.removed_at, item.removed_by = self.clock.now(), who.user_id
+            self._log(session, checklist, who, "remove", item_number=item.number, old=item.title)
+            return f"➖ {mention(who.user_id)} removed *{item.number} {user_text(item.title)}* from the checklist"
+
+        return self._change_item(who, number, apply)
 
     def archive(self, who: Who) -> str:
         with self.db.write() as session:

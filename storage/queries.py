@@ -54,26 +54,82 @@ def phases(session: Session, checklist_id: int) -> Sequence[Phase]:
     return session.exec(select(Phase).where(Phase.checklist_id == checklist_id).order_by(Phase.number)).all()
 
 
+def _live(checklist_id: int):
+    """The items of a checklist that were not removed from it."""
+    return (Item.checklist_id == checklist_id, col(Item.removed_at).is_(None))
+
+
 def items(session: Session, checklist_id: int) -> Sequence[Item]:
+    return session.exec(select(Item).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)).all()
+
+
+def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
+    """The items of several checklists in one query (removed ones left out)."""
+    if not checklist_ids:
+        return []
     return session.exec(
-        select(Item).where(Item.checklist_id == checklist_id).order_by(Item.phase_number, Item.position)
+        select(Item)
+        .where(col(Item.checklist_id).in_(list(checklist_ids)), col(Item.removed_at).is_(None))
+        .order_by(Item.checklist_id, Item.phase_number, Item.position)
+    ).all()
+
+
+def removed_items(session: Session, checklist_id: int) -> Sequence[Item]:
+    return session.exec(
+        select(Item)
+        .where(Item.checklist_id == checklist_id, col(Item.removed_at).is_not(None))
+        .order_by(Item.phase_number, Item.position)
     ).all()
 
 
 def item_by_number(session: Session, checklist_id: int, number: str) -> Item | None:
-    return session.exec(select(Item).where(Item.checklist_id == checklist_id, Item.number == number)).first()
+    return session.exec(select(Item).where(*_live(checklist_id), Item.number == number)).first()
+
+
+def next_position(session: Session, checklist_id: int, phase_number: int) -> int:
+    """The next free item number in a phase; removed items keep theirs, so no number is ever reused."""
+    last = session.exec(
+        select(func.max(Item.position)).where(Item.checklist_id == checklist_id, Item.phase_number == phase_number)
+    ).one()
+    return (last or 0) + 1
 
 
 def item_range(session: Session, checklist_id: int) -> tuple[str, str] | None:
     first = session.exec(
-        select(Item.number).where(Item.checklist_id == checklist_id).order_by(Item.phase_number, Item.position)
+        select(Item.number).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)
     ).first()
     last = session.exec(
         select(Item.number)
-        .where(Item.checklist_id == checklist_id)
+        .where(*_live(checklist_id))
         .order_by(col(Item.phase_number).desc(), col(Item.position).desc())
     ).first()
     return (first, last) if first and last else None
+
+
+def member_checklists(session: Session, team_id: str, user_id: str) -> Sequence[Checklist]:
+    """Active checklists of a team that a person belongs to: they created it, own an item in it, are one of its
+    contacts, or were asked to approve a sign-off in it."""
+    from .signoffs import SignoffApproval, SignoffRequest
+
+    owned = select(Item.checklist_id).where(Item.owner_id == user_id, col(Item.removed_at).is_(None))
+    contact = select(Contact.checklist_id).where(Contact.user_id == user_id)
+    approver = (
+        select(SignoffRequest.checklist_id)
+        .join(SignoffApproval, col(SignoffApproval.request_id) == col(SignoffRequest.id))
+        .where(SignoffApproval.user_id == user_id)
+    )
+    return session.exec(
+        select(Checklist)
+        .where(
+            Checklist.team_id == team_id,
+            col(Checklist.archived_at).is_(None),
+            (Checklist.created_by == user_id)
+            | col(Checklist.id).in_(owned)
+            | col(Checklist.id).in_(contact)
+            | col(Checklist.id).in_(approver),
+        )
+        .order_by(Checklist.created_at, Checklist.id)
+    ).all()
 
 
 def add_note(session: Session, *, item_id: int, author_id: str, text: str, at: datetime) -> Note:

@@ -70,6 +70,14 @@ def _note(rt: Runtime, who: Who, cmd: Command) -> dict:
     return in_channel(rt.service.add_note(who, cmd.item, cmd.text).message)
 
 
+def _add(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.add_item(who, cmd.phase, cmd.text).message)
+
+
+def _remove(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.remove_item(who, cmd.item).message)
+
+
 def _show(rt: Runtime, who: Who, cmd: Command) -> dict:
     return show_view(rt.service.show(who, cmd.item))
 
@@ -158,6 +166,8 @@ HANDLERS: dict[str, Handler] = {
     "assign": _assign,
     "due": _due,
     "note": _note,
+    "add": _add,
+    "remove": _remove,
     "show": _show,
     "history": _history,
     "contact": _contact,

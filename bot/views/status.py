@@ -43,6 +43,9 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
         if days:
             due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
         bits.append(due)
+    blocked = [] if rules.is_done(item) else rules.blocked_by(item, board.items)
+    if blocked:
+        bits.append(f"⛓️ waits for {', '.join(blocked)}")
     notes = board.note_counts.get(item.id, 0)
     if notes:
         bits.append(f"📝 {notes}")
