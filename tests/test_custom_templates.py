@@ -148,6 +148,11 @@ def test_gate_refuses_done_from_command_and_menu_until_the_prerequisite_is_done(
     [answer] = [c for c in started.fake.calls_to("response_url") if c.args.get("replace_original") is False]
     assert "3.3 waits for *1.2*" in answer.args["text"] and item(started, "3.3").status == "open"
 
+    asked = started.slack.command("signoff 3.3 <@UCARA|cara>")  # nor can it be signed off past the gate
+    assert asked.response_type == "ephemeral" and asked.text.startswith("3.3 waits for *1.2*")
+    started.settle()
+    assert not started.fake.calls_to("conversations.open")
+
     started.slack.command("done 1.2")
     assert "waits for" not in started.slack.command("status 3").content
     assert started.slack.command("done 3.3").response_type == "in_channel"
