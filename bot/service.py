@@ -80,6 +80,31 @@ class ItemDetail:
     signoffs: Sequence[SignoffRecord] = ()
 
 
+@dataclass(frozen=True)
+class ExportData:
+    """Everything an export file holds: items (and removed ones), notes, contacts and every sign-off request."""
+
+    checklist: Checklist
+    phases: Sequence[Phase]
+    items: Sequence[Item]
+    removed: Sequence[Item]
+    notes: dict[int, list[Note]]
+    signoffs: dict[int, list[SignoffRecord]]  # by item id, oldest request first
+    contacts: Sequence[Contact]
+    today: date
+
+    def user_ids(self) -> set[str]:
+        """Everyone the file names, so their names can be looked up once."""
+        ids = {self.checklist.created_by} | {c.user_id for c in self.contacts}
+        for item in [*self.items, *self.removed]:
+            ids |= {u for u in (item.owner_id, item.done_by, item.removed_by) if u}
+            ids |= {n.author_id for n in self.notes.get(item.id, ())}
+            for record in self.signoffs.get(item.id, ()):
+                ids |= {u for u in (record.request.requested_by, record.request.decided_by) if u}
+                ids |= {a.user_id for a in record.approvals}
+        return ids
+
+
 class ChecklistService:
     def __init__(self, db: Database, templates: dict[str, Template], clock: Clock) -> None:
         self.db = db
@@ -171,6 +196,23 @@ class ChecklistService:
                 events=q.events(session, checklist.id, item_number=number, limit=20),
                 today=self.clock.today(),
                 signoffs=signoff_records(session, sq.requests(session, checklist.id, item_number=item.number)),
+            )
+
+    def export(self, who: Who) -> ExportData:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            signoffs: dict[int, list[SignoffRecord]] = {}
+            for record in signoff_records(session, sq.requests(session, checklist.id)):
+                signoffs.setdefault(record.request.item_id, []).append(record)
+            return ExportData(
+                checklist=checklist,
+                phases=q.phases(session, checklist.id),
+                items=q.items(session, checklist.id),
+                removed=q.removed_items(session, checklist.id),
+                notes=q.notes_by_item(session, checklist.id),
+                signoffs=signoffs,
+                contacts=q.contacts(session, checklist.id),
+                today=self.clock.today(),
             )
 
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:

@@ -142,6 +142,20 @@ def notes(session: Session, item_id: int) -> Sequence[Note]:
     return session.exec(select(Note).where(Note.item_id == item_id).order_by(Note.created_at, Note.id)).all()
 
 
+def notes_by_item(session: Session, checklist_id: int) -> dict[int, list[Note]]:
+    """Every note of a checklist's items (removed ones too), oldest first, by item id."""
+    out: dict[int, list[Note]] = {}
+    rows = session.exec(
+        select(Note)
+        .join(Item, col(Item.id) == col(Note.item_id))
+        .where(Item.checklist_id == checklist_id)
+        .order_by(Note.created_at, Note.id)
+    ).all()
+    for note in rows:
+        out.setdefault(note.item_id, []).append(note)
+    return out
+
+
 def note_counts(session: Session, checklist_id: int) -> dict[int, int]:
     rows = session.exec(
         select(Note.item_id, func.count())

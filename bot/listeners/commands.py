@@ -11,6 +11,7 @@ from slack_bolt.context.respond import Respond
 
 from ..dates import parse_date, slack_datetime
 from ..errors import NoChecklist, UserError
+from ..exports import upload_export
 from ..parser import Command, parse
 from ..service import Who
 from ..text import mention
@@ -140,6 +141,13 @@ def _remind(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None
     )
 
 
+def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None) -> dict:
+    """Read the checklist now (a missing one is answered at once), upload the file after the answer."""
+    data = rt.service.export(who)
+    rt.background.submit(upload_export, rt.app.client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
+    return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
+
+
 def _profile_timezone(rt: Runtime, who: Who, updated_at: datetime, response_url: str | None) -> None:
     """After the answer: read the requester's timezone from Slack and move the new schedule to it."""
     tz = rt.reminders.user_timezone(who.user_id)
@@ -187,8 +195,9 @@ def register(app: App, rt: Runtime) -> None:
         if cmd.name in signoff.COMMANDS:
             signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack)
             return
-        if cmd.name == "remind":
-            ack(**_remind(rt, who, cmd, command.get("response_url")))
+        if cmd.name in ("remind", "export"):
+            handler = _remind if cmd.name == "remind" else _export
+            ack(**handler(rt, who, cmd, command.get("response_url")))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 
