@@ -105,6 +105,40 @@ class ExportData:
         return ids
 
 
+@dataclass(frozen=True)
+class HomeData:
+    """One person's App Home: the checklists they belong to, their items, and the sign-offs waiting on them."""
+
+    user_id: str
+    checklists: Sequence[Checklist]
+    items: dict[int, list[Item]]  # by checklist id (removed items left out)
+    signoffs: Sequence[SignoffRecord]  # pending, with this person undecided; oldest first
+    today: date
+
+    @property
+    def by_id(self) -> dict[int, Checklist]:
+        return {c.id: c for c in self.checklists}
+
+    def own_open_items(self) -> list[Item]:
+        """Open items this person owns, overdue first (most overdue first), then by due date, undated last."""
+        mine = [
+            i for items in self.items.values() for i in items if i.owner_id == self.user_id and not rules.is_done(i)
+        ]
+        return sorted(
+            mine,
+            key=lambda i: (
+                -rules.days_overdue(i, self.today),
+                i.due_date is None,
+                i.due_date or self.today,
+                i.checklist_id,
+                rules.item_sort_key(i.number),
+            ),
+        )
+
+    def item(self, checklist_id: int, number: str) -> Item | None:
+        return next((i for i in self.items.get(checklist_id, ()) if i.number == number), None)
+
+
 class ChecklistService:
     def __init__(self, db: Database, templates: dict[str, Template], clock: Clock) -> None:
         self.db = db
@@ -212,6 +246,20 @@ class ChecklistService:
                 notes=q.notes_by_item(session, checklist.id),
                 signoffs=signoffs,
                 contacts=q.contacts(session, checklist.id),
+                today=self.clock.today(),
+            )
+
+    def home(self, team_id: str, user_id: str) -> HomeData:
+        with self.db.read() as session:
+            checklists = q.member_checklists(session, team_id, user_id)
+            items: dict[int, list[Item]] = {c.id: [] for c in checklists}
+            for item in q.items_in(session, list(items)):
+                items[item.checklist_id].append(item)
+            return HomeData(
+                user_id=user_id,
+                checklists=checklists,
+                items=items,
+                signoffs=signoff_records(session, sq.waiting_on(session, team_id, user_id)),
                 today=self.clock.today(),
             )
 

@@ -159,6 +159,32 @@ class SlackDriver:
                     return self.send(req, url)
         raise AssertionError(f"no element {action_id!r} in the message")
 
+    def click_in_view(self, view: dict, action_id: str, *, value: str | None = None, user: str = "U0LOCAL") -> Reply:
+        """Press a button on a view as published (the App Home): Slack sends the view, no channel or response_url."""
+        for block in view["blocks"]:
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
+            for el in elements:
+                if el and el.get("action_id") == action_id and (value is None or el.get("value") == value):
+                    action = {
+                        "type": el["type"],
+                        "action_id": action_id,
+                        "block_id": block.get("block_id", ""),
+                        "value": el.get("value"),
+                        "action_ts": "1.2",
+                    }
+                    view_id = view.get("id", "VHOME0001")
+                    req = self.signer.block_action(
+                        user_id=user,
+                        channel_id=None,
+                        message=None,
+                        action=action,
+                        response_url=None,
+                        container={"type": "view", "view_id": view_id},
+                        view={**view, "id": view_id},
+                    )
+                    return self.send(req)
+        raise AssertionError(f"no element {action_id!r} with value {value!r} in the view")
+
     def submit(self, view: dict, values: dict, *, user: str = "U0LOCAL", **kw) -> Reply:
         return self.send(self.signer.view_submission(user_id=user, view=view, values=values, **kw))
 

@@ -13,7 +13,7 @@ from storage.models import Checklist
 
 from .. import rules
 from ..dates import slack_datetime
-from ..ids import SIGNOFF_BLOCK_PREFIX, Action, Input, View
+from ..ids import FROM_HOME, SIGNOFF_BLOCK_PREFIX, Action, Input, View
 from ..service import Board, SignoffRecord
 from ..signoffs import Decision, Signoff
 from ..text import mention, plain, truncate, user_text
@@ -129,7 +129,8 @@ def dm_moved_view(s: Signoff, approver_id: str) -> dict:
     return message(line, _head(s, approver_id) + [section(line)])
 
 
-def reason_modal(s: Signoff) -> dict:
+def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
+    """The Reject… form; opened from the App Home it says so in private_metadata, so the Home is re-published."""
     element = {
         "type": "plain_text_input",
         "action_id": Input.REASON,
@@ -145,7 +146,7 @@ def reason_modal(s: Signoff) -> dict:
         "title": plain_text("Reject sign-off", 24),
         "submit": plain_text("Reject", 24),
         "close": plain_text("Cancel", 24),
-        "private_metadata": str(s.id),
+        "private_metadata": f"{s.id}|{FROM_HOME}" if from_home else str(s.id),
         "blocks": [
             context(f"*{s.request.item_number}*  {title}"),
             {
