@@ -225,8 +225,10 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement, so every delivery looked like a retry.
+    key = list(model.__table__.primary_key.columns)[0]
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key))
+    return result.first() is not None
 
 
 def first_delivery(session: Session, event_id: str, at: datetime, keep: timedelta = timedelta(days=1)) -> bool:
