@@ -96,6 +96,14 @@ def test_good_template_loads_with_groups_gates_and_roles(tmp_path):
     assert load_templates()["interop"].items[7].waits_for == ("1.2",)  # 3.3 waits for the data sharing agreement
 
 
+def test_two_team_templates_may_not_share_a_name(tmp_path):
+    write(tmp_path, "a.yml", GOOD)
+    write(tmp_path, "b.yml", "# the same plan, copied\n" + GOOD)
+    with pytest.raises(TemplateError) as err:
+        load_templates(str(tmp_path))
+    assert str(err.value) == "b.yml: line 2: name 'audit-ready' is also the name of a.yml"
+
+
 def test_start_up_with_a_bad_template_exits_2_with_one_line(tmp_path):
     folder = tmp_path / "templates"
     folder.mkdir()

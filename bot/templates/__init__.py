@@ -50,6 +50,7 @@ class Template:
     description: str
     phases: tuple[TemplatePhase, ...]
     source: str = field(default="", compare=False)
+    line: int = field(default=1, compare=False)  # where `name` is, for errors that concern the whole file
 
     @property
     def items(self) -> list[TemplateItem]:
@@ -242,6 +243,7 @@ def parse_template(data: object, source: str) -> Template:
             description=_text(data, "description", "description", required=False, limit=300) or "",
             phases=tuple(phases),
             source=source,
+            line=_line(data, "name") or 1,
         )
         if len(template.items) > MAX_ITEMS:
             raise TemplateError(f"{len(template.items)} items, at most {MAX_ITEMS}", _line(data, "phases"))
@@ -280,8 +282,16 @@ def load_templates(extra_dir: str | None = None) -> dict[str, Template]:
         folder = Path(extra_dir)
         if not folder.is_dir():
             raise TemplateError(f"{extra_dir}: not a folder")
+        seen: dict[str, str] = {}
         for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
             template = load_file(path)
+            if template.name in seen:
+                other = seen[template.name]
+                raise TemplateError(
+                    f"{path.name}: line {template.line}: name {template.name!r} is also the name of {other}",
+                    template.line,
+                )
+            seen[template.name] = path.name
             templates[template.name] = template
     return templates
 
