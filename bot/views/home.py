@@ -8,23 +8,16 @@ however many checklists, items and sign-offs a person has, the view stays inside
 from __future__ import annotations
 
 from .. import rules
-from ..dates import slack_date
-from ..ids import HOME_ITEM_PREFIX, SIGNOFF_BLOCK_PREFIX, Action
+from ..ids import HOME_ITEM_PREFIX, Action
 from ..service import HomeData, SignoffRecord
 from ..text import mention, progress_bar, truncate, user_text
-from .blocks import VIEW_BLOCKS, Block, context, divider, plain_text, section
-from .signoff import waiting_line
+from .blocks import VIEW_BLOCKS, Block, button, context, divider, plain_text, section
+from .signoff import decision_buttons, waiting_line
+from .status import due_text
 
 MAX_SIGNOFFS = 15  # two blocks each
 CHECKLIST_SECTIONS = 3  # lines of all checklists merged into at most this many sections
 SECTION_CHARS = 2900
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "text": plain_text(text), "value": value}
-    if style:
-        button["style"] = style
-    return button
 
 
 def _signoff_blocks(record: SignoffRecord, data: HomeData) -> list[Block]:
@@ -39,29 +32,14 @@ def _signoff_blocks(record: SignoffRecord, data: HomeData) -> list[Block]:
     ]
     if r.note:
         lines.append(f"“{user_text(truncate(r.note, 300))}”")
-    value = str(r.id)
-    return [
-        section("\n".join(lines)),
-        {
-            "type": "actions",
-            "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
-            "elements": [
-                _button("Approve", Action.SIGNOFF_APPROVE, value, "primary"),
-                _button("Reject…", Action.SIGNOFF_REJECT, value, "danger"),
-            ],
-        },
-    ]
+    return [section("\n".join(lines)), decision_buttons(r.id)]
 
 
 def _item_block(item, data: HomeData) -> Block:
     checklist = data.by_id[item.checklist_id]
     bits = [f"<#{checklist.channel_id}>"]
     if item.due_date is not None:
-        due = f"due {slack_date(item.due_date)}"
-        days = rules.days_overdue(item, data.today)
-        if days:
-            due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
-        bits.append(due)
+        bits.append(due_text(item, data.today))
     blocked = rules.blocked_by(item, data.items.get(item.checklist_id, ()))
     if blocked:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
@@ -75,7 +53,7 @@ def _item_block(item, data: HomeData) -> Block:
         )
     else:
         value = f"{item.checklist_id}|{checklist.channel_id}|{item.number}"
-        block["accessory"] = _button("✅ Mark done", Action.HOME_DONE, value)
+        block["accessory"] = button("✅ Mark done", Action.HOME_DONE, value)
     return block
 
 

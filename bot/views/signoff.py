@@ -17,7 +17,7 @@ from ..ids import FROM_HOME, SIGNOFF_BLOCK_PREFIX, Action, Input, View
 from ..service import Board, SignoffRecord
 from ..signoffs import Decision, Signoff
 from ..text import mention, plain, truncate, user_text
-from .blocks import MESSAGE_BLOCKS, context, message, plain_text, section
+from .blocks import MESSAGE_BLOCKS, button, context, message, plain_text, section
 
 MAX_REASON = 500
 
@@ -56,6 +56,19 @@ def _head(s: Signoff, approver_id: str) -> list[dict]:
     return blocks
 
 
+def decision_buttons(request_id: int) -> dict:
+    """Approve and Reject… for one request (value: its id); the same in the approver's DM and on the App Home."""
+    value = str(request_id)
+    return {
+        "type": "actions",
+        "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
+        "elements": [
+            button("Approve", Action.SIGNOFF_APPROVE, value, "primary"),
+            button("Reject…", Action.SIGNOFF_REJECT, value, "danger"),
+        ],
+    }
+
+
 def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
     """The live request in an approver's DM, with Approve and Reject… buttons (value: the request id)."""
     blocks = _head(s, approver_id)
@@ -64,29 +77,7 @@ def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
         blocks.insert(0, section(f"⏰ *Reminder:* this sign-off has waited {reminder_days} working days."))
     if approval is not None and approval.backup:
         blocks.insert(0, section("You are asked as the backup contact; your approval stands in for the others."))
-    value = str(s.id)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": Action.SIGNOFF_APPROVE,
-                    "text": plain_text("Approve"),
-                    "style": "primary",
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": Action.SIGNOFF_REJECT,
-                    "text": plain_text("Reject…"),
-                    "style": "danger",
-                    "value": value,
-                },
-            ],
-        }
-    )
+    blocks.append(decision_buttons(s.id))
     text = f"🔏 {mention(s.request.requested_by)} asks you to sign off {s.request.item_number}"
     return message(text, blocks)
 
