@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlmodel import Session
 
@@ -115,7 +116,7 @@ class HomeData:
     signoffs: Sequence[SignoffRecord]  # pending, with this person undecided; oldest first
     today: date
 
-    @property
+    @cached_property
     def by_id(self) -> dict[int, Checklist]:
         return {c.id: c for c in self.checklists}
 
@@ -181,6 +182,8 @@ class ChecklistService:
 
     def _check_gate(self, session: Session, checklist: Checklist, item: Item) -> None:
         """Refuse with the reason when the item still waits for others (`rules.blocked_by`)."""
+        if not rules.waits_for(item):
+            return  # no gate: no need to read the other items
         items = q.items(session, checklist.id)
         blocked = rules.blocked_by(item, items)
         if blocked:

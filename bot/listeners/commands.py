@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
 from ..dates import parse_date, slack_datetime
 from ..errors import NoChecklist, UserError
@@ -141,10 +142,10 @@ def _remind(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None
     )
 
 
-def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None) -> dict:
+def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None, client: WebClient) -> dict:
     """Read the checklist now (a missing one is answered at once), upload the file after the answer."""
     data = rt.service.export(who)
-    rt.background.submit(upload_export, rt.app.client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
+    rt.background.submit(upload_export, client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
     return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
 
 
@@ -189,15 +190,17 @@ HANDLERS: dict[str, Handler] = {
 
 def register(app: App, rt: Runtime) -> None:
     @app.command("/checklist")
-    def checklist_command(ack: Ack, command: dict) -> None:
+    def checklist_command(ack: Ack, command: dict, client: WebClient) -> None:
         who = Who(team_id=command.get("team_id", ""), channel_id=command["channel_id"], user_id=command["user_id"])
         cmd = parse(command.get("text", ""))
         if cmd.name in signoff.COMMANDS:
             signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack)
             return
-        if cmd.name in ("remind", "export"):
-            handler = _remind if cmd.name == "remind" else _export
-            ack(**handler(rt, who, cmd, command.get("response_url")))
+        if cmd.name == "remind":
+            ack(**_remind(rt, who, cmd, command.get("response_url")))
+            return
+        if cmd.name == "export":
+            ack(**_export(rt, who, cmd, command.get("response_url"), client))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 
