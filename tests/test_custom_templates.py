@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.templates import TemplateError, load_file, load_templates
 from storage.models import Event, Item
-from tests.conftest import start_bot
+from tests.conftest import fresh_database, start_bot
 from tests.test_config_cli import run_cli
 
 GOOD = """\
@@ -120,7 +120,8 @@ def test_team_template_is_listed_and_started(fake_slack, database_url, tmp_path)
     folder = tmp_path / "templates"
     folder.mkdir()
     write(folder, "audit.yml", GOOD)
-    bot, stop = start_bot(fake_slack, database_url, env={"TEMPLATES_DIR": str(folder)})
+    db = fresh_database(database_url)
+    bot, stop = start_bot(fake_slack, database_url, env={"TEMPLATES_DIR": str(folder)}, db=db)
     try:
         listing = bot.slack.command("templates").content
         assert "`audit-ready`" in listing and "4 items" in listing and "`interop`" in listing
