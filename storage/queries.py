@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
 from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent
@@ -54,7 +54,7 @@ def phases(session: Session, checklist_id: int) -> Sequence[Phase]:
     return session.exec(select(Phase).where(Phase.checklist_id == checklist_id).order_by(Phase.number)).all()
 
 
-def _live(checklist_id: int):
+def _live(checklist_id: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """The items of a checklist that were not removed from it."""
     return (Item.checklist_id == checklist_id, col(Item.removed_at).is_(None))
 

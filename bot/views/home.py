@@ -7,6 +7,8 @@ however many checklists, items and sign-offs a person has, the view stays inside
 
 from __future__ import annotations
 
+from storage.models import Checklist, Item
+
 from .. import rules
 from ..ids import HOME_ITEM_PREFIX, Action
 from ..service import HomeData, SignoffRecord
@@ -35,7 +37,7 @@ def _signoff_blocks(record: SignoffRecord, data: HomeData) -> list[Block]:
     return [section("\n".join(lines)), decision_buttons(r.id)]
 
 
-def _item_block(item, data: HomeData) -> Block:
+def _item_block(item: Item, data: HomeData) -> Block:
     checklist = data.by_id[item.checklist_id]
     bits = [f"<#{checklist.channel_id}>"]
     if item.due_date is not None:
@@ -57,7 +59,7 @@ def _item_block(item, data: HomeData) -> Block:
     return block
 
 
-def _checklist_line(data: HomeData, checklist) -> str:
+def _checklist_line(data: HomeData, checklist: Checklist) -> str:
     items = data.items.get(checklist.id, [])
     p = rules.progress(items, data.today)
     line = (
