@@ -269,7 +269,8 @@ class ChecklistService:
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
         with self.db.read() as session:
             checklist = self._checklist(session, who)
-            if number is not None:
+            removed = {i.number for i in q.removed_items(session, checklist.id)}
+            if number is not None and number not in removed:  # a removed item's history stays readable
                 self._item(session, checklist, number)
             return checklist, q.events(session, checklist.id, item_number=number, limit=20)
 

@@ -188,6 +188,7 @@ def test_add_appends_the_next_free_number_and_remove_takes_it_out(started):
     assert item(started, "2.2").number == "2.2"
     hist = started.slack.command("history").content
     assert "added *3.7* “Load test the &lt;!channel&gt; staging API”" in hist and "removed *2.1*" in hist
+    assert "removed *3.7*" in started.slack.command("history 3.7").content
     with started.rt.db.read() as s:
         actions = [e.action for e in s.exec(select(Event).order_by(Event.id)).all()]
     assert actions[-4:] == ["add", "remove", "add", "remove"]
