@@ -269,9 +269,10 @@ class ChecklistService:
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
         with self.db.read() as session:
             checklist = self._checklist(session, who)
-            removed = {i.number for i in q.removed_items(session, checklist.id)}
-            if number is not None and number not in removed:  # a removed item's history stays readable
-                self._item(session, checklist, number)
+            if number is not None and q.item_by_number(session, checklist.id, number) is None:
+                if number not in {i.number for i in q.removed_items(session, checklist.id)}:
+                    self._item(session, checklist, number)  # raises, naming the range of items
+                # else: a removed item, whose history stays readable
             return checklist, q.events(session, checklist.id, item_number=number, limit=20)
 
     def contacts(self, who: Who) -> tuple[Checklist, Sequence[Contact]]:
