@@ -26,6 +26,7 @@ HELP = (
     "  7b          pick option b of item menu [7]   ·   3   press button [3]\n"
     "  :user NAME  act as someone else           ·   :channel NAME  switch channel\n"
     "  :now 2026-12-01T10:00  move the clock (with --now)  ·   :escalate  run the stale sign-off check\n"
+    "  :home  open your App Home tab\n"
     "  :help  this text                          ·   :quit  leave (or Ctrl-D)"
 )
 
@@ -135,6 +136,14 @@ class Console:
             self._pending_views.append(args["view"] if isinstance(args["view"], dict) else {})
         elif call.method == "views.publish":
             self.show_message(f"App Home of {args.get('user_id')}", args["view"])
+        elif call.method == "files.completeUploadExternal":
+            for f in (call.response or {}).get("files", []):
+                content = self.fake.uploads.get(f["id"], {}).get("content", b"").decode("utf-8", "replace")
+                lines = content.splitlines()
+                self.say(
+                    f"── file posted to {args.get('channel_id')}: {f['name']} ({len(content):,} characters) " + "─" * 8
+                )
+                self.say("\n".join(lines[:12]) + (f"\n… {len(lines) - 12} more lines" if len(lines) > 12 else ""))
 
     # -- input -------------------------------------------------------------------------------------------
 
@@ -164,6 +173,9 @@ class Console:
             self._show_reply(reply)
         elif line.startswith(":now "):
             self._set_now(line.split(maxsplit=1)[1])
+        elif line == ":home":
+            event = {"type": "app_home_opened", "user": self.user, "tab": "home", "event_ts": "1.1"}
+            self.slack.event(event, event_id=f"Ev{secrets.token_hex(6)}")
         elif line == ":escalate":
             count = self.rt.escalate_stale_signoffs(self.rt.clock.now())
             self.say(f"({count} stale sign-off{'s' if count != 1 else ''} escalated)")
@@ -224,6 +236,11 @@ class Console:
             return
         message, button, channel = entry
         self.say(f"(you pressed “{button['text']['text']}”)")
+        if message.get("type") == "home":  # a button on the App Home: Slack sends the view, not a message
+            self._show_reply(
+                self.slack.click_in_view(message, button["action_id"], value=button.get("value"), user=self.user)
+            )
+            return
         self._show_reply(
             self.slack.click(message, button["action_id"], value=button.get("value"), user=self.user, channel=channel)
         )

@@ -14,12 +14,13 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from ..errors import UserError
-from ..ids import Action, Input, View
+from ..ids import FROM_HOME, Action, Input, View
 from ..parser import Command
 from ..service import Who
 from ..views.answers import ephemeral, in_channel
 from ..views.signoff import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from .followups import open_modal
+from .home import from_home, publish_home, team_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -54,26 +55,32 @@ COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoff
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
-    def approve(ack: Ack, body: dict, action: dict) -> None:
+    def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         decision = rt.signoffs.approve(body["user"]["id"], request_id(action.get("value")))
         ack()
         rt.background.submit(rt.signoff_flow.after_decision, decision)
+        if from_home(body):
+            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"])
 
     @app.action(Action.SIGNOFF_REJECT)
     def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         signoff = rt.signoffs.check_decider(body["user"]["id"], request_id(action.get("value")))
         ack()
-        rt.background.submit(open_modal, client, respond, body["trigger_id"], reason_modal(signoff))
+        modal = reason_modal(signoff, from_home=from_home(body))
+        rt.background.submit(
+            open_modal, client, respond if body.get("response_url") else None, body["trigger_id"], modal
+        )
 
     @app.view(View.SIGNOFF_REASON)
-    def reason(ack: Ack, body: dict, view: dict) -> None:
+    def reason(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         values = (view.get("state") or {}).get("values") or {}
         text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
         if not text:
             raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
         if len(text) > MAX_REASON:
             raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
-        rid = request_id(view.get("private_metadata"))
+        meta, _, origin = (view.get("private_metadata") or "").partition("|")
+        rid = request_id(meta)
         try:
             decision = rt.signoffs.reject(body["user"]["id"], rid, text)
         except UserError as exc:
@@ -81,3 +88,5 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError(exc.message[:300], field=Input.REASON) from None
         ack()
         rt.background.submit(rt.signoff_flow.after_decision, decision)
+        if origin == FROM_HOME:
+            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"])
