@@ -31,6 +31,12 @@ HELP = (
 )
 
 
+def user_id(name: str) -> str:
+    """The console's people: `@bob` is UBOB; a name that already is a user id (`U0LOCAL`) stays as it is."""
+    name = name.lstrip("@").upper()
+    return name if re.fullmatch(r"U[A-Z]*\d[A-Z0-9]*", name) else "U" + name
+
+
 def render_mrkdwn(text: str) -> str:
     """Slack mrkdwn as terminal text: mentions, date tokens and links readable, entities decoded."""
     text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
@@ -148,7 +154,7 @@ class Console:
     # -- input -------------------------------------------------------------------------------------------
 
     def _mentions(self, text: str) -> str:
-        return re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@U{m.group(1).upper()}|{m.group(1)}>", text)
+        return re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@{user_id(m.group(1))}|{m.group(1)}>", text)
 
     def handle(self, line: str) -> bool:
         line = line.strip()
@@ -159,7 +165,7 @@ class Console:
         if line == ":help":
             self.say(HELP)
         elif line.startswith(":user "):
-            self.user = "U" + line.split()[1].lstrip("@").upper()
+            self.user = user_id(line.split()[1])
             self.say(f"(you are now {self.user})")
         elif line.startswith(":channel "):
             self.channel = "C" + line.split()[1].lstrip("#").upper()
@@ -269,7 +275,7 @@ class Console:
                     return
                 key = {"users_select": "selected_user", "datepicker": "selected_date"}.get(el["type"], "value")
                 if el["type"] == "users_select" and answer:
-                    answer = "U" + answer.lstrip("@").upper()
+                    answer = user_id(answer)
                 values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer or None}}
             reply = self.slack.submit(view, values, user=self.user)
             if reply.json.get("response_action") == "errors":
