@@ -15,6 +15,17 @@ from .config import ConfigError, Settings, configure_logging, load_settings
 log = logging.getLogger("checklist-bot")
 
 
+def check_templates(settings: Settings) -> None:
+    """Validate the team's templates before anything starts: one line (file, line, what is wrong) and exit 2."""
+    if settings.templates_dir:
+        from .templates import TemplateError, load_templates
+
+        try:
+            load_templates(settings.templates_dir)
+        except TemplateError as exc:
+            raise ConfigError(f"TEMPLATES_DIR: {exc}") from None
+
+
 def _runtime(settings: Settings):
     from slack_bolt.error import BoltError
 
@@ -121,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
+        check_templates(settings)
         mode = args.mode
         if mode is None:
             mode = {"http": "serve", "socket": "socket", "console": "console"}[settings.mode]

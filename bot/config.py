@@ -187,5 +187,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic announces every plugin and migration step at INFO; its warnings are what an operator needs.
-    logging.getLogger("alembic").setLevel(max(getattr(logging, level), logging.WARNING))
+    for noisy in ("alembic", "apscheduler"):  # they announce every step at INFO; their warnings are what counts
+        logging.getLogger(noisy).setLevel(max(getattr(logging, level), logging.WARNING))

@@ -26,8 +26,15 @@ HELP = (
     "  7b          pick option b of item menu [7]   ·   3   press button [3]\n"
     "  :user NAME  act as someone else           ·   :channel NAME  switch channel\n"
     "  :now 2026-12-01T10:00  move the clock (with --now)  ·   :escalate  run the stale sign-off check\n"
+    "  :home  open your App Home tab\n"
     "  :help  this text                          ·   :quit  leave (or Ctrl-D)"
 )
+
+
+def user_id(name: str) -> str:
+    """The console's people: `@bob` is UBOB; a name that already is a user id (`U0LOCAL`) stays as it is."""
+    name = name.lstrip("@").upper()
+    return name if re.fullmatch(r"U[A-Z]*\d[A-Z0-9]*", name) else "U" + name
 
 
 def render_mrkdwn(text: str) -> str:
@@ -142,11 +149,19 @@ class Console:
             self._pending_views.append(args["view"] if isinstance(args["view"], dict) else {})
         elif call.method == "views.publish":
             self.show_message(f"App Home of {args.get('user_id')}", args["view"])
+        elif call.method == "files.completeUploadExternal":
+            for f in (call.response or {}).get("files", []):
+                content = self.fake.uploads.get(f["id"], {}).get("content", b"").decode("utf-8", "replace")
+                lines = content.splitlines()
+                self.say(
+                    f"── file posted to {args.get('channel_id')}: {f['name']} ({len(content):,} characters) " + "─" * 8
+                )
+                self.say("\n".join(lines[:12]) + (f"\n… {len(lines) - 12} more lines" if len(lines) > 12 else ""))
 
     # -- input -------------------------------------------------------------------------------------------
 
     def _mentions(self, text: str) -> str:
-        return re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@U{m.group(1).upper()}|{m.group(1)}>", text)
+        return re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@{user_id(m.group(1))}|{m.group(1)}>", text)
 
     def handle(self, line: str) -> bool:
         line = line.strip()
@@ -157,7 +172,7 @@ class Console:
         if line == ":help":
             self.say(HELP)
         elif line.startswith(":user "):
-            self.user = "U" + line.split()[1].lstrip("@").upper()
+            self.user = user_id(line.split()[1])
             self.say(f"(you are now {self.user})")
         elif line.startswith(":channel "):
             self.channel = "C" + line.split()[1].lstrip("#").upper()
@@ -171,6 +186,9 @@ class Console:
             self._show_reply(reply)
         elif line.startswith(":now "):
             self._set_now(line.split(maxsplit=1)[1])
+        elif line == ":home":
+            event = {"type": "app_home_opened", "user": self.user, "tab": "home", "event_ts": "1.1"}
+            self.slack.event(event, event_id=f"Ev{secrets.token_hex(6)}")
         elif line == ":escalate":
             count = self.rt.escalate_stale_signoffs(self.rt.clock.now())
             self.say(f"({count} stale sign-off{'s' if count != 1 else ''} escalated)")
@@ -231,6 +249,11 @@ class Console:
             return
         message, button, channel = entry
         self.say(f"(you pressed “{button['text']['text']}”)")
+        if message.get("type") == "home":  # a button on the App Home: Slack sends the view, not a message
+            self._show_reply(
+                self.slack.click_in_view(message, button["action_id"], value=button.get("value"), user=self.user)
+            )
+            return
         self._show_reply(
             self.slack.click(message, button["action_id"], value=button.get("value"), user=self.user, channel=channel)
         )
@@ -259,7 +282,7 @@ class Console:
                     return
                 key = {"users_select": "selected_user", "datepicker": "selected_date"}.get(el["type"], "value")
                 if el["type"] == "users_select" and answer:
-                    answer = "U" + answer.lstrip("@").upper()
+                    answer = user_id(answer)
                 values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer or None}}
             reply = self.slack.submit(view, values, user=self.user)
             if reply.json.get("response_action") == "errors":

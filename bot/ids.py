@@ -8,6 +8,7 @@ class Action(StrEnum):
     REFRESH = "status_refresh"
     SIGNOFF_APPROVE = "signoff_approve"  # value: the request id
     SIGNOFF_REJECT = "signoff_reject"  # value: the request id; opens the reason modal
+    HOME_DONE = "home_done"  # Mark done on the App Home; value: <checklist id>|<channel id>|<item number>
 
 
 class MenuChoice(StrEnum):
@@ -40,4 +41,6 @@ class Input(StrEnum):
 
 
 SIGNOFF_BLOCK_PREFIX = "signoff"  # block id of a sign-off DM's buttons: signoff|<request id>
+HOME_ITEM_PREFIX = "home_item"  # block id of an item on the App Home: home_item|<checklist id>|<item number>
+FROM_HOME = "home"  # suffix of the reason modal's private_metadata when opened from the App Home: <id>|home
 STATUS_BLOCK_PREFIX = "status"  # first block's id: status|<checklist id>|<phase or "all">

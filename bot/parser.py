@@ -11,6 +11,8 @@ from .text import escape
 
 MAX_NOTE = 2000
 MAX_ROLE = 32
+MAX_TITLE = 200
+EXPORT_FORMATS = ("md", "csv")
 
 _ITEM = re.compile(r"^\d{1,3}\.\d{1,3}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
@@ -36,6 +38,9 @@ USAGE: dict[str, tuple[str, str, str]] = {
     ),
     "signoff cancel": ("signoff cancel <item>", "signoff cancel 5.1", "withdraw a pending sign-off request"),
     "signoffs": ("signoffs", "signoffs", "the sign-offs pending here"),
+    "add": ("add <phase> <title>", "add 3 Load test the staging API", "add an item to a phase of this checklist"),
+    "remove": ("remove <item>", "remove 3.7", "take an item out of this checklist (its record is kept)"),
+    "export": ("export md|csv", "export md", "the checklist with its sign-off record as a file in this channel"),
     "contact": ("contact <role> @user…", "contact security @cara @dan", "name the contacts for a role"),
     "contacts": ("contacts", "contacts", "list the contacts per role"),
     "start": ("start [template]", "start interop", "create this channel's checklist"),
@@ -132,6 +137,25 @@ def parse(text: str) -> Command:
         if len(tokens) > 1:
             raise ParseError(f"Use {usage(name)}.")
         return Command(name, item=item)
+    if name == "add":
+        if not tokens or not tokens[0].isdigit() or len(tokens[0]) > 3:
+            raise ParseError(f"Which phase? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
+        title = " ".join(rest[len(tokens[0]) :].split())
+        if not title:
+            raise ParseError(f"What is the item? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
+        if len(title) > MAX_TITLE:
+            raise ParseError(f"That title is {len(title):,} characters; titles can be at most {MAX_TITLE}.")
+        return Command("add", phase=int(tokens[0]), text=title)
+    if name == "remove":
+        item = _item(tokens[0] if tokens else None, "remove")
+        if len(tokens) > 1:
+            raise ParseError(f"Use {usage('remove')}.")
+        return Command("remove", item=item)
+    if name == "export":
+        fmt = tokens[0].lower() if tokens else "md"
+        if len(tokens) > 1 or fmt not in EXPORT_FORMATS:
+            raise ParseError(f"Use {usage('export')}: `md` (Markdown, for a report) or `csv` (a spreadsheet).")
+        return Command("export", args=(fmt,))
     if name == "history":
         if len(tokens) > 1:
             raise ParseError(f"Use {usage('history')}.")

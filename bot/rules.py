@@ -3,6 +3,8 @@
 - An item is *overdue* when it is open and its due date is before today.
 - A checklist is *complete* when every item is done.
 - An item with a sign-off role can only be completed by a sign-off.
+- An item that *waits for* others (a phase gate, e.g. 3.3 waits for 1.2) cannot be done while any of them is
+  open; a waited-for item that was removed from the checklist no longer holds it back.
 - Only a request's approvers may decide on it, and only while it is pending. It is *approved* when every
   approver asked first has approved, or when a backup (asked on escalation) approves in their stead; any
   rejection rejects it.
@@ -50,6 +52,20 @@ def is_due_within(item: ItemLike, today: date, days: int) -> bool:
 
 def needs_signoff(item: ItemLike) -> bool:
     return item.signoff_role is not None
+
+
+def waits_for(item: ItemLike) -> list[str]:
+    """The item numbers this item waits for (stored comma-separated)."""
+    raw = getattr(item, "waits_for", None) or ""
+    return [n for n in (part.strip() for part in raw.split(",")) if n]
+
+
+def blocked_by(item: ItemLike, items: Iterable[ItemLike]) -> list[str]:
+    """The items (numbers) this item still waits for: those it names that are in `items` and not done."""
+    wanted = set(waits_for(item))
+    if not wanted:
+        return []
+    return sorted((i.number for i in items if i.number in wanted and not is_done(i)), key=item_sort_key)
 
 
 def is_complete(items: Iterable[ItemLike]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlmodel import Session
 
@@ -80,6 +81,65 @@ class ItemDetail:
     signoffs: Sequence[SignoffRecord] = ()
 
 
+@dataclass(frozen=True)
+class ExportData:
+    """Everything an export file holds: items (and removed ones), notes, contacts and every sign-off request."""
+
+    checklist: Checklist
+    phases: Sequence[Phase]
+    items: Sequence[Item]
+    removed: Sequence[Item]
+    notes: dict[int, list[Note]]
+    signoffs: dict[int, list[SignoffRecord]]  # by item id, oldest request first
+    contacts: Sequence[Contact]
+    today: date
+
+    def user_ids(self) -> set[str]:
+        """Everyone the file names, so their names can be looked up once."""
+        ids = {self.checklist.created_by} | {c.user_id for c in self.contacts}
+        for item in [*self.items, *self.removed]:
+            ids |= {u for u in (item.owner_id, item.done_by, item.removed_by) if u}
+            ids |= {n.author_id for n in self.notes.get(item.id, ())}
+            for record in self.signoffs.get(item.id, ()):
+                ids |= {u for u in (record.request.requested_by, record.request.decided_by) if u}
+                ids |= {a.user_id for a in record.approvals}
+        return ids
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """One person's App Home: the checklists they belong to, their items, and the sign-offs waiting on them."""
+
+    user_id: str
+    checklists: Sequence[Checklist]
+    items: dict[int, list[Item]]  # by checklist id (removed items left out)
+    signoffs: Sequence[SignoffRecord]  # pending, with this person undecided; oldest first
+    today: date
+
+    @cached_property
+    def by_id(self) -> dict[int, Checklist]:
+        return {c.id: c for c in self.checklists}
+
+    def own_open_items(self) -> list[Item]:
+        """Open items this person owns, overdue first (most overdue first), then by due date, undated last."""
+        mine = [
+            i for items in self.items.values() for i in items if i.owner_id == self.user_id and not rules.is_done(i)
+        ]
+        return sorted(
+            mine,
+            key=lambda i: (
+                -rules.days_overdue(i, self.today),
+                i.due_date is None,
+                i.due_date or self.today,
+                i.checklist_id,
+                rules.item_sort_key(i.number),
+            ),
+        )
+
+    def item(self, checklist_id: int, number: str) -> Item | None:
+        return next((i for i in self.items.get(checklist_id, ()) if i.number == number), None)
+
+
 class ChecklistService:
     def __init__(self, db: Database, templates: dict[str, Template], clock: Clock) -> None:
         self.db = db
@@ -119,6 +179,20 @@ class ChecklistService:
                 for r in signoff_records(session, list(sq.latest_per_item(session, checklist.id).values()))
             },
         )
+
+    def _check_gate(self, session: Session, checklist: Checklist, item: Item) -> None:
+        """Refuse with the reason when the item still waits for others (`rules.blocked_by`)."""
+        if not rules.waits_for(item):
+            return  # no gate: no need to read the other items
+        items = q.items(session, checklist.id)
+        blocked = rules.blocked_by(item, items)
+        if blocked:
+            titles = {i.number: i.title for i in items}
+            names = ", ".join(f"*{n}* {user_text(titles[n])}" for n in blocked)
+            raise UserError(
+                f"{item.number} waits for {names}, which {'is' if len(blocked) == 1 else 'are'} not done yet. "
+                f"Finish {'it' if len(blocked) == 1 else 'them'} first; `/checklist status` shows what is open."
+            )
 
     def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
         q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
@@ -162,11 +236,44 @@ class ChecklistService:
                 signoffs=signoff_records(session, sq.requests(session, checklist.id, item_number=item.number)),
             )
 
+    def export(self, who: Who) -> ExportData:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            signoffs: dict[int, list[SignoffRecord]] = {}
+            for record in signoff_records(session, sq.requests(session, checklist.id)):
+                signoffs.setdefault(record.request.item_id, []).append(record)
+            return ExportData(
+                checklist=checklist,
+                phases=q.phases(session, checklist.id),
+                items=q.items(session, checklist.id),
+                removed=q.removed_items(session, checklist.id),
+                notes=q.notes_by_item(session, checklist.id),
+                signoffs=signoffs,
+                contacts=q.contacts(session, checklist.id),
+                today=self.clock.today(),
+            )
+
+    def home(self, team_id: str, user_id: str) -> HomeData:
+        with self.db.read() as session:
+            checklists = q.member_checklists(session, team_id, user_id)
+            items: dict[int, list[Item]] = {c.id: [] for c in checklists}
+            for item in q.items_in(session, list(items)):
+                items[item.checklist_id].append(item)
+            return HomeData(
+                user_id=user_id,
+                checklists=checklists,
+                items=items,
+                signoffs=signoff_records(session, sq.waiting_on(session, team_id, user_id)),
+                today=self.clock.today(),
+            )
+
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
         with self.db.read() as session:
             checklist = self._checklist(session, who)
-            if number is not None:
-                self._item(session, checklist, number)
+            if number is not None and q.item_by_number(session, checklist.id, number) is None:
+                if number not in {i.number for i in q.removed_items(session, checklist.id)}:
+                    self._item(session, checklist, number)  # raises, naming the range of items
+                # else: a removed item, whose history stays readable
             return checklist, q.events(session, checklist.id, item_number=number, limit=20)
 
     def contacts(self, who: Who) -> tuple[Checklist, Sequence[Contact]]:
@@ -213,6 +320,7 @@ class ChecklistService:
                         "group": i.group,
                         "help_url": i.help_url,
                         "signoff_role": i.signoff_role,
+                        "waits_for": ",".join(i.waits_for) or None,
                     }
                     for i in template.items
                 ],
@@ -243,6 +351,7 @@ class ChecklistService:
                     + (f", {slack_date(item.done_at.date())}" if item.done_at else "")
                     + f"). `/checklist undo {item.number}` reopens it."
                 )
+            self._check_gate(session, checklist, item)
             if rules.needs_signoff(item):
                 raise UserError(
                     f"{item.number} needs a sign-off from the *{item.signoff_role}* contacts, so it is done when "
@@ -335,6 +444,48 @@ class ChecklistService:
             return f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
         people = ", ".join(mention(u) for u in user_ids)
         return f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
+
+    def add_item(self, who: Who, phase_number: int, title: str) -> Change:
+        """Append an item to a phase of the running checklist, under the phase's next free number."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            phases = q.phases(session, checklist.id)
+            phase = next((p for p in phases if p.number == phase_number), None)
+            if phase is None:
+                last = max((p.number for p in phases), default=0)
+                raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
+            position = q.next_position(session, checklist.id, phase_number)
+            item = Item(
+                checklist_id=checklist.id,
+                phase_number=phase_number,
+                position=position,
+                number=f"{phase_number}.{position}",
+                title=title,
+            )
+            session.add(item)
+            self._log(session, checklist, who, "add", item_number=item.number, new=title)
+            session.flush()
+            message = (
+                f"➕ {mention(who.user_id)} added *{item.number} {user_text(title)}* to phase {phase_number} "
+                f"({user_text(phase.name)})"
+            )
+            return Change(self._board(session, checklist), message, item)
+
+    def remove_item(self, who: Who, number: str) -> Change:
+        """Take an item out of the running checklist. It keeps its number (never reused) and its record for the
+        export; an item with a pending sign-off is refused: cancel the request first."""
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if sq.pending_for_item(session, item.id) is not None:
+                raise UserError(
+                    f"{item.number} has a pending sign-off request. Withdraw it first with "
+                    f"`/checklist signoff cancel {item.number}`, then remove the item."
+                )
+            item.removed_at, item.removed_by = self.clock.now(), who.user_id
+            self._log(session, checklist, who, "remove", item_number=item.number, old=item.title)
+            return f"➖ {mention(who.user_id)} removed *{item.number} {user_text(item.title)}* from the checklist"
+
+        return self._change_item(who, number, apply)
 
     def archive(self, who: Who) -> str:
         with self.db.write() as session:

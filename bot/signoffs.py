@@ -136,6 +136,7 @@ class SignoffService:
             item = self.checklists._item(session, checklist, number)
             if rules.is_done(item):
                 raise UserError(f"{item.number} is already done, so it needs no sign-off.")
+            self.checklists._check_gate(session, checklist, item)
             approvers = tuple(users)
             if not approvers:
                 if not item.signoff_role:

@@ -57,9 +57,10 @@ class Database:
             self.reader = _sqlite_engine(url, "BEGIN")
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
         else:
-            self.reader = self.writer = create_engine(
-                url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5
-            )
+            self.writer = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5)
+            # Reads run in autocommit: no BEGIN/COMMIT round trips on the hot path. A view is drawn from one
+            # query of the items, so it is consistent in itself; changes still go through `write()`.
+            self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:
@@ -88,6 +89,6 @@ class Database:
             return False
 
     def dispose(self) -> None:
-        self.reader.dispose()
-        if self.writer is not self.reader:
-            self.writer.dispose()
+        self.writer.dispose()
+        if self.is_sqlite:
+            self.reader.dispose()

@@ -67,6 +67,11 @@ class Item(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     owner_id: str | None = Field(default=None, max_length=32, index=True)
     due_date: date | None = None
+    # Item numbers this one waits for, comma-separated ("1.2,2.1"); `done` is refused until they are done.
+    waits_for: str | None = Field(default=None, sa_column=Column(Text))
+    # Set when a team takes the item out of a running checklist; it keeps its number and its record.
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: str | None = Field(default=None, max_length=32)
 
 
 class Note(SQLModel, table=True):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
 from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent
@@ -55,26 +55,82 @@ def phases(session: Session, checklist_id: int) -> Sequence[Phase]:
     return session.exec(select(Phase).where(Phase.checklist_id == checklist_id).order_by(Phase.number)).all()
 
 
+def _live(checklist_id: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The items of a checklist that were not removed from it."""
+    return (Item.checklist_id == checklist_id, col(Item.removed_at).is_(None))
+
+
 def items(session: Session, checklist_id: int) -> Sequence[Item]:
+    return session.exec(select(Item).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)).all()
+
+
+def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
+    """The items of several checklists in one query (removed ones left out)."""
+    if not checklist_ids:
+        return []
     return session.exec(
-        select(Item).where(Item.checklist_id == checklist_id).order_by(Item.phase_number, Item.position)
+        select(Item)
+        .where(col(Item.checklist_id).in_(list(checklist_ids)), col(Item.removed_at).is_(None))
+        .order_by(Item.checklist_id, Item.phase_number, Item.position)
+    ).all()
+
+
+def removed_items(session: Session, checklist_id: int) -> Sequence[Item]:
+    return session.exec(
+        select(Item)
+        .where(Item.checklist_id == checklist_id, col(Item.removed_at).is_not(None))
+        .order_by(Item.phase_number, Item.position)
     ).all()
 
 
 def item_by_number(session: Session, checklist_id: int, number: str) -> Item | None:
-    return session.exec(select(Item).where(Item.checklist_id == checklist_id, Item.number == number)).first()
+    return session.exec(select(Item).where(*_live(checklist_id), Item.number == number)).first()
+
+
+def next_position(session: Session, checklist_id: int, phase_number: int) -> int:
+    """The next free item number in a phase; removed items keep theirs, so no number is ever reused."""
+    last = session.exec(
+        select(func.max(Item.position)).where(Item.checklist_id == checklist_id, Item.phase_number == phase_number)
+    ).one()
+    return (last or 0) + 1
 
 
 def item_range(session: Session, checklist_id: int) -> tuple[str, str] | None:
     first = session.exec(
-        select(Item.number).where(Item.checklist_id == checklist_id).order_by(Item.phase_number, Item.position)
+        select(Item.number).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)
     ).first()
     last = session.exec(
         select(Item.number)
-        .where(Item.checklist_id == checklist_id)
+        .where(*_live(checklist_id))
         .order_by(col(Item.phase_number).desc(), col(Item.position).desc())
     ).first()
     return (first, last) if first and last else None
+
+
+def member_checklists(session: Session, team_id: str, user_id: str) -> Sequence[Checklist]:
+    """Active checklists of a team that a person belongs to: they created it, own an item in it, are one of its
+    contacts, or were asked to approve a sign-off in it."""
+    from .signoffs import SignoffApproval, SignoffRequest
+
+    owned = select(Item.checklist_id).where(Item.owner_id == user_id, col(Item.removed_at).is_(None))
+    contact = select(Contact.checklist_id).where(Contact.user_id == user_id)
+    approver = (
+        select(SignoffRequest.checklist_id)
+        .join(SignoffApproval, col(SignoffApproval.request_id) == col(SignoffRequest.id))
+        .where(SignoffApproval.user_id == user_id)
+    )
+    return session.exec(
+        select(Checklist)
+        .where(
+            Checklist.team_id == team_id,
+            col(Checklist.archived_at).is_(None),
+            (Checklist.created_by == user_id)
+            | col(Checklist.id).in_(owned)
+            | col(Checklist.id).in_(contact)
+            | col(Checklist.id).in_(approver),
+        )
+        .order_by(Checklist.created_at, Checklist.id)
+    ).all()
 
 
 def add_note(session: Session, *, item_id: int, author_id: str, text: str, at: datetime) -> Note:
@@ -85,6 +141,20 @@ def add_note(session: Session, *, item_id: int, author_id: str, text: str, at: d
 
 def notes(session: Session, item_id: int) -> Sequence[Note]:
     return session.exec(select(Note).where(Note.item_id == item_id).order_by(Note.created_at, Note.id)).all()
+
+
+def notes_by_item(session: Session, checklist_id: int) -> dict[int, list[Note]]:
+    """Every note of a checklist's items (removed ones too), oldest first, by item id."""
+    out: dict[int, list[Note]] = {}
+    rows = session.exec(
+        select(Note)
+        .join(Item, col(Item.id) == col(Note.item_id))
+        .where(Item.checklist_id == checklist_id)
+        .order_by(Note.created_at, Note.id)
+    ).all()
+    for note in rows:
+        out.setdefault(note.item_id, []).append(note)
+    return out
 
 
 def note_counts(session: Session, checklist_id: int) -> dict[int, int]:
@@ -151,10 +221,10 @@ def bump_version(session: Session, checklist: Checklist) -> None:
 
 def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row (the caller won the claim)."""
-    # RETURNING, not rowcount: psycopg 3 with SQLAlchemy 2.1 reports -1 for INSERT … ON CONFLICT on PostgreSQL.
-    key = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
-    result = session.execute(dialect_insert(session, model).values(**values).on_conflict_do_nothing().returning(*key))
-    return result.first() is not None
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement, so every delivery looked like a retry.
+    key = list(model.__table__.primary_key.columns)[0]
+    stmt = dialect_insert(session, model).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(stmt).first() is not None
 
 
 def first_delivery(session: Session, event_id: str, at: datetime, keep: timedelta = timedelta(days=1)) -> bool:

@@ -307,7 +307,7 @@ def item_rows(session: Session, checklist_ids: Sequence[int]) -> list[Row]:
     return list(
         session.execute(
             select(*ITEM_COLUMNS)
-            .where(col(Item.checklist_id).in_(checklist_ids))
+            .where(col(Item.checklist_id).in_(checklist_ids), col(Item.removed_at).is_(None))
             .order_by(col(Item.checklist_id), col(Item.phase_number), col(Item.position))
         ).all()
     )
@@ -324,6 +324,7 @@ def owned_items_due_before(session: Session, before: date, *, not_status: str) -
             .join(Checklist, col(Checklist.id) == col(Item.checklist_id))
             .where(
                 col(Checklist.archived_at).is_(None),
+                col(Item.removed_at).is_(None),
                 col(Item.owner_id).is_not(None),
                 col(Item.due_date).is_not(None),
                 col(Item.due_date) < before,

@@ -210,3 +210,21 @@ def set_dm_ts(session: Session, *, request_id: int, user_id: str, dm_channel: st
         .where(col(SignoffApproval.request_id) == request_id, col(SignoffApproval.user_id) == user_id)
         .values(dm_channel=dm_channel, dm_ts=dm_ts)
     )
+
+
+def waiting_on(session: Session, team_id: str, user_id: str) -> list[SignoffRequest]:
+    """Pending requests, in a team's active checklists, on which `user_id` has yet to decide; oldest first."""
+    stmt = (
+        select(SignoffRequest)
+        .join(SignoffApproval, col(SignoffApproval.request_id) == col(SignoffRequest.id))
+        .join(Checklist, col(Checklist.id) == col(SignoffRequest.checklist_id))
+        .where(
+            SignoffApproval.user_id == user_id,
+            col(SignoffApproval.decision).is_(None),
+            SignoffRequest.status == PENDING,
+            Checklist.team_id == team_id,
+            col(Checklist.archived_at).is_(None),
+        )
+        .order_by(SignoffRequest.created_at, SignoffRequest.id)
+    )
+    return list(session.exec(stmt).all())

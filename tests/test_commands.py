@@ -161,6 +161,7 @@ def test_history_shows_who_what_old_new(started):
     started.slack.command("assign 3.3 <@UBOB|bob>", user="UALICE")
     started.slack.command("assign 3.3 <@UCARA|cara>", user="UALICE")
     started.slack.command("due 3.3 2026-12-01")
+    started.slack.command("done 1.2")  # 3.3 waits for 1.2 (a phase gate in the interop template)
     started.slack.command("done 3.3")
     hist = started.slack.command("history 3.3")
     assert hist.response_type == "ephemeral"

@@ -21,14 +21,14 @@ def status_message(bot, text: str = "status") -> dict:
 
 def test_mark_done_from_menu_updates_the_message_in_place(started):
     message = status_message(started)
-    reply = started.slack.choose(message, "done|1|3.3")
+    reply = started.slack.choose(message, "done|1|3.4")
     assert reply.status == 200
-    assert item(started, "3.3").status == "done" and item(started, "3.3").done_by == "U0LOCAL"
+    assert item(started, "3.4").status == "done" and item(started, "3.4").done_by == "U0LOCAL"
     [update] = started.fake.wait_for("response_url", lambda c: c.path.endswith(reply.response_url.split("/")[-1]))
     assert update.args["replace_original"] is True
     assert "1/25 done" in update.args["blocks"][0]["text"]["text"]
     # The item left the list of open items.
-    assert not any(b.get("block_id") == "item|1|3.3" for b in update.args["blocks"])
+    assert not any(b.get("block_id") == "item|1|3.4" for b in update.args["blocks"])
 
 
 def test_menu_on_phase_view_keeps_the_phase_view(started):

@@ -13,7 +13,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
-BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read"}
+BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read", "files:write"}
 
 
 def schema_path() -> Path:

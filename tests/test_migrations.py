@@ -78,6 +78,7 @@ def test_concurrent_upgrades_on_postgresql_run_once():
 def test_cli_db_upgrade_and_status(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/cli.db"
+
     def run(*a):
         return subprocess.run(
             [sys.executable, "-m", "bot", "db", *a],
@@ -87,6 +88,7 @@ def test_cli_db_upgrade_and_status(tmp_path):
             text=True,
             timeout=60,
         )
+
     before = run("status")
     assert before.returncode == 1 and "revision none" in before.stdout
     up = run("upgrade")
@@ -108,3 +110,27 @@ def test_start_without_upgrade_refuses_an_old_schema(tmp_path, fake_slack):
     )
     with pytest.raises(ConfigError, match="db upgrade"):
         create_runtime(settings)
+
+
+def test_upgrade_keeps_existing_data(tmp_path):
+    for url in databases(tmp_path):
+        db = empty(url)
+        migrate.upgrade(db, "0001")
+        with db.writer.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO checklist (id, team_id, channel_id, template, title, created_by, created_at, version) "
+                    "VALUES (1, 'T', 'C', 'interop', 'Old', 'U', '2026-01-01 00:00:00', 3)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO item (id, checklist_id, phase_number, position, number, title, status) "
+                    "VALUES (1, 1, 1, 1, '1.1', 'kept', 'done')"
+                )
+            )
+        migrate.upgrade(db)
+        with db.writer.connect() as conn:
+            row = conn.execute(text("SELECT title, status, waits_for, removed_at FROM item WHERE id = 1")).one()
+        assert tuple(row) == ("kept", "done", None, None), url
+        db.dispose()

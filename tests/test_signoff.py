@@ -386,7 +386,7 @@ def test_failed_dm_post_withdraws_the_request(security):
 def test_no_contacts_says_how_to_set_them(started):
     reply = started.slack.command("signoff 5.1")
     assert reply.response_type == "ephemeral" and "`/checklist contact security" in reply.text
-    assert "no sign-off role" in started.slack.command("signoff 3.3").text
+    assert "no sign-off role" in started.slack.command("signoff 3.4").text
     assert "not an item" in started.slack.command("signoff x").text
 
 

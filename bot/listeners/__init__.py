@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from . import actions, commands, errors, events, signoff, views
+from . import actions, commands, errors, events, home, signoff, views
 
 if TYPE_CHECKING:
     from ..app import Runtime
 
 
 def register_listeners(app: App, rt: Runtime) -> None:
-    for module in (commands, actions, views, signoff, events, errors):
+    for module in (commands, actions, views, signoff, home, events, errors):
         module.register(app, rt)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from ..dates import parse_date, slack_datetime
 from ..errors import NoChecklist, UserError
+from ..exports import upload_export
 from ..parser import Command, parse
 from ..service import Who
 from ..text import mention
@@ -69,6 +70,14 @@ def _due(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 def _note(rt: Runtime, who: Who, cmd: Command) -> dict:
     return in_channel(rt.service.add_note(who, cmd.item, cmd.text).message)
+
+
+def _add(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.add_item(who, cmd.phase, cmd.text).message)
+
+
+def _remove(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.remove_item(who, cmd.item).message)
 
 
 def _show(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -135,6 +144,13 @@ def _remind(
     )
 
 
+def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None, client: WebClient) -> dict:
+    """Read the checklist now (a missing one is answered at once), upload the file after the answer."""
+    data = rt.service.export(who)
+    rt.background.submit(upload_export, client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
+    return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
+
+
 def _profile_timezone(rt: Runtime, client: WebClient, who: Who, updated_at: datetime, response_url: str | None) -> None:
     """After the answer: read the requester's timezone from Slack (their workspace's client) and move the new
     schedule to it."""
@@ -162,6 +178,8 @@ HANDLERS: dict[str, Handler] = {
     "assign": _assign,
     "due": _due,
     "note": _note,
+    "add": _add,
+    "remove": _remove,
     "show": _show,
     "history": _history,
     "contact": _contact,
@@ -183,6 +201,9 @@ def register(app: App, rt: Runtime) -> None:
             return
         if cmd.name == "remind":
             ack(**_remind(rt, who, cmd, command.get("response_url"), client))
+            return
+        if cmd.name == "export":
+            ack(**_export(rt, who, cmd, command.get("response_url"), client))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..errors import Unavailable, UserError
 from ..views.answers import ephemeral
+from .home import from_home, publish_home, team_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -42,7 +44,7 @@ def _json(payload: dict) -> BoltResponse:
 
 def register(app: App, rt: Runtime) -> None:
     @app.error
-    def on_error(error: Exception, body: dict) -> BoltResponse:
+    def on_error(error: Exception, body: dict, client: WebClient) -> BoltResponse:
         text = message_for(error)
         kind = body.get("type") if isinstance(body, dict) else None
         if isinstance(body, dict) and body.get("command"):
@@ -55,6 +57,9 @@ def register(app: App, rt: Runtime) -> None:
             if field:
                 return _json({"response_action": "errors", "errors": {field: text[:300]}})
             return BoltResponse(status=200, body="")
-        if kind == "block_actions" and body.get("response_url"):
+        if kind == "block_actions" and from_home(body):
+            # No response_url on the Home tab: show why on top of the person's re-published Home.
+            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"], text)
+        elif kind == "block_actions" and body.get("response_url"):
             rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
         return BoltResponse(status=200, body="")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from ..views.home import home_view
+from .home import publish_home
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -27,10 +27,10 @@ def register(app: App, rt: Runtime) -> None:
         return next()
 
     @app.event("app_home_opened")
-    def app_home_opened(event: dict, client: WebClient) -> None:
+    def app_home_opened(body: dict, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        rt.background.submit(client.views_publish, user_id=event["user"], view=home_view())
+        rt.background.submit(publish_home, rt, client, body.get("team_id", ""), event["user"])
 
     if rt.workspaces.oauth:
         # Bolt's own handlers delete from the installation store; these say in the log what happened.

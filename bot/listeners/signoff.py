@@ -14,12 +14,13 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from ..errors import UserError
-from ..ids import Action, Input, View
+from ..ids import FROM_HOME, Action, Input, View
 from ..parser import Command
 from ..service import Who
 from ..views.answers import ephemeral, in_channel
 from ..views.signoff import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from .followups import open_modal
+from .home import from_home, publish_home, team_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -53,23 +54,23 @@ def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, clie
 COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}
 
 
-def team_of(body: dict) -> str:
-    """The workspace a click or form comes from; ids in its payload are only looked up inside it."""
-    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
-
-
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
     def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         decision = rt.signoffs.approve(team_of(body), body["user"]["id"], request_id(action.get("value")))
         ack()
         rt.background.submit(rt.signoff_flow.using(client).after_decision, decision)
+        if from_home(body):
+            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"])
 
     @app.action(Action.SIGNOFF_REJECT)
     def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         signoff = rt.signoffs.check_decider(team_of(body), body["user"]["id"], request_id(action.get("value")))
         ack()
-        rt.background.submit(open_modal, client, respond, body["trigger_id"], reason_modal(signoff))
+        modal = reason_modal(signoff, from_home=from_home(body))
+        rt.background.submit(
+            open_modal, client, respond if body.get("response_url") else None, body["trigger_id"], modal
+        )
 
     @app.view(View.SIGNOFF_REASON)
     def reason(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
@@ -79,7 +80,8 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
         if len(text) > MAX_REASON:
             raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
-        rid = request_id(view.get("private_metadata"))
+        meta, _, origin = (view.get("private_metadata") or "").partition("|")
+        rid = request_id(meta)
         try:
             decision = rt.signoffs.reject(team_of(body), body["user"]["id"], rid, text)
         except UserError as exc:
@@ -87,3 +89,5 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError(exc.message[:300], field=Input.REASON) from None
         ack()
         rt.background.submit(rt.signoff_flow.using(client).after_decision, decision)
+        if origin == FROM_HOME:
+            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"])

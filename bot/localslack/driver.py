@@ -125,6 +125,22 @@ class SlackDriver:
         )
         return self.send(req, url)
 
+    @staticmethod
+    def _action(blocks: list[dict], action_id: str, value: str | None) -> dict | None:
+        """The block_actions `action` for the first element with this action_id (and value), as Slack sends it."""
+        for block in blocks:
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
+            for el in elements:
+                if el and el.get("action_id") == action_id and (value is None or el.get("value") == value):
+                    return {
+                        "type": el["type"],
+                        "action_id": action_id,
+                        "block_id": block.get("block_id", ""),
+                        "value": el.get("value"),
+                        "action_ts": "1.2",
+                    }
+        return None
+
     def click(
         self,
         message: dict,
@@ -136,28 +152,36 @@ class SlackDriver:
         **kw,
     ) -> Reply:
         """Press a button with this action_id (and value, when several share it)."""
-        for block in message["blocks"]:
-            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
-            for el in elements:
-                if el and el.get("action_id") == action_id and (value is None or el.get("value") == value):
-                    action = {
-                        "type": el["type"],
-                        "action_id": action_id,
-                        "block_id": block.get("block_id", ""),
-                        "value": el.get("value"),
-                        "action_ts": "1.2",
-                    }
-                    url = self.fake.new_response_url()
-                    req = self.signer.block_action(
-                        user_id=user,
-                        channel_id=channel,
-                        message={"type": "message", **message},
-                        action=action,
-                        response_url=url,
-                        **kw,
-                    )
-                    return self.send(req, url)
-        raise AssertionError(f"no element {action_id!r} in the message")
+        action = self._action(message["blocks"], action_id, value)
+        if action is None:
+            raise AssertionError(f"no element {action_id!r} in the message")
+        url = self.fake.new_response_url()
+        req = self.signer.block_action(
+            user_id=user,
+            channel_id=channel,
+            message={"type": "message", **message},
+            action=action,
+            response_url=url,
+            **kw,
+        )
+        return self.send(req, url)
+
+    def click_in_view(self, view: dict, action_id: str, *, value: str | None = None, user: str = "U0LOCAL") -> Reply:
+        """Press a button on a view as published (the App Home): Slack sends the view, no channel or response_url."""
+        action = self._action(view["blocks"], action_id, value)
+        if action is None:
+            raise AssertionError(f"no element {action_id!r} with value {value!r} in the view")
+        view_id = view.get("id", "VHOME0001")
+        req = self.signer.block_action(
+            user_id=user,
+            channel_id=None,
+            message=None,
+            action=action,
+            response_url=None,
+            container={"type": "view", "view_id": view_id},
+            view={**view, "id": view_id},
+        )
+        return self.send(req)
 
     def submit(self, view: dict, values: dict, *, user: str = "U0LOCAL", **kw) -> Reply:
         return self.send(self.signer.view_submission(user_id=user, view=view, values=values, **kw))

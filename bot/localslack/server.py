@@ -98,6 +98,9 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._responses = itertools.count(1)
+        self._files = itertools.count(1)
+        # files.uploadV2: file id -> {"filename", "length", "title", "content" (bytes, once POSTed), "channel", ...}
+        self.uploads: dict[str, dict[str, Any]] = {}
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -203,6 +206,11 @@ class FakeSlack:
                     seen = [c.method for c in self.calls]
                     raise AssertionError(f"no {count}x {method} within {timeout}s; calls seen: {seen}")
                 self._cond.wait(left)
+
+    def files(self) -> list[dict[str, Any]]:
+        """Files completed with files.completeUploadExternal, in order, with their bytes and channel."""
+        with self._cond:
+            return [f for f in self.uploads.values() if f.get("completed")]
 
     def violations(self) -> list[Call]:
         with self._cond:
@@ -354,6 +362,34 @@ class FakeSlack:
 
                 self.socket_mode = SocketModeEndpoint()
             return {"ok": True, "url": self.socket_mode.url}
+        if method == "files.getUploadURLExternal":
+            length = str(args.get("length", ""))
+            if not args.get("filename") or not length.isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._files):08d}"
+            with self._cond:
+                self.uploads[file_id] = {"id": file_id, "filename": args["filename"], "length": int(length)}
+            return {"ok": True, "upload_url": f"{self.base_url}upload/v1/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            try:
+                files = json.loads(files) if isinstance(files, str) else files
+                ids = [f["id"] for f in files]
+            except (TypeError, ValueError, KeyError):
+                return {"ok": False, "error": "invalid_arguments"}
+            with self._cond:
+                known = [self.uploads.get(i) for i in ids]
+                if not ids or any(f is None or "content" not in f for f in known):
+                    return {"ok": False, "error": "file_not_found"}
+                for f, meta in zip(known, files, strict=True):
+                    f.update(
+                        completed=True,
+                        title=meta.get("title") or f["filename"],
+                        channel=args.get("channel_id"),
+                        initial_comment=args.get("initial_comment"),
+                    )
+                done = [{"id": f["id"], "name": f["filename"], "title": f["title"]} for f in known]
+            return {"ok": True, "files": done}
         if method == "chat.getPermalink":
             return {"ok": True, "permalink": f"https://fake.slack.test/archives/{args.get('channel')}/p1"}
         return {"ok": False, "error": "unknown_method"}
@@ -385,6 +421,9 @@ class FakeSlack:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):
+                    self._upload(self.rfile.read(length) if length else b"")
+                    return
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
                 ctype = self.headers.get("Content-Type", "")
                 if "json" in ctype:
@@ -438,6 +477,26 @@ class FakeSlack:
                     self._send(200 if answer["ok"] else 400, None if answer["ok"] else answer)
                 else:
                     self._send(200, answer)
+
+            def _upload(self, data: bytes) -> None:
+                """Step 2 of files.uploadV2: the bytes POSTed to the upload_url (Slack answers `OK - <length>`)."""
+                file_id = self.path.rstrip("/").rsplit("/", 1)[-1]
+                with fake._cond:
+                    fault = fake._take_fault("upload_url")
+                    entry = fake.uploads.get(file_id)
+                status = fault.status if fault else (200 if entry is not None else 404)
+                if status == 200:
+                    with fake._cond:
+                        entry["content"] = data
+                fake._record(
+                    Call("upload_url", {"file_id": file_id, "bytes": len(data)}, path=self.path, ok=status == 200)
+                )
+                body = f"OK - {len(data)}".encode() if status == 200 else b"upload failed"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def _send(self, status: int, payload: dict | None, headers: dict[str, str] | None = None) -> None:
                 body = b"ok" if payload is None else json.dumps(payload).encode()

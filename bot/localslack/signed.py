@@ -77,6 +77,7 @@ class Signer:
         trigger_id: str = "1337.42.abc",
         team_id: str | None = None,
         container: dict | None = None,
+        view: dict | None = None,
         **kw,
     ) -> SlackRequest:
         payload = {
@@ -95,6 +96,8 @@ class Signer:
             payload["message"] = message
         if response_url:
             payload["response_url"] = response_url
+        if view is not None:  # an App Home or modal: Slack sends the view, and no response_url
+            payload["view"] = view
         return self.interaction(payload, **kw)
 
     def view_submission(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -10,10 +11,16 @@ import yaml
 
 MAX_TITLE = 200
 MAX_ITEMS = 500
+_ITEM_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}$")
 
 
 class TemplateError(ValueError):
-    """A template file that cannot be used; the message names the file and what is wrong."""
+    """A template file that cannot be used; the message names the file, the line and what is wrong."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class TemplateItem:
     group: str | None = None
     help_url: str | None = None
     signoff_role: str | None = None
+    waits_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,109 +50,218 @@ class Template:
     description: str
     phases: tuple[TemplatePhase, ...]
     source: str = field(default="", compare=False)
+    line: int = field(default=1, compare=False)  # where `name` is, for errors that concern the whole file
 
     @property
     def items(self) -> list[TemplateItem]:
         return [item for phase in self.phases for item in phase.items]
 
 
-def _text(value: object, where: str, *, required: bool = True, limit: int = MAX_TITLE) -> str | None:
+# -- YAML with line numbers ------------------------------------------------------------------------------
+
+
+class _Map(dict):
+    """A YAML mapping that remembers its line and the line of each value."""
+
+    line: int = 0
+    lines: dict
+
+
+class _Seq(list):
+    """A YAML sequence that remembers its line and the line of each entry."""
+
+    line: int = 0
+    lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    out = _Map()
+    out.line, out.lines = node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.lines[key] = value_node.start_mark.line + 1
+    return out
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    out.line, out.lines = node.start_mark.line + 1, [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+def _line(container: object, key: object = None) -> int | None:
+    """The line of `container[key]` (or of the container itself) when the YAML loader recorded it."""
+    lines = getattr(container, "lines", None)
+    if key is not None and isinstance(lines, dict) and key in lines:
+        return lines[key]
+    if key is not None and isinstance(lines, list) and isinstance(key, int) and key < len(lines):
+        return lines[key]
+    return getattr(container, "line", None)
+
+
+# -- validation ------------------------------------------------------------------------------------------
+
+
+def _text(container: dict, key: str, where: str, *, required: bool = True, limit: int = MAX_TITLE) -> str | None:
+    value = container.get(key)
     if value is None:
         if required:
-            raise TemplateError(f"{where}: missing")
+            raise TemplateError(f"{where}: missing", _line(container))
         return None
     if not isinstance(value, str | int | float) or not str(value).strip():
-        raise TemplateError(f"{where}: must be a non-empty text")
+        raise TemplateError(f"{where}: must be a non-empty text", _line(container, key))
     text = " ".join(str(value).split())
     if len(text) > limit:
-        raise TemplateError(f"{where}: {len(text)} characters, at most {limit}")
+        raise TemplateError(f"{where}: {len(text)} characters, at most {limit}", _line(container, key))
     return text
 
 
-def _items(raw: object, where: str, phase_no: int, start: int, group: str | None) -> list[TemplateItem]:
+def _waits(entry: dict, where: str) -> tuple[str, ...]:
+    raw = entry.get("waits_for")
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+        raise TemplateError(f'{where}: a list of quoted item numbers, e.g. ["1.2"]', _line(entry, "waits_for"))
+    out = []
+    for n in raw:
+        number = str(n).strip()
+        if not _ITEM_NUMBER.match(number):
+            raise TemplateError(f"{where}: {number!r} is not an item number like 1.2", _line(entry, "waits_for"))
+        out.append(number)
+    return tuple(out)
+
+
+def _items(
+    raw: object, where: str, phase_no: int, start: int, group: str | None, lines: dict[str, int | None]
+) -> list[TemplateItem]:
     if not isinstance(raw, list) or not raw:
-        raise TemplateError(f"{where}: needs a non-empty list of items")
+        raise TemplateError(f"{where}: needs a non-empty list of items", _line(raw))
     out = []
     for i, entry in enumerate(raw):
         here = f"{where}[{i}]"
         if isinstance(entry, str):
-            entry = {"title": entry}
+            entry = _Map(title=entry)
+            entry.line, entry.lines = _line(raw, i) or 0, {"title": _line(raw, i)}
         if not isinstance(entry, dict):
-            raise TemplateError(f"{here}: an item is a title or a mapping with 'title'")
-        unknown = set(entry) - {"title", "detail", "help", "signoff"}
+            raise TemplateError(f"{here}: an item is a title or a mapping with 'title'", _line(raw, i))
+        unknown = set(entry) - {"title", "detail", "help", "signoff", "waits_for"}
         if unknown:
-            raise TemplateError(f"{here}: unknown key(s) {', '.join(sorted(unknown))}")
+            raise TemplateError(f"{here}: unknown key(s) {', '.join(sorted(map(str, unknown)))}", _line(raw, i))
         position = start + i
-        role = _text(entry.get("signoff"), f"{here}.signoff", required=False, limit=64)
+        role = _text(entry, "signoff", f"{here}.signoff", required=False, limit=64)
+        number = f"{phase_no}.{position}"
+        lines[number] = _line(entry, "waits_for")
         out.append(
             TemplateItem(
-                number=f"{phase_no}.{position}",
+                number=number,
                 phase_number=phase_no,
                 position=position,
-                title=_text(entry.get("title"), f"{here}.title"),
-                detail=_text(entry.get("detail"), f"{here}.detail", required=False, limit=2000),
+                title=_text(entry, "title", f"{here}.title"),
+                detail=_text(entry, "detail", f"{here}.detail", required=False, limit=2000),
                 group=group,
-                help_url=_text(entry.get("help"), f"{here}.help", required=False, limit=500),
+                help_url=_text(entry, "help", f"{here}.help", required=False, limit=500),
                 signoff_role=role.lower() if role else None,
+                waits_for=_waits(entry, f"{here}.waits_for"),
             )
         )
     return out
 
 
+def _check_gates(items: list[TemplateItem], lines: dict[str, int | None]) -> None:
+    """Every `waits_for` names another item of the template, and no item waits for itself through others."""
+    known = {i.number: i for i in items}
+    for item in items:
+        for number in item.waits_for:
+            if number not in known:
+                raise TemplateError(f"item {item.number}.waits_for: there is no item {number}", lines[item.number])
+            if number == item.number:
+                raise TemplateError(f"item {item.number}.waits_for: an item cannot wait for itself", lines[item.number])
+    for item in items:
+        seen, todo = set(), list(item.waits_for)
+        while todo:
+            number = todo.pop()
+            if number == item.number:
+                raise TemplateError(
+                    f"item {item.number}.waits_for: waits for itself through other items", lines[item.number]
+                )
+            if number not in seen:
+                seen.add(number)
+                todo.extend(known[number].waits_for)
+
+
 def parse_template(data: object, source: str) -> Template:
-    """Validate one template's parsed YAML; errors name the file and the place."""
+    """Validate one template's parsed YAML; errors name the file, the line and the place."""
     try:
         if not isinstance(data, dict):
-            raise TemplateError("the file must be a mapping with name, title and phases")
-        name = _text(data.get("name"), "name", limit=64)
+            raise TemplateError("the file must be a mapping with name, title and phases", _line(data) or 1)
+        name = _text(data, "name", "name", limit=64)
         if not name.replace("-", "").replace("_", "").isalnum() or name != name.lower():
-            raise TemplateError("name: use lowercase letters, digits, '-' or '_'")
+            raise TemplateError("name: use lowercase letters, digits, '-' or '_'", _line(data, "name"))
         phases_raw = data.get("phases")
         if not isinstance(phases_raw, list) or not phases_raw:
-            raise TemplateError("phases: needs a non-empty list")
+            raise TemplateError("phases: needs a non-empty list", _line(data, "phases"))
         phases = []
+        lines: dict[str, int | None] = {}
         for p, raw in enumerate(phases_raw, start=1):
             where = f"phases[{p - 1}]"
             if not isinstance(raw, dict):
-                raise TemplateError(f"{where}: a phase is a mapping with name and items (or groups)")
-            pname = _text(raw.get("name"), f"{where}.name")
+                raise TemplateError(
+                    f"{where}: a phase is a mapping with name and items (or groups)", _line(phases_raw, p - 1)
+                )
+            pname = _text(raw, "name", f"{where}.name")
             if ("items" in raw) == ("groups" in raw):
-                raise TemplateError(f"{where}: give either items or groups")
+                raise TemplateError(f"{where}: give either items or groups", _line(raw))
             if "items" in raw:
-                items = _items(raw["items"], f"{where}.items", p, 1, None)
+                items = _items(raw["items"], f"{where}.items", p, 1, None, lines)
             else:
                 groups = raw["groups"]
                 if not isinstance(groups, list) or not groups:
-                    raise TemplateError(f"{where}.groups: needs a non-empty list")
+                    raise TemplateError(f"{where}.groups: needs a non-empty list", _line(raw, "groups"))
                 items = []
                 for g, group in enumerate(groups):
                     gwhere = f"{where}.groups[{g}]"
                     if not isinstance(group, dict):
-                        raise TemplateError(f"{gwhere}: a group is a mapping with name and items")
-                    gname = _text(group.get("name"), f"{gwhere}.name")
-                    items += _items(group.get("items"), f"{gwhere}.items", p, len(items) + 1, gname)
+                        raise TemplateError(f"{gwhere}: a group is a mapping with name and items", _line(groups, g))
+                    gname = _text(group, "name", f"{gwhere}.name")
+                    items += _items(group.get("items"), f"{gwhere}.items", p, len(items) + 1, gname, lines)
             phases.append(TemplatePhase(number=p, name=pname, items=tuple(items)))
         template = Template(
             name=name,
-            title=_text(data.get("title"), "title"),
-            description=_text(data.get("description") or "", "description", required=False, limit=300) or "",
+            title=_text(data, "title", "title"),
+            description=_text(data, "description", "description", required=False, limit=300) or "",
             phases=tuple(phases),
             source=source,
+            line=_line(data, "name") or 1,
         )
         if len(template.items) > MAX_ITEMS:
-            raise TemplateError(f"{len(template.items)} items, at most {MAX_ITEMS}")
+            raise TemplateError(f"{len(template.items)} items, at most {MAX_ITEMS}", _line(data, "phases"))
+        _check_gates(template.items, lines)
         return template
     except TemplateError as exc:
-        raise TemplateError(f"{source}: {exc}") from None
+        where = f"line {exc.line}: " if exc.line else ""
+        raise TemplateError(f"{source}: {where}{exc.message}", exc.line) from None
 
 
 def load_file(path: Path) -> Template:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise TemplateError(f"{path.name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        line = mark.line + 1 if mark else None
+        where = f"line {line}" if mark else "?"
+        raise TemplateError(f"{path.name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})", line) from None
     return parse_template(data, path.name)
 
 
@@ -165,8 +282,16 @@ def load_templates(extra_dir: str | None = None) -> dict[str, Template]:
         folder = Path(extra_dir)
         if not folder.is_dir():
             raise TemplateError(f"{extra_dir}: not a folder")
+        seen: dict[str, str] = {}
         for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
             template = load_file(path)
+            if template.name in seen:
+                other = seen[template.name]
+                raise TemplateError(
+                    f"{path.name}: line {template.line}: name {template.name!r} is also the name of {other}",
+                    template.line,
+                )
+            seen[template.name] = path.name
             templates[template.name] = template
     return templates
 

@@ -46,6 +46,13 @@ def overflow(action_id: str, options: list[dict]) -> dict:
     return {"type": "overflow", "action_id": action_id, "options": options[:5]}
 
 
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    element = {"type": "button", "action_id": action_id, "text": plain_text(text), "value": value[:2000]}
+    if style:
+        element["style"] = style
+    return element
+
+
 def message(text: str, blocks: list[Block] | None = None, **extra: Any) -> dict:
     """A message payload: `text` is the notification fallback (escaped like the blocks)."""
     payload: dict[str, Any] = {"text": truncate(text, 3000)}

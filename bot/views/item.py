@@ -67,6 +67,10 @@ def event_line(event: Event) -> str:
         what = f"noted on {item}“{_value(a, event.new)}”"
     elif a == "start":
         what = f"started the checklist from `{user_text(event.new or '')}`"
+    elif a == "add":
+        what = f"added {item}“{_value(a, event.new)}”"
+    elif a == "remove":
+        what = f"removed {item}“{_value(a, event.old)}”"
     elif a == "archive":
         what = "archived the checklist"
     elif a.startswith("signoff_"):

@@ -13,11 +13,11 @@ from storage.models import Checklist
 
 from .. import rules
 from ..dates import slack_datetime
-from ..ids import SIGNOFF_BLOCK_PREFIX, Action, Input, View
+from ..ids import FROM_HOME, SIGNOFF_BLOCK_PREFIX, Action, Input, View
 from ..service import Board, SignoffRecord
 from ..signoffs import Decision, Signoff
 from ..text import mention, plain, truncate, user_text
-from .blocks import MESSAGE_BLOCKS, context, message, plain_text, section
+from .blocks import MESSAGE_BLOCKS, button, context, message, plain_text, section
 
 MAX_REASON = 500
 
@@ -56,6 +56,19 @@ def _head(s: Signoff, approver_id: str) -> list[dict]:
     return blocks
 
 
+def decision_buttons(request_id: int) -> dict:
+    """Approve and Reject… for one request (value: its id); the same in the approver's DM and on the App Home."""
+    value = str(request_id)
+    return {
+        "type": "actions",
+        "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
+        "elements": [
+            button("Approve", Action.SIGNOFF_APPROVE, value, "primary"),
+            button("Reject…", Action.SIGNOFF_REJECT, value, "danger"),
+        ],
+    }
+
+
 def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
     """The live request in an approver's DM, with Approve and Reject… buttons (value: the request id)."""
     blocks = _head(s, approver_id)
@@ -64,29 +77,7 @@ def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
         blocks.insert(0, section(f"⏰ *Reminder:* this sign-off has waited {reminder_days} working days."))
     if approval is not None and approval.backup:
         blocks.insert(0, section("You are asked as the backup contact; your approval stands in for the others."))
-    value = str(s.id)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": Action.SIGNOFF_APPROVE,
-                    "text": plain_text("Approve"),
-                    "style": "primary",
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": Action.SIGNOFF_REJECT,
-                    "text": plain_text("Reject…"),
-                    "style": "danger",
-                    "value": value,
-                },
-            ],
-        }
-    )
+    blocks.append(decision_buttons(s.id))
     text = f"🔏 {mention(s.request.requested_by)} asks you to sign off {s.request.item_number}"
     return message(text, blocks)
 
@@ -129,7 +120,8 @@ def dm_moved_view(s: Signoff, approver_id: str) -> dict:
     return message(line, _head(s, approver_id) + [section(line)])
 
 
-def reason_modal(s: Signoff) -> dict:
+def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
+    """The Reject… form; opened from the App Home it says so in private_metadata, so the Home is re-published."""
     element = {
         "type": "plain_text_input",
         "action_id": Input.REASON,
@@ -145,7 +137,7 @@ def reason_modal(s: Signoff) -> dict:
         "title": plain_text("Reject sign-off", 24),
         "submit": plain_text("Reject", 24),
         "close": plain_text("Cancel", 24),
-        "private_metadata": str(s.id),
+        "private_metadata": f"{s.id}|{FROM_HOME}" if from_home else str(s.id),
         "blocks": [
             context(f"*{s.request.item_number}*  {title}"),
             {

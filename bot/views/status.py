@@ -7,6 +7,8 @@ status 4"), so any template, even one with hundreds of items, renders inside Sla
 
 from __future__ import annotations
 
+from datetime import date
+
 from storage.models import Item
 from storage.signoffs import PENDING
 
@@ -31,6 +33,15 @@ def parse_status_block_id(block_id: str) -> tuple[int, int | None] | None:
     return int(parts[1]), (int(parts[2]) if parts[2].isdigit() else None)
 
 
+def due_text(item: Item, today: date) -> str:
+    """`due 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`)."""
+    due = f"due {slack_date(item.due_date)}"
+    days = rules.days_overdue(item, today)
+    if days:
+        due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
+    return due
+
+
 def item_line(item: Item, board: Board, *, extra: str = "") -> str:
     """One item as mrkdwn: box, number, title, owner, due date and the overdue flag."""
     box = "✅" if rules.is_done(item) else ("🔏" if rules.needs_signoff(item) else "☐")
@@ -38,11 +49,10 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
     if rules.is_done(item):
         bits = [f"done by {mention(item.done_by)}" + (f" {slack_date(item.done_at.date())}" if item.done_at else "")]
     elif item.due_date is not None:
-        due = f"due {slack_date(item.due_date)}"
-        days = rules.days_overdue(item, board.today)
-        if days:
-            due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
-        bits.append(due)
+        bits.append(due_text(item, board.today))
+    blocked = [] if rules.is_done(item) else rules.blocked_by(item, board.items)
+    if blocked:
+        bits.append(f"⛓️ waits for {', '.join(blocked)}")
     notes = board.note_counts.get(item.id, 0)
     if notes:
         bits.append(f"📝 {notes}")

@@ -1,0 +1,63 @@
+"""The App Home: published per person on `app_home_opened` and after every click on it.
+
+Mark done runs the same service call as `/checklist done` (same rules, gates included); Approve and Reject… are
+the sign-off DM's own action ids, handled in `listeners/signoff.py`, which re-publish the Home when the click
+came from it. A refusal from Home (there is no response_url to answer to) is shown on top of the re-published view.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from ..errors import UserError
+from ..ids import Action
+from ..service import Who
+from ..views.home import home_view
+
+if TYPE_CHECKING:
+    from ..app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def from_home(body: dict) -> bool:
+    """True for an interaction on the App Home tab."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def team_of(body: dict) -> str:
+    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id", "")
+
+
+def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, notice: str | None = None) -> None:
+    """Read the person's Home (one read transaction, closed), then `views.publish` it (after the ack)."""
+    view = home_view(rt.service.home(team_id, user_id), notice)
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except (SlackApiError, SlackClientError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.publish for %s failed: %s", user_id, reason)
+
+
+def parse_home_value(value: str | None) -> tuple[int, str, str]:
+    try:
+        checklist_id, channel_id, number = (value or "").split("|")
+        return int(checklist_id), channel_id, number
+    except ValueError:
+        raise UserError("That button is from an older version of your Home; nothing changed.") from None
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.action(Action.HOME_DONE)
+    def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        checklist_id, channel_id, number = parse_home_value(action.get("value"))
+        team_id, user_id = team_of(body), body["user"]["id"]
+        change = rt.service.mark_done(Who(team_id, channel_id, user_id, checklist_id), number)
+        ack()
+        rt.background.submit(publish_home, rt, client, team_id, user_id)
+        rt.background.submit(rt.signoff_flow.using(client).tell_channel, channel_id, change.message)
