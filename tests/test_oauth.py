@@ -325,6 +325,31 @@ def requests(bot: Bot) -> list[sq.SignoffRequest]:
         return list(session.exec(select(sq.SignoffRequest).order_by(sq.SignoffRequest.id)).all())
 
 
+def test_app_home_shows_only_the_workspace_it_is_opened_in(two: Bot) -> None:
+    bot = two
+    tokens = bots(bot)
+    assert bot.slack.command("assign 1.1 <@UBOB>", team_id="TAAA").response_type == "in_channel"
+    title = item(bot, "TAAA", "1.1").title.replace("&", "&amp;")
+
+    def home(team: str, n: int):
+        event = {"type": "app_home_opened", "user": "UBOB", "channel": "DBOB", "tab": "home", "event_ts": "1.1"}
+        assert bot.slack.event(event, event_id=f"EvHome{n}", team_id=team).status == 200
+        bot.settle()
+        return bot.fake.calls_to("views.publish")[-1]
+
+    alpha, beta = home("TAAA", 1), home("TBBB", 2)
+    assert alpha.token == tokens["TAAA"] and title in str(alpha.args["view"])
+    assert beta.token == tokens["TBBB"] and title not in str(beta.args["view"])
+
+    # Alpha's Home button, pressed with Beta's team id, changes nothing.
+    alpha_id = checklist_of(bot, "TAAA").id
+    bot.slack.click_in_view(
+        alpha.args["view"], Action.HOME_DONE, value=f"{alpha_id}|{CHANNEL}|1.1", user="UBOB", team_id="TBBB"
+    )
+    bot.settle()
+    assert item(bot, "TAAA", "1.1").status == "open" and item(bot, "TBBB", "1.1").status == "open"
+
+
 # -- uninstall ----------------------------------------------------------------------------------------------------
 
 

@@ -166,7 +166,9 @@ class SlackDriver:
         )
         return self.send(req, url)
 
-    def click_in_view(self, view: dict, action_id: str, *, value: str | None = None, user: str = "U0LOCAL") -> Reply:
+    def click_in_view(
+        self, view: dict, action_id: str, *, value: str | None = None, user: str = "U0LOCAL", **kw
+    ) -> Reply:
         """Press a button on a view as published (the App Home): Slack sends the view, no channel or response_url."""
         action = self._action(view["blocks"], action_id, value)
         if action is None:
@@ -180,6 +182,7 @@ class SlackDriver:
             response_url=None,
             container={"type": "view", "view_id": view_id},
             view={**view, "id": view_id},
+            **kw,
         )
         return self.send(req)
 
