@@ -11,6 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.config import DEFAULT_SCOPES
+
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
 BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read", "files:write"}
@@ -88,6 +90,7 @@ def test_bot_scopes_are_exactly_what_the_app_uses(manifest: dict) -> None:
     assert len(scopes) == len(set(scopes))
     assert set(manifest["oauth_config"]["scopes"]) == {"bot"}
     assert manifest["oauth_config"]["redirect_urls"] == ["https://YOUR-HOST/slack/oauth_redirect"]
+    assert sorted(DEFAULT_SCOPES) == sorted(scopes)  # what an OAuth install asks for unless SLACK_SCOPES says
 
 
 def test_settings(manifest: dict) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from bot.config import DEFAULT_SCOPES
 from bot.ids import Action, Input, MenuChoice, View
 from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.server import FakeSlack
@@ -75,7 +76,7 @@ def install_at(app_url: str, fake: FakeSlack, team_id: str) -> str:
     authorize = unescape(re.search(r'<a href="([^"]+)"', page.body).group(1))
     query = parse_qs(urlparse(authorize).query)
     assert authorize.startswith(fake.base_url + "oauth/v2/authorize?")  # SLACK_API_URL's host, not slack.com
-    assert query["client_id"] == [CLIENT_ID] and query["scope"] == ["commands,chat:write,im:write,users:read"]
+    assert query["client_id"] == [CLIENT_ID] and query["scope"] == [",".join(DEFAULT_SCOPES)]
     assert cookie == f"slack-app-oauth-state={query['state'][0]}"
 
     fake.installing = team_id
