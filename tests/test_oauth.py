@@ -99,8 +99,9 @@ def bots(bot: Bot) -> dict[str, str]:
 
 
 def web_calls(fake: FakeSlack) -> list:
-    """Web API calls (not response_url posts, not the OAuth exchange)."""
-    return [c for c in fake.calls if c.method not in ("response_url", "oauth.authorize", "oauth.v2.access")]
+    """Web API calls (not response_url posts, not the pre-signed file upload, not the OAuth exchange)."""
+    tokenless = ("response_url", "upload_url", "oauth.authorize", "oauth.v2.access")
+    return [c for c in fake.calls if c.method not in tokenless]
 
 
 def checklist_of(bot: Bot, team_id: str) -> Checklist | None:
@@ -239,9 +240,11 @@ def test_two_workspaces_with_the_same_channel_id_have_separate_checklists_and_to
         bot.fake.reset()
         bot.slack.command("contact security <@UCARA>", team_id=team)
         bot.slack.command("signoff 5.1", team_id=team)
+        bot.slack.command("export csv", team_id=team)
         bot.settle()
         calls = web_calls(bot.fake)
-        assert calls and {c.token for c in calls} == {token}, [(c.method, c.token) for c in calls]
+        assert {"conversations.open", "files.completeUploadExternal"} <= {c.method for c in calls}
+        assert {c.token for c in calls} == {token}, [(c.method, c.token) for c in calls]
 
 
 # -- forged payloads --------------------------------------------------------------------------------------------
