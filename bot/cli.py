@@ -51,6 +51,10 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
     db = Database(settings.database_url)
     try:
         schema.prepare(db, upgrade=settings.db_upgrade_on_start)
+        if settings.oauth:  # the OAuth stores' tables too, so workers starting together never race to create them
+            from .workspaces import create_oauth_tables
+
+            create_oauth_tables(settings, db)
     finally:
         db.dispose()
 

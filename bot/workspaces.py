@@ -191,6 +191,16 @@ class Workspaces:
         return clients
 
 
+def create_oauth_tables(settings: Settings, db: Database) -> None:
+    """Create slack_bots, slack_installations and slack_oauth_states if missing (until a migration makes them)."""
+    assert settings.client_id is not None
+    try:
+        SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.writer).create_tables()
+        StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer).create_tables()
+    except OperationalError as exc:  # the database is down: start anyway, as schema.prepare does
+        log.warning("OAuth tables not checked (database unreachable: %s); installs fail until it answers", exc)
+
+
 def oauth_setup(
     settings: Settings, db: Database, client: WebClient, *, create_tables: bool = True
 ) -> tuple[OAuthSettings, Installations]:
@@ -200,12 +210,8 @@ def oauth_setup(
     writer = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.writer)
     reader = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.reader)
     states = StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer)
-    if create_tables:  # until the migrations make them: slack_bots, slack_installations, slack_oauth_states
-        try:
-            writer.create_tables()
-            states.create_tables()
-        except OperationalError as exc:  # the database is down: start anyway, as schema.prepare does
-            log.warning("OAuth tables not checked (database unreachable: %s); installs fail until it answers", exc)
+    if create_tables:
+        create_oauth_tables(settings, db)
     rotator = TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret, client=client)
     oauth = OAuthSettings(
         client_id=settings.client_id,
