@@ -88,3 +88,38 @@ def test_state_survives_a_restart(fake_slack, tmp_path):
     finally:
         stop(proc)
     assert not driver.violations
+
+
+def test_sigterm_finishes_requests_in_flight(fake_slack, tmp_path):
+    import threading
+
+    db_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/term.db"
+    if os.environ.get("TEST_DATABASE_URL"):
+        from tests.conftest import fresh_database
+
+        fresh_database(db_url).dispose()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/slack/events"
+    proc = start_serve(fake_slack, db_url, port)
+    SlackDriver(http_transport(url), Signer(SECRET), fake_slack).command("start")
+    statuses: list[int | str] = []
+
+    def client() -> None:
+        driver = SlackDriver(http_transport(url), Signer(SECRET), fake_slack)
+        for _ in range(40):
+            try:
+                statuses.append(driver.command("status").status)
+            except OSError:
+                statuses.append("refused")  # after the listener closed: Slack would retry elsewhere
+                return
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    out = stop(proc)
+    for t in threads:
+        t.join()
+    assert proc.returncode == 0, out
+    assert 200 in statuses and all(s in (200, "refused") for s in statuses), statuses
+    assert "Traceback" not in out
