@@ -40,12 +40,12 @@ CHANNEL = "C0LOCAL"  # the same channel id in both workspaces
 
 @pytest.fixture
 def oauth(fake_slack: FakeSlack, database_url: str) -> Iterator[Bot]:
-    bot, stop = start_bot(fake_slack, database_url, env=OAUTH_ENV, db=fresh_database(database_url))
+    bot, stop_bot = start_bot(fake_slack, database_url, env=OAUTH_ENV, db=fresh_database(database_url))
     fake_slack.register_app(CLIENT_ID, CLIENT_SECRET, base(bot) + "/slack/oauth_redirect")
     fake_slack.add_workspace("TAAA", "Alpha", installer="UALICE")
     fake_slack.add_workspace("TBBB", "Beta", installer="UBOB")
     yield bot
-    stop()
+    stop_bot()
     assert not fake_slack.violations() and not bot.slack.violations
 
 
