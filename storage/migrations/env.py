@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import storage.db  # noqa: F401  (imports every model module, so the metadata is complete)
+from storage.migrations.env_filters import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,6 +17,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
+        include_name=include_name,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -37,7 +39,10 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # SQLite cannot ALTER most things in place: batch mode rebuilds tables the way Alembic documents.
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+        connection=connection,
+        target_metadata=target_metadata,
+        include_name=include_name,
+        render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
         context.run_migrations()
