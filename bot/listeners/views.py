@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
@@ -47,8 +48,6 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.view(View.DUE)
     def due(ack: Ack, body: dict, view: dict) -> None:
-        from datetime import date
-
         who, ref = submitted(body, view)
         raw = _value(view, Input.DUE, "selected_date")
         try:

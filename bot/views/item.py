@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from storage.models import Checklist, Event
 
@@ -23,8 +24,6 @@ def _value(action: str, value: str | None) -> str:
         return mention(value)
     if action == "due":
         try:
-            from datetime import date
-
             return slack_date(date.fromisoformat(value))
         except ValueError:
             return user_text(value)
@@ -51,6 +50,18 @@ def _signoff_event(action: str, item: str, old: str | None, new: str | None) -> 
         "signoff_escalate": f"escalated the sign-off of {item} (waiting too long)",
         "signoff_backup": f"asked the backup {_people(new)} to sign off {item}",
     }.get(action, f"{user_text(action)} {item}")
+
+
+def _newest_lines(lines: list[str], limit: int) -> str:
+    """The newest whole lines that fit in `limit` characters: never a date token or mention cut in half."""
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(reversed(kept))
 
 
 def event_line(event: Event) -> str:
@@ -138,5 +149,5 @@ def show_view(detail: ItemDetail) -> dict:
         blocks.append(section("*Sign-offs*\n" + truncate("\n".join(lines), 2980)))
     if detail.events:
         blocks.append(divider())
-        blocks.append(section("*History*\n" + truncate("\n".join(event_line(e) for e in detail.events), 2980)))
+        blocks.append(section("*History*\n" + _newest_lines([event_line(e) for e in detail.events], 2900)))
     return message(f"{item.number} {user_text(item.title)}", blocks[:MESSAGE_BLOCKS], response_type="ephemeral")

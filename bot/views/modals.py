@@ -9,7 +9,7 @@ from storage.models import Item
 
 from ..ids import Input, View
 from ..parser import MAX_NOTE
-from ..text import plain, truncate
+from ..text import plain, truncate, user_text
 from .blocks import context, plain_text
 
 
@@ -61,7 +61,7 @@ def _modal(
         "close": plain_text("Cancel", 24),
         "private_metadata": ref.dump(),
         "blocks": [
-            context(f"*{item.number}*  {truncate(plain(item.title), 200).replace('<', '&lt;').replace('>', '&gt;')}"),
+            context(f"*{item.number}*  {user_text(truncate(plain(item.title), 200))}"),
             block,
         ],
     }

@@ -130,7 +130,7 @@ def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
         "min_length": 1,
         "placeholder": plain_text("What has to change before you can approve?"),
     }
-    title = truncate(plain(s.item_title), 200).replace("<", "&lt;").replace(">", "&gt;")
+    title = user_text(truncate(plain(s.item_title), 200))
     return {
         "type": "modal",
         "callback_id": View.SIGNOFF_REASON,
