@@ -407,7 +407,7 @@ class ChecklistService:
             info = CalendarInfo.of(checklist, self.clock.now())
         return (
             f"🌐 {mention(who.user_id)} set this checklist's timezone to *{timezone}* (was {old}): due dates, "
-            f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today)} "
+            f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today, info.today)} "
             f"{info.now:%H:%M} there."
         )
 

@@ -69,7 +69,7 @@ def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int,
             replace_original=False,
             **in_channel(
                 f"🌐 This checklist's dates follow *{info.timezone}* ({mention(who.user_id)}'s Slack timezone), "
-                f"working week {info.week_name}: it is {plain_date(info.today)} {info.now:%H:%M} there. "
+                f"working week {info.week_name}: it is {plain_date(info.today, info.today)} {info.now:%H:%M} there. "
                 "`/checklist timezone <zone>` and `/checklist workweek sun-thu` change them."
             ),
         )
@@ -87,7 +87,7 @@ def _timezone(rt: Runtime, who: Who, cmd: Command) -> dict:
     if not cmd.text:
         info = rt.service.calendar(who)
         return ephemeral(
-            f"🌐 This checklist's dates are in *{info.timezone}*: it is {plain_date(info.today)} "
+            f"🌐 This checklist's dates are in *{info.timezone}*: it is {plain_date(info.today, info.today)} "
             f"{info.now:%H:%M} there. Working week: *{info.week_name}*. An item is overdue once its due date has "
             "passed there. `/checklist timezone <IANA zone>` and `/checklist workweek mon-fri|sun-thu|mon-sat` "
             "change them."
