@@ -96,6 +96,7 @@ def test_digest_timezone_defaults_to_the_checklists(started, fake_slack) -> None
 
 
 def test_digest_timezone_is_utc_for_a_checklist_in_utc(started, fake_slack) -> None:
+    started.settle()  # start's own profile lookup
     lookups = len(fake_slack.calls_to("users.info"))
     reply = started.slack.command("remind weekly monday 09:00")
     assert "Mondays at 09:00 (UTC)" in reply.text
