@@ -22,7 +22,7 @@ from sqlmodel import select
 from bot.reminders.digest import PendingSignoff
 from storage import schedules as sq
 from storage.models import Checklist, Item
-from tests.conftest import NOW, fresh_database, pg_available, start_bot
+from tests.conftest import NOW, PG_ONLY, fresh_database, pg_available, start_bot
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin (CET)
 
@@ -356,7 +356,7 @@ def shared_db_url(request, tmp_path) -> Iterator[str]:
         return
     url = pg_available()
     if url is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (set TEST_DATABASE_URL to point elsewhere)")
+        pytest.skip(PG_ONLY)
     schema = f"remind_{os.getpid()}_{threading.get_ident() % 100000}"
     admin = create_engine(url)
     with admin.begin() as conn:
@@ -504,7 +504,7 @@ def test_scheduler_starts_and_stops_with_the_app(started, fake_slack) -> None:
     assert bot.rt.scheduler is None
 
 
-def test_serve_and_socket_start_the_scheduler(monkeypatch) -> None:
+def test_serve_and_socket_start_the_scheduler(monkeypatch, tmp_path) -> None:
     import bot.cli as cli
     import bot.server as server
     from bot.config import load_settings
@@ -512,6 +512,8 @@ def test_serve_and_socket_start_the_scheduler(monkeypatch) -> None:
     started = []
     rt = SimpleNamespace(start_scheduler=lambda: started.append("rt"))
     monkeypatch.setattr(server, "serve", lambda factory, host, port, on_ready=None, **kw: on_ready(rt))
-    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret-123"})
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret-123", "DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}
+    )
     cli.cmd_serve(settings, "127.0.0.1", 0)
     assert started == ["rt"]
