@@ -37,26 +37,69 @@ def _runtime(settings: Settings):
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {exc}") from None
 
 
+def check_slack(settings: Settings) -> None:
+    """`auth.test` with SLACK_BOT_TOKEN before any worker starts: a refused token or an unreachable Slack is one
+    line and exit code 2, not a traceback per worker."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+    quiet = logging.getLogger("checklist-bot.startup")  # the one line below says it all; no retry chatter
+    quiet.setLevel(logging.CRITICAL)
+    client = WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        logger=quiet,
+    )
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        status = exc.response.status_code
+        if status != 200:
+            raise ConfigError(f"SLACK_API_URL: Slack answered HTTP {status} at {settings.api_url}; try again") from None
+        error = exc.response.get("error") or "refused"
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({error}); copy it again from OAuth & Permissions"
+        ) from None
+    except Exception as exc:  # noqa: BLE001  (DNS, refused or timed-out connections, TLS: Slack is unreachable)
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError(f"SLACK_API_URL: Slack does not answer at {settings.api_url} ({_one_line(reason)})") from None
+
+
+def _one_line(value: object) -> str:
+    lines = str(value).strip().splitlines()
+    return (lines[0] if lines else type(value).__name__)[:200]
+
+
 def cmd_serve(settings: Settings, host: str, port: int) -> int:
+    from sqlalchemy.exc import OperationalError
+
     from storage.db import Database
 
     from . import schema
-    from .server import serve
 
     if settings.oauth:
         settings.require("SLACK_SIGNING_SECRET")
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        check_slack(settings)
     # Migrate (or check the schema) once before the workers start, so a refusal is one line and exit code 2.
     db = Database(settings.database_url)
     try:
-        schema.prepare(db, upgrade=settings.db_upgrade_on_start)
+        try:
+            schema.prepare_now(db, upgrade=settings.db_upgrade_on_start)
+        except OperationalError as exc:
+            raise ConfigError(f"DATABASE_URL: the database does not answer ({_one_line(exc.orig or exc)})") from None
         if settings.oauth:  # the OAuth stores' tables too, so workers starting together never race to create them
             from .workspaces import create_oauth_tables
 
             create_oauth_tables(settings, db)
     finally:
         db.dispose()
+
+    from .server import serve
 
     print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
     if settings.oauth:

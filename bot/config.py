@@ -59,7 +59,25 @@ class Settings:
             return "socket"
         if self.bot_token and self.signing_secret:
             return "http"
+        self._refuse_half_configured()
         return "console"
+
+    def _refuse_half_configured(self) -> None:
+        """Some Slack variables set, but not a whole mode: name what is missing instead of opening the console."""
+        if self.oauth:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set; SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) need it"
+            )
+        if self.bot_token:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) is not set; SLACK_BOT_TOKEN alone "
+                "runs no mode (unset it for the local console)"
+            )
+        given = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN") if getattr(self, _ATTRS[name])]
+        if given:
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN is not set; {given[0]} is, and needs it (unset both for the local console)"
+            )
 
     def require(self, *names: str) -> None:
         for name in names:
