@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from collections.abc import Callable
 
 from .config import ConfigError, Settings, configure_logging, load_settings
 
@@ -99,20 +103,60 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
     finally:
         db.dispose()
 
+    # Metrics: each worker writes its values to files in this folder, so /metrics adds the workers up. It must be
+    # set before prometheus_client is first imported (by .server below).
+    metrics_dir, cleanup = _metrics_dir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     from .server import serve
 
-    print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
+    say = _announcer(settings)
+    say(f"serving HTTP on http://{host}:{port}/slack/events (health: /healthz, metrics: /metrics)")
     if settings.oauth:
-        print(f"checklist-bot: workspaces install the app at http://{host}:{port}/slack/install", file=sys.stderr)
-    # The reminder scheduler starts in the worker once the app is loaded and stops with it.
-    serve(
-        lambda: _runtime(settings),
-        host,
-        port,
-        workers=settings.web_concurrency,
-        on_ready=lambda rt: rt.start_scheduler(),
-    )
+        say(f"workspaces install the app at http://{host}:{port}/slack/install")
+    try:
+        # The reminder scheduler starts in the worker once the app is loaded and stops with it.
+        serve(
+            lambda: _runtime(settings),
+            host,
+            port,
+            workers=settings.web_concurrency,
+            on_ready=lambda rt: rt.start_scheduler(),
+            log_format=settings.log_format,
+        )
+    finally:
+        cleanup()
     return 0
+
+
+def _announcer(settings: Settings) -> Callable[[str], None]:
+    """Start-up announcements: a plain line for people, or a log record when the log is JSON (one object a line)."""
+    if settings.log_format == "json":
+        return log.info
+    return lambda text: print(f"checklist-bot: {text}", file=sys.stderr)
+
+
+def _metrics_dir() -> tuple[str, Callable[[], None]]:
+    """A folder for this serve run's metric files, and how to clean it up: PROMETHEUS_MULTIPROC_DIR if the operator
+    set one (emptied now), else a new temporary folder (removed when serve ends). Imports nothing of
+    prometheus_client, which must first be imported after the variable is set."""
+    if "prometheus_client" in sys.modules:  # too late for multiprocess mode: a bug, say so
+        log.warning("metrics: prometheus_client was imported before serve set PROMETHEUS_MULTIPROC_DIR")
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(given, name))
+        return given, lambda: None
+    path = tempfile.mkdtemp(prefix="checklist-bot-metrics-")
+    owner = os.getpid()
+
+    def cleanup() -> None:
+        if os.getpid() == owner:  # gunicorn's workers unwind through here too: only the master removes it
+            shutil.rmtree(path, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+    return path, cleanup
 
 
 def cmd_socket(settings: Settings) -> int:
@@ -125,7 +169,7 @@ def cmd_socket(settings: Settings) -> int:
         )
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     rt = _runtime(settings)
-    print("checklist-bot: connecting to Slack in Socket Mode", file=sys.stderr)
+    _announcer(settings)("connecting to Slack in Socket Mode")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
     rt.start_scheduler()
     try:
@@ -178,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         check_templates(settings)
         mode = args.mode
         if mode is None:
@@ -190,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                 "socket": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set",
                 "console": "no Slack tokens are set",
             }[mode]
-            print(f"checklist-bot: starting {mode} mode ({why})", file=sys.stderr)
+            _announcer(settings)(f"starting {mode} mode ({why})")
         if mode == "serve":
             return cmd_serve(settings, getattr(args, "host", "0.0.0.0"), getattr(args, "port", None) or settings.port)
         if mode == "socket":
