@@ -103,7 +103,7 @@ def test_make_run_passes_args(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "you are U0LOCAL in #C0RUN" in result.stdout
-    assert "2026-12-02" in result.stdout  # tomorrow, seen from 1 December
+    assert "is due Wed 2 Dec" in result.stdout  # tomorrow, seen from Tuesday 1 December
 
 
 def test_line_editing_and_history_in_a_terminal(tmp_path):
