@@ -147,6 +147,12 @@ def parse(text: str) -> Command:
         if tokens:
             raise ParseError(f"Use `/checklist {name}` (it takes nothing after it).")
         return Command(name)
+    if len(tokens) >= 2 and tokens[-2].lower() == "archived" and tokens[-1].isdigit() and name in USAGE:
+        if name not in ("status", "history", "show", "export"):
+            raise ParseError(
+                "An archived checklist is a record: nothing can change it. `status`, `history`, `show` and "
+                "`export` read it, e.g. `/checklist status archived 1`."
+            )
     archived = None
     if name in ("status", "history", "show", "export"):
         tokens, archived = _archived(tokens, name)

@@ -113,13 +113,15 @@ class SignoffService:
         """The clicker's approval row, or a UserError: not an approver, no longer pending, already decided."""
         request = signoff.request
         approval = signoff.approval(user_id)
+        if user_id == request.requested_by:
+            raise UserError("Nobody approves their own request; your click changed nothing.")
         if approval is None:
             names = ", ".join(mention(a.user_id) for a in signoff.approvals)
             raise UserError(
                 f"Only {names} can decide on the sign-off of {request.item_number}; your click changed nothing."
             )
-        if user_id == request.requested_by:
-            raise UserError("Nobody approves their own request; your click changed nothing.")
+        if request.status == sq.WITHDRAWN:
+            raise UserError(closed_reason(request, signoff.approvals))
         checklist = session.get(Checklist, request.checklist_id)
         if checklist is not None and checklist.archived_at is not None:
             raise UserError("That checklist has been archived, so this sign-off is closed; nothing changed.")
