@@ -146,7 +146,13 @@ def started(bot: Bot) -> Bot:
 
 
 def pg_available() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    # TEST_PG_URL: where the PostgreSQL-only tests go during a SQLite run (`make test PG_URL=…` sets it), so
+    # engineers sharing one server each keep to their own database.
+    url = (
+        os.environ.get("TEST_DATABASE_URL")
+        or os.environ.get("TEST_PG_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     try:
         db = Database(url)
         with db.reader.connect() as conn:
