@@ -17,7 +17,6 @@ from slack_sdk.errors import SlackApiError
 
 from .clock import Clock
 from .errors import UserError
-from .rules import working_days_between
 from .service import ContactChange, Who
 from .signoffs import Decision, Plan, Signoff, SignoffService
 from .views.answers import ephemeral, in_channel
@@ -214,7 +213,7 @@ class SignoffFlow:
                 except SlackApiError as exc:
                     log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
         reminded = [a.user_id for a in undecided]
-        days = working_days_between(signoff.request.created_at, now)  # the real wait, not the setting
+        days, today = self.signoffs.waited(signoff, now)  # the real wait, not the setting
         self.post_dms(signoff, reminded + list(dms), reminder_days=days)
-        self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days, now.date()))
+        self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days, today))
         return True

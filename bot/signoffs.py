@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -298,13 +298,20 @@ class SignoffService:
     # -- escalation --------------------------------------------------------------------------------------
 
     def stale(self, now: datetime, working_days: int) -> list[tuple[int, str]]:
-        """(id, team id) of pending, never escalated requests that have waited `working_days` working days."""
+        """(id, team id) of pending, never escalated requests that have waited `working_days` working days of
+        their checklist's calendar (its working week, in its timezone)."""
         with self.db.read() as session:
             return [
-                (r.id, team_id)
-                for r, team_id in sq.unescalated_pending(session)
-                if rules.is_stale(r.created_at, now, working_days)
+                (r.id, checklist.team_id)
+                for r, checklist in sq.unescalated_pending_with_checklist(session)
+                if rules.is_stale(r.created_at, now, working_days, checklist)
             ]
+
+    def waited(self, signoff: Signoff, now: datetime) -> tuple[int, date]:
+        """(working days the request has really waited, today), both in its checklist's calendar."""
+        with self.db.read() as session:
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            return rules.working_days_waited(signoff.request.created_at, now, checklist), rules.today(checklist, now)
 
     def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
         """Mark the request escalated; the Signoff for the one caller that won, None for the others."""

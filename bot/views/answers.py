@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storage.models import Checklist, Contact
 
-from ..dates import slack_date
+from ..dates import slack_day
 from ..parser import USAGE
 from ..templates import DEFAULT_TEMPLATE, Template
 from ..text import mention, user_text
@@ -63,8 +63,8 @@ def archived_view(checklists: Sequence[Checklist]) -> dict:
     if not checklists:
         return ephemeral("This channel has no archived checklists. `/checklist archive` closes the current one.")
     lines = [
-        f"{n}. *{user_text(c.title)}* · started {slack_date(c.created_at.date())} by {mention(c.created_by)} · "
-        f"archived {slack_date(c.archived_at.date())} by {mention(c.archived_by)}"
+        f"{n}. *{user_text(c.title)}* · started {slack_day(c.created_at)} by {mention(c.created_by)} · "
+        f"archived {slack_day(c.archived_at)} by {mention(c.archived_by)}"
         for n, c in enumerate(checklists, 1)
         if c.archived_at is not None
     ]

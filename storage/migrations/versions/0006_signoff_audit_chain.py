@@ -1,7 +1,7 @@
 """sign-off audit: event hash chain, when each approver was asked
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0007
 Create Date: 2026-11-28 23:45:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types  # noqa: F401
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
