@@ -27,7 +27,7 @@ from .localslack.server import Call, FakeSlack
 from .localslack.signed import Signer
 
 HELP = (
-    "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name.\n"
+    "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name, channels as #name.\n"
     "  7b          pick option b of item menu [7]   ·   3   press button [3]\n"
     "  :user NAME  act as someone else           ·   :channel NAME  switch channel\n"
     "  :now 2026-12-01T10:00  move the clock     ·   :now real  back to real time\n"
@@ -198,7 +198,11 @@ class Console:
     # -- input -------------------------------------------------------------------------------------------
 
     def _mentions(self, text: str) -> str:
-        return re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@{user_id(m.group(1))}|{m.group(1)}>", text)
+        """`@bob` and `#leads` as Slack sends them with should_escape: `<@UBOB|bob>`, `<#CLEADS|leads>`."""
+        text = re.sub(r"(?<![<\w])@([A-Za-z][\w.-]{0,30})", lambda m: f"<@{user_id(m.group(1))}|{m.group(1)}>", text)
+        return re.sub(
+            r"(?<![<\w])#([A-Za-z0-9][\w-]{0,79})", lambda m: f"<#{channel_id(m.group(1))}|{m.group(1).lower()}>", text
+        )
 
     def handle(self, line: str) -> bool:
         line = line.strip()

@@ -19,6 +19,8 @@ _ITEM = re.compile(r"^\d{1,3}\.\d{1,3}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
 _LEADING_PERSON = re.compile(r"\s*(<[@#!][^<>\s]*>|@\S+)")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,20})(?:\|[^<>]*)?>$")
+NOTIFY_MODES = ("channel", "quiet")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_SNOOZE_DAYS = 60
 
@@ -70,6 +72,22 @@ USAGE: dict[str, tuple[str, str, str]] = {
         "remind [weekly <day> <HH:MM> [timezone] | off | now | dm on|off|snooze <days>|workweek <week>]",
         "remind weekly monday 09:00 Europe/Berlin",
         "the weekly digest in this channel and your overdue DMs",
+    ),
+    "notify": (
+        "notify [quiet|channel]",
+        "notify quiet",
+        "who hears about item changes: everyone (`channel`) or only the person who made them (`quiet`)",
+    ),
+    "share": (
+        "share #channel",
+        "share #leads",
+        "list this checklist in that channel's portfolio (a lead of the checklist decides)",
+    ),
+    "unshare": ("unshare #channel", "unshare #leads", "take this checklist out of that channel's portfolio"),
+    "portfolio": (
+        "portfolio",
+        "portfolio",
+        "in a leads' channel: one line per checklist shared to it; `remind weekly …` there posts it weekly",
     ),
     "help": ("help", "help", "this list"),
 }
@@ -153,7 +171,7 @@ def parse(text: str) -> Command:
 
     if name in ("", "help"):
         return Command("help")
-    if name in ("templates", "contacts", "archive", "signoffs", "archived"):
+    if name in ("templates", "contacts", "archive", "signoffs", "archived", "portfolio"):
         if tokens:
             raise ParseError(f"Use `/checklist {name}` (it takes nothing after it).")
         return Command(name)
@@ -264,6 +282,18 @@ def parse(text: str) -> Command:
         return Command("signoff", item=item, users=_users(mentions, "signoff"), text=note)
     if name == "remind":
         return _remind(tokens)
+    if name == "notify":
+        if not tokens:
+            return Command("notify")
+        mode = tokens[0].lower()
+        if len(tokens) > 1 or mode not in NOTIFY_MODES:
+            raise ParseError(
+                f"Use {usage('notify')}: `quiet` answers item changes only to the person who made them, `channel` "
+                "tells everyone here."
+            )
+        return Command("notify", text=mode)
+    if name in ("share", "unshare"):
+        return Command(name, args=(_channel(tokens, name),))
     if name == "timezone":
         if not tokens:
             return Command("timezone")
@@ -277,6 +307,22 @@ def parse(text: str) -> Command:
             return Command("timezone")  # shows the calendar: timezone and working week
         return Command("workweek", text=_workweek(tokens, usage("workweek")))
     return Command("help", args=(head[:40],))
+
+
+def _channel(tokens: list[str], name: str) -> str:
+    """The channel id of `<#C…|name>` (the manifest's should_escape makes Slack send that for a #channel)."""
+    example = f"`/checklist {USAGE[name][1]}`"
+    if len(tokens) != 1:
+        raise ParseError(f"Which channel? Use {usage(name)}, e.g. {example}: one channel, picked as you type `#`.")
+    m = _CHANNEL.match(tokens[0])
+    if m:
+        return m.group(1)
+    if tokens[0].startswith("#"):
+        raise ParseError(
+            f"I can't find a channel `{escape(tokens[0][:80])}` in this workspace. Pick it from the list Slack shows "
+            f"as you type `#`, so it becomes a link, e.g. {example}."
+        )
+    raise ParseError(f"`{escape(tokens[0][:80])}` is not a channel. Use {usage(name)}, e.g. {example}.")
 
 
 def _timezone(token: str) -> str:

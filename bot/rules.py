@@ -403,3 +403,30 @@ SIGNOFF_WITHDRAWN = "withdrawn"  # the status of an approved request whose item 
 def is_signed_off(item: ItemLike, latest_request_status: str | None) -> bool:
     """Done by an approved sign-off that was not withdrawn since."""
     return is_done(item) and latest_request_status == APPROVED
+
+
+# -- who hears about changes, and who shows a checklist elsewhere -------------------------------------------------
+
+NOTIFY_CHANNEL = "channel"  # every item change is told to the channel
+NOTIFY_QUIET = "quiet"  # item changes are told to the person who made them only
+NOTIFY_MODES = (NOTIFY_CHANNEL, NOTIFY_QUIET)
+
+
+def is_quiet(checklist: object) -> bool:
+    """Item changes (done, undo, assign, due, note, add, remove…) go to their author only. Phase completions,
+    sign-off requests and outcomes, and calendar or mode changes are told to the channel in both modes."""
+    return getattr(checklist, "notify", NOTIFY_CHANNEL) == NOTIFY_QUIET
+
+
+def may_share(user_id: str, lead_ids: Sequence[str]) -> bool:
+    """Only a lead of the checklist (its starter or a `lead` contact) lists it in, or takes it out of, another
+    channel's portfolio: showing a project outside its channel is the lead's call."""
+    return user_id in lead_ids
+
+
+def phase_completed(item: ItemLike, items: Iterable[ItemLike]) -> bool:
+    """True when `item` is done and so is every other item of its phase (the change that completes a phase)."""
+    if not is_done(item):
+        return False
+    phase = [i for i in items if getattr(i, "phase_number", None) == getattr(item, "phase_number", None)]
+    return bool(phase) and is_complete(phase)

@@ -79,6 +79,10 @@ class Change:
     # `start` only: the starter's timezone was not known, so the checklist starts in UTC until the listener has
     # read their Slack profile (after the acknowledgement) and called `apply_profile_timezone`.
     lookup_timezone: bool = False
+    # The checklist is in quiet mode (`rules.is_quiet`): `message` goes to the person who made the change only.
+    quiet: bool = False
+    # When this change completed a phase: a line for the channel, in both modes.
+    phase_done: str | None = None
 
 
 @dataclass(frozen=True)
@@ -500,6 +504,83 @@ class ChecklistService:
             f"(was {rules.WORKWEEK_NAMES.get(old, old)}): `in 5 working days` and sign-off escalation count these days."
         )
 
+    # -- who hears about changes, and portfolios ------------------------------------------------------------
+
+    def notify_mode(self, who: Who) -> str:
+        with self.db.read() as session:
+            return self._checklist(session, who).notify
+
+    def set_notify(self, who: Who, mode: str) -> str:
+        """Quiet or channel (`rules.is_quiet`); anyone in the channel may switch, and the channel is told."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            if checklist.notify == mode:
+                raise UserError(f"This checklist is already in *{mode}* mode. Nothing changed.")
+            old, checklist.notify = checklist.notify, mode
+            session.add(checklist)
+            self._log(session, checklist, who, "notify", old=old, new=mode)
+        if mode == rules.NOTIFY_QUIET:
+            return (
+                f"🔕 {mention(who.user_id)} made this checklist *quiet*: item changes (done, assign, due dates, "
+                "notes…) are now answered only to the person who makes them. Phase completions, sign-off requests "
+                "and outcomes still come here, and the weekly digest lists the week's changes. "
+                "`/checklist notify channel` turns the notices back on."
+            )
+        return (
+            f"🔔 {mention(who.user_id)} turned channel notices back on: every item change is told here again. "
+            "`/checklist notify quiet` keeps them to the person who makes them."
+        )
+
+    def _share_target(self, session: Session, who: Who, channel_id: str, verb: str) -> Checklist:
+        checklist = self._checklist(session, who, lock=True)
+        if channel_id == who.channel_id:
+            raise UserError(
+                f"That is this channel: its checklist is already here. {verb.capitalize()} it to another channel, "
+                "e.g. your leads' channel: `/checklist share #leads`. Nothing changed."
+            )
+        lead_ids = self.leads(session, checklist)
+        if not rules.may_share(who.user_id, lead_ids):
+            raise UserError(
+                f"Only a lead of this checklist decides where else it is shown: ask "
+                f"{', '.join(mention(u) for u in lead_ids)} (`/checklist contact lead @…` names more leads). "
+                "Nothing changed."
+            )
+        return checklist
+
+    def share(self, who: Who, channel_id: str) -> str:
+        """List the channel's checklist in `channel_id`'s portfolio (same workspace); a lead's call."""
+        from storage import portfolio as pf
+
+        with self.db.write() as session:
+            checklist = self._share_target(session, who, channel_id, "share")
+            if not pf.share(
+                session,
+                team_id=who.team_id,
+                channel_id=channel_id,
+                checklist_id=checklist.id,
+                by=who.user_id,
+                at=self.clock.now(),
+            ):
+                raise UserError(f"This checklist is already in <#{channel_id}>'s portfolio. Nothing changed.")
+            self._log(session, checklist, who, "share", new=channel_id)
+            title = checklist.title
+        return (
+            f"📊 {mention(who.user_id)} listed *{user_text(title)}* in the portfolio of <#{channel_id}>: "
+            f"`/checklist portfolio` there shows its progress, overdue items and pending sign-offs (never the "
+            f"items themselves). `/checklist unshare` and that channel take it out."
+        )
+
+    def unshare(self, who: Who, channel_id: str) -> str:
+        from storage import portfolio as pf
+
+        with self.db.write() as session:
+            checklist = self._share_target(session, who, channel_id, "unshare")
+            if not pf.unshare(session, checklist.id, channel_id):
+                raise UserError(f"This checklist is not in <#{channel_id}>'s portfolio. Nothing changed.")
+            self._log(session, checklist, who, "unshare", old=channel_id)
+            title = checklist.title
+        return f"📊 {mention(who.user_id)} took *{user_text(title)}* out of the portfolio of <#{channel_id}>."
+
     def apply_profile_timezone(self, who: Who, checklist_id: int, timezone: str | None) -> CalendarInfo | None:
         """After `start`: remember the starter's profile timezone and give it to the checklist they started,
         unless someone set its timezone since (or it is archived). The calendar when it changed, else None."""
@@ -524,15 +605,26 @@ class ChecklistService:
             self._log(session, checklist, who, "timezone", old=old, new=timezone)
             return CalendarInfo.of(checklist, self.clock.now())
 
-    def _change_item(self, who: Who, number: str, apply) -> Change:
-        """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read."""
+    def _change_item(self, who: Who, number: str, apply, *, completes_phase: bool = False) -> Change:
+        """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read.
+        With `completes_phase`, a change that finished the item's phase says so (`Change.phase_done`)."""
         with self.db.write() as session:
             checklist = self._checklist(session, who, lock=True)
             item = self._item(session, checklist, number)
             message = apply(session, checklist, item)
             session.add(item)
             session.flush()
-            return Change(self._board(session, checklist), message, item)
+            board = self._board(session, checklist)
+            phase_done = None
+            if completes_phase and rules.phase_completed(item, board.items):
+                phase = next((p for p in board.phases if p.number == item.phase_number), None)
+                n = len(board.phase_items(item.phase_number))
+                name = f" *{user_text(phase.name)}*" if phase else ""
+                phase_done = (
+                    f"🎉 Phase {item.phase_number}{name} is complete: all {n} item{'s' if n != 1 else ''} done "
+                    f"(the last by {mention(who.user_id)})."
+                )
+            return Change(board, message, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
 
     def mark_done(self, who: Who, number: str, note: str = "") -> Change:
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
@@ -558,7 +650,7 @@ class ChecklistService:
             tail = f" with a note: {user_text(note)}" if note else ""
             return f"✅ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* done{tail}"
 
-        return self._change_item(who, number, apply)
+        return self._change_item(who, number, apply, completes_phase=True)
 
     def undo(self, who: Who, number: str, reason: str = "") -> Undone:
         """Reopen an item. A signed-off one needs a reason: its sign-off is withdrawn on the record (the approved
@@ -747,7 +839,7 @@ class ChecklistService:
                 f"➕ {mention(who.user_id)} added *{item.number} {user_text(title)}* to phase {phase_number} "
                 f"({user_text(phase.name)})"
             )
-            return Change(self._board(session, checklist), message, item)
+            return Change(self._board(session, checklist), message, item, quiet=rules.is_quiet(checklist))
 
     def remove_item(self, who: Who, number: str) -> Change:
         """Take an item out of the running checklist. It keeps its number (never reused) and its record for the

@@ -42,6 +42,8 @@ class Checklist(SQLModel, table=True):
     # its working days (escalation, `in 5 working days`) are those of `workweek` (mon-fri | sun-thu | mon-sat).
     timezone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     workweek: str = Field(default="mon-fri", max_length=16, sa_column_kwargs={"server_default": "mon-fri"})
+    # Who hears about item changes: `channel` (everyone) or `quiet` (only the person who made the change).
+    notify: str = Field(default="channel", max_length=16, sa_column_kwargs={"server_default": "channel"})
 
 
 class Phase(SQLModel, table=True):

@@ -15,11 +15,14 @@ from ..dates import plain_date, slack_datetime
 from ..errors import NoChecklist, UserError
 from ..exports import upload_export
 from ..parser import Command, parse
-from ..service import Who
+from ..portfolio import build_portfolio, has_shares
+from ..service import Change, Who
 from ..text import mention
 from ..views.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
+from ..views.blocks import context
 from ..views.digest import remind_status_view
 from ..views.item import history_view, show_view
+from ..views.portfolio import portfolio_view
 from ..views.signoff import status_lines
 from ..views.status import status_view
 from ..zones import canonical_timezone
@@ -109,8 +112,25 @@ def _workweek(rt: Runtime, who: Who, cmd: Command) -> dict:
     return in_channel(rt.service.set_workweek(who, cmd.text))
 
 
-def _done(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.mark_done(who, cmd.item, cmd.text).message)
+QUIET_NOTE = "🔕 Quiet channel: only you see this; the weekly digest lists the week's changes."
+
+
+def tell(rt: Runtime, change: Change, response_url: str | None = None) -> dict:
+    """The answer to an item change: to the channel, or in quiet mode (`rules.is_quiet`) to its author only.
+    A phase the change completed is told to the channel in both modes (in quiet mode through the command's
+    `response_url`, after the acknowledgement)."""
+    if not change.quiet:
+        return in_channel(change.message + (f"\n{change.phase_done}" if change.phase_done else ""))
+    if change.phase_done and response_url:
+        announce = Respond(response_url=response_url)
+        rt.background.submit(announce, replace_original=False, **in_channel(change.phase_done))
+    answer = ephemeral(change.message)
+    answer["blocks"].append(context(QUIET_NOTE))
+    return answer
+
+
+def _done(rt: Runtime, who: Who, cmd: Command, response_url: str | None = None) -> dict:
+    return tell(rt, rt.service.mark_done(who, cmd.item, cmd.text), response_url)
 
 
 def _undo(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
@@ -118,29 +138,60 @@ def _undo(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) 
     if undone.withdrawn_request_id is not None:
         flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
         rt.background.submit(flow.after_withdraw, undone.withdrawn_request_id, who.user_id, cmd.text)
-    return in_channel(undone.change.message)
+    return tell(rt, undone.change)
 
 
 def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
     owner = None if cmd.clear else cmd.users[0]
-    return in_channel(rt.service.assign(who, cmd.item, owner).message)
+    return tell(rt, rt.service.assign(who, cmd.item, owner))
 
 
 def _due(rt: Runtime, who: Who, cmd: Command) -> dict:
     # The date words are read inside the unit of work, in the checklist's calendar (its today, its working week).
-    return in_channel(rt.service.set_due(who, cmd.item, None, text=None if cmd.clear else cmd.text).message)
+    return tell(rt, rt.service.set_due(who, cmd.item, None, text=None if cmd.clear else cmd.text))
 
 
 def _note(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.add_note(who, cmd.item, cmd.text).message)
+    return tell(rt, rt.service.add_note(who, cmd.item, cmd.text))
 
 
 def _add(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.add_item(who, cmd.phase, cmd.text).message)
+    return tell(rt, rt.service.add_item(who, cmd.phase, cmd.text))
 
 
 def _remove(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.remove_item(who, cmd.item).message)
+    return tell(rt, rt.service.remove_item(who, cmd.item))
+
+
+def _notify(rt: Runtime, who: Who, cmd: Command) -> dict:
+    if not cmd.text:
+        mode = rt.service.notify_mode(who)
+        now = (
+            "*quiet*: item changes are answered only to the person who makes them; phase completions, sign-offs "
+            "and the weekly digest still come to the channel"
+            if mode == rules.NOTIFY_QUIET
+            else "*channel*: every item change is told to the channel"
+        )
+        return ephemeral(f"This checklist's notices: {now}. `/checklist notify quiet|channel` switches.")
+    return in_channel(rt.service.set_notify(who, cmd.text))
+
+
+def _share(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.share(who, cmd.args[0]))
+
+
+def _unshare(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.unshare(who, cmd.args[0]))
+
+
+def _portfolio(rt: Runtime, who: Who, cmd: Command) -> dict:
+    portfolio = build_portfolio(rt.db, who.team_id, who.channel_id, rt.clock.now())
+    if not portfolio.lines:
+        raise UserError(
+            "No checklist is shared to this channel, so there is no portfolio here yet. In a project's channel, "
+            "a lead of its checklist types `/checklist share #this-channel`."
+        )
+    return portfolio_view(portfolio) | {"response_type": "in_channel"}
 
 
 def _show(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -200,6 +251,8 @@ def _remind(
     if action == "now":
         view = rt.reminders.digest_now(who.team_id, who.channel_id)
         if view is None:
+            if has_shares(rt.db, who.team_id, who.channel_id):
+                return _portfolio(rt, who, cmd)
             raise NoChecklist()
         return view | {"response_type": "in_channel"}
     if action == "dm":
@@ -209,8 +262,9 @@ def _remind(
         return ephemeral(rt.remind.set_dm(who, cmd.args[1], days))
     _, day, hour, minute, tz = cmd.args
     info = rt.remind.set_weekly(who, int(day), int(hour), int(minute), tz or None)
+    what = "portfolio" if info.portfolio else "checklist digest"
     return in_channel(
-        f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: {info.text}, "
+        f"🗓️ {mention(who.user_id)} set a weekly {what} for this channel: {info.text}, "
         f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
     )
 
@@ -243,6 +297,10 @@ HANDLERS: dict[str, Handler] = {
     "remind": _remind,
     "timezone": _timezone,
     "workweek": _workweek,
+    "notify": _notify,
+    "share": _share,
+    "unshare": _unshare,
+    "portfolio": _portfolio,
 }
 
 
@@ -286,6 +344,9 @@ def register(app: App, rt: Runtime) -> None:
             return
         if cmd.name == "start":
             ack(**_start(rt, who, cmd, command.get("response_url"), client))
+            return
+        if cmd.name == "done":
+            ack(**_done(rt, who, cmd, command.get("response_url")))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -22,6 +22,7 @@ from .. import rules
 
 DUE_SOON_DAYS = 7
 CHUNK = 500
+CHANGES_SINCE = timedelta(days=7)  # "changes this week": the seven days before the digest
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,35 @@ def pending_signoffs(session: Session, checklist_ids: Sequence[int]) -> Mapping[
         waiting = tuple(a.user_id for a in approvals[r.id] if a.decision is None)
         out.setdefault(r.checklist_id, {})[r.item_number] = PendingSignoff(waiting, r.created_at)
     return out
+
+
+@dataclass(frozen=True)
+class ActorChanges:
+    """What one person changed this week: (action, item numbers, how many times), most frequent action first."""
+
+    actor_id: str
+    actions: tuple[tuple[str, tuple[str, ...], int], ...]
+    total: int
+
+
+def summarise_changes(rows: Sequence[Any]) -> list[ActorChanges]:
+    """Rows of (actor_id, action, item_number, n, last) for one checklist → one entry per person, busiest first.
+    Pure."""
+    by_actor: dict[str, dict[str, tuple[list[tuple[int, str]], int]]] = {}
+    for r in rows:
+        actions = by_actor.setdefault(r.actor_id, {})
+        numbers, n = actions.get(r.action, ([], 0))
+        if r.item_number:
+            numbers.append((r.last, r.item_number))
+        actions[r.action] = (numbers, n + r.n)
+    out = []
+    for actor, actions in by_actor.items():
+        listed = tuple(
+            (action, tuple(dict.fromkeys(num for _, num in sorted(numbers))), n)
+            for action, (numbers, n) in sorted(actions.items(), key=lambda kv: (-kv[1][1], kv[0]))
+        )
+        out.append(ActorChanges(actor, listed, sum(n for _, _, n in listed)))
+    return sorted(out, key=lambda a: (-a.total, a.actor_id))
 
 
 @dataclass(frozen=True)
@@ -82,6 +112,7 @@ class Digest:
     signoffs: list[tuple[Any, PendingSignoff]] = field(default_factory=list)  # (item row, pending), oldest first
     unowned_open: int = 0
     finished: bool = False
+    changes: list[ActorChanges] = field(default_factory=list)  # this week's changes, by person (both modes)
 
     @property
     def quiet(self) -> bool:
@@ -98,6 +129,7 @@ def build_digest(
     last_version: int | None = None,
     last_done: int | None = None,
     signoffs: Mapping[str, PendingSignoff] | None = None,
+    changes: Sequence[Any] = (),
 ) -> Digest:
     """One channel's digest from its checklist row and item rows (anything with the `rules.ItemLike` fields plus
     `title` and `owner_id`). Pure."""
@@ -128,6 +160,7 @@ def build_digest(
         signoffs=pending,
         unowned_open=sum(1 for i in items if not rules.is_done(i) and not i.owner_id),
         finished=rules.is_complete(items),
+        changes=summarise_changes(changes),
     )
 
 
@@ -141,15 +174,22 @@ def iter_digests(
     """Digests for many channels, `chunk` channels per read: about three statements per chunk.
 
     Yields (target, digest), or (target, None) when the channel has no active checklist."""
+    from storage import portfolio as pf
+
     for start in range(0, len(targets), chunk):
         part = targets[start : start + chunk]
+        moment = min((t.now or datetime.combine(t.today, time(), UTC) for t in part), default=None)
         with db.read() as session:
             checklists = sq.active_checklists_in(session, [(t.team_id, t.channel_id) for t in part])
             by_channel = {(c.team_id, c.channel_id): c for c in checklists}
             ids = [c.id for c in checklists]
             rows = sq.item_rows(session, ids)
             pending = signoffs(session, ids) if ids else {}
+            change_rows = pf.change_counts(session, ids, moment - CHANGES_SINCE) if ids and moment else []
         items_of = {cid: list(group) for cid, group in groupby(rows, key=lambda r: r.checklist_id)}
+        changes_of: dict[int, list[Any]] = {}
+        for r in change_rows:
+            changes_of.setdefault(r.checklist_id, []).append(r)
         for t in part:
             c = by_channel.get((t.team_id, t.channel_id))
             if c is None:
@@ -165,5 +205,6 @@ def iter_digests(
                     last_version=t.last_version,
                     last_done=t.last_done,
                     signoffs=pending.get(c.id),
+                    changes=changes_of.get(c.id, ()),
                 ),
             )

@@ -214,6 +214,9 @@ class Reminders:
             period, s = by_key[key]
             client = clients.get(target.team_id)
             try:
+                if digest is None and client is not None and self._post_portfolio(key, period, target, client):
+                    report.posted.append(key)
+                    continue
                 why = skip_reason(digest, client)
                 if why is not None:
                     self._finish(sq.DIGEST, key, period, sq.SKIPPED, error=why)
@@ -247,6 +250,22 @@ class Reminders:
             except Exception as exc:  # noqa: BLE001  (one channel failing does not stop the others)
                 report.failed.append(key)
                 log.warning("reminders: digest for %s failed (%s); retried next minute", key, _error(exc))
+
+    def _post_portfolio(self, key: str, period: str, target: DigestTarget, client: WebClient) -> bool:
+        """A channel with no checklist of its own: its weekly post is its portfolio, when checklists are shared
+        to it, under the same claim as a digest (one post per channel and period). False when nothing is shared
+        (the caller then records the skip); Slack errors propagate, as for a digest."""
+        from ..portfolio import build_portfolio
+        from ..views.portfolio import portfolio_view
+
+        portfolio = build_portfolio(self.db, target.team_id, target.channel_id, target.now or self.clock.now())
+        if not portfolio.lines:
+            return False
+        view = portfolio_view(portfolio, weekly=True)
+        ts = self._post(
+            sq.DIGEST, key, period, lambda: client.chat_postMessage(channel=target.channel_id, **view)["ts"]
+        )
+        return ts is not None
 
     def digest_now(self, team_id: str, channel_id: str) -> dict | None:
         """The full digest for one channel, for `/checklist remind now`; None without an active checklist."""

@@ -22,6 +22,7 @@ class ScheduleInfo:
     next_run: datetime
     paused: str | None
     updated_at: datetime
+    portfolio: bool = False  # a channel with no checklist of its own but with shares: the portfolio is posted
 
     @property
     def text(self) -> str:
@@ -39,18 +40,27 @@ class ReminderService:
         self.db = db
         self.clock = clock
 
-    def _info(self, s: sq.DigestSchedule) -> ScheduleInfo:
+    def _info(self, s: sq.DigestSchedule, portfolio: bool = False) -> ScheduleInfo:
         weekly = Weekly(s.weekday, s.hour, s.minute, s.timezone)
-        return ScheduleInfo(weekly, next_due(weekly, self.clock.now()), s.paused_reason, s.updated_at)
+        return ScheduleInfo(weekly, next_due(weekly, self.clock.now()), s.paused_reason, s.updated_at, portfolio)
 
     def set_weekly(self, who: Who, weekday: int, hour: int, minute: int, timezone: str | None) -> ScheduleInfo:
-        """Create or replace the channel's weekly digest; without `timezone`, in the checklist's timezone."""
+        """Create or replace the channel's weekly digest; without `timezone`, in the checklist's timezone. In a
+        channel with no checklist but with checklists shared to it, the weekly post is its portfolio (in the
+        caller's known timezone, else UTC, unless one is named)."""
+        from storage import portfolio as pf
+
         now = self.clock.now()
         with self.db.write() as session:
             checklist = q.active_checklist(session, who.team_id, who.channel_id)
-            if checklist is None:
+            portfolio = checklist is None and pf.has_shares(session, who.team_id, who.channel_id)
+            if checklist is None and not portfolio:
                 raise NoChecklist()
-            timezone = timezone or checklist.timezone
+            if checklist is not None:
+                timezone = timezone or checklist.timezone
+            else:
+                pref = sq.user_pref(session, who.user_id)
+                timezone = timezone or (pref.timezone if pref and pref.timezone else "UTC")
             s = sq.schedule_for(session, who.team_id, who.channel_id) or sq.DigestSchedule(
                 team_id=who.team_id,
                 channel_id=who.channel_id,
@@ -65,7 +75,7 @@ class ReminderService:
             s.created_by, s.updated_at, s.paused_at, s.paused_reason = who.user_id, now, None, None
             session.add(s)
             session.flush()
-            return self._info(s)
+            return self._info(s, portfolio)
 
     def off(self, who: Who) -> str:
         with self.db.write() as session:

@@ -104,9 +104,65 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
         )
     if d.unowned_open:
         blocks.append(section(f"👤 Open with no owner: {d.unowned_open} · `/checklist assign <item> @someone`"))
+    if d.changes:
+        blocks.append(section(changes_text(d.changes)))
     blocks.append(context("`/checklist status` shows everything · `/checklist remind off` stops this digest"))
     overdue = f", {len(d.overdue)} overdue" if d.overdue else ", nothing overdue"
     return message(f"Weekly checklist digest: {d.done}/{d.total} done{overdue}.", blocks)
+
+
+# How the history's actions read in the digest's "changes this week" (others show as they are stored).
+CHANGE_VERBS = {
+    "done": "done",
+    "undo": "reopened",
+    "assign": "assigned",
+    "due": "dated",
+    "note": "noted",
+    "add": "added",
+    "remove": "removed",
+    "signoff_request": "asked sign-off",
+    "signoff_approve": "approved",
+    "signoff_reject": "rejected",
+    "signoff_cancel": "cancelled sign-off",
+    "signoff_withdraw": "withdrew sign-off",
+    "contact": "contacts",
+    "start": "started",
+    "timezone": "timezone",
+    "workweek": "working week",
+    "notify": "notices",
+    "share": "shared",
+    "unshare": "unshared",
+    "skip": "skipped",
+    "unskip": "unskipped",
+    "plan": "planned",
+}
+CHANGE_NUMBERS = 6  # item numbers listed per action; the rest are counted
+CHANGE_LINE = 300
+
+
+def _change_part(action: str, numbers: Sequence[str], n: int) -> str:
+    verb = user_text(CHANGE_VERBS.get(action, action.replace("_", " "))[:32])
+    if not numbers:
+        return f"{verb}{f' ×{n}' if n > 1 else ''}"
+    listed = ", ".join(numbers[:CHANGE_NUMBERS])
+    more = f" +{len(numbers) - CHANGE_NUMBERS}" if len(numbers) > CHANGE_NUMBERS else ""
+    return f"{verb} {listed}{more}"
+
+
+def changes_text(changes: Sequence[Any]) -> str:
+    """"📝 Changes this week (n)" with a line per person (busiest first): `@bob — done 3.3, 3.4 · dated 4.1`.
+    At most MAX_LINES people, each line cut at CHANGE_LINE characters, the whole inside a section."""
+    total = sum(a.total for a in changes)
+    return _list(
+        f"📝 *Changes this week ({total})*",
+        changes,
+        lambda a: truncate(
+            f"{mention(a.actor_id) if rules.is_person(a.actor_id) else '_the app_'} — "
+            + " · ".join(_change_part(*part) for part in a.actions),
+            CHANGE_LINE,
+        ),
+        "`/checklist history`",
+    )
 
 
 def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
