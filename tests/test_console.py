@@ -145,3 +145,13 @@ def test_line_editing_and_history_in_a_terminal(tmp_path):
         os.close(fd)
     assert b"^[[A" not in out
     assert "/checklist start" in (tmp_path / ".checklist-bot_history").read_text()
+
+
+def test_console_shares_to_a_leads_channel_and_keeps_quiet(console):
+    run(console, "/checklist start", "/checklist notify quiet")
+    done = run(console, "/checklist done 1.1")
+    assert "only you see this" in done and "in channel" not in done
+    shared = run(console, "/checklist share #leads")
+    assert "in channel" in shared and "portfolio of #CLEADS" in shared
+    portfolio = run(console, ":channel leads", "/checklist portfolio")
+    assert "#C0LOCAL" in portfolio and "1/25 done" in portfolio

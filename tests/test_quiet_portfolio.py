@@ -15,8 +15,11 @@ from bot.parser import ParseError, parse
 from bot.reminders.digest import summarise_changes
 from bot.views.digest import changes_text
 from storage.models import Event
+from tests import test_reminders
 from tests.conftest import NOW, fresh_database, start_bot
-from tests.test_reminders import MONDAY, _race, digests, run, shared_db_url, texts  # noqa: F401
+from tests.test_reminders import MONDAY, _race, digests, run, texts
+
+shared_db_url = test_reminders.shared_db_url  # the same fixture: a SQLite file, or a schema in PostgreSQL
 
 LEADS = "<#CLEADS|leads>"
 
