@@ -87,6 +87,8 @@ def event_line(event: Event, today: date | None = None) -> str:
         what = f"removed {item}“{_value(a, event.old)}”"
     elif a == "archive":
         what = "archived the checklist"
+    elif a == "erase":
+        what = "erased a person's data on request: their id was replaced by a pseudonym"
     elif a.startswith("signoff_"):
         what = _signoff_event(a, f"*{event.item_number}*" if event.item_number else "", event.old, event.new)
     elif a in ("assign", "due"):
