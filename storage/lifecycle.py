@@ -5,7 +5,8 @@ A person's id is replaced everywhere it is stored (every text column of every ta
 by one pseudonym, so records keep their shape: an item still has an owner, a sign-off still has its approver,
 and it is still visible that the same person did both. The pseudonym is random, not derived from the id: a hash
 of the id could be recomputed by anyone who can list the workspace's members. Every erasure leaves an `Erasure`
-row (never the erased id) and an `erase` event in each checklist it touched.
+row (never the erased id) and an `erase` event in each checklist it touched; the event log's hash chain is
+re-anchored as `storage.audit` describes, so `checklist-bot audit verify` still passes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import Column, MetaData, String, Table, delete, func, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
+from . import audit
 from .models import Checklist, Contact, Event, Item, Note
 from .queries import log_event
 from .schedules import DigestSchedule, ReminderRun, UserPref
@@ -135,6 +137,9 @@ def forget_user(session: Session, user_id: str, *, at: datetime) -> Forgotten:
         table = tables[table_name]
         checklists |= _checklists_of(session, table, table.c[column_name], values)
     checklists &= set(session.execute(select(col(Checklist.id))).scalars())
+    # The hash chain's head of each checklist before the rewrite: its erase event keeps it (storage/audit.py), so a
+    # copy exported before the erasure can still be matched.
+    heads = {checklist_id: audit.head(session, checklist_id)[0] for checklist_id in checklists}
 
     pattern = _pattern(user_id)
     for (table_name, column_name), values in found.items():
@@ -151,7 +156,9 @@ def forget_user(session: Session, user_id: str, *, at: datetime) -> Forgotten:
     session.expire_all()
 
     for checklist_id in report.checklists:
-        log_event(session, checklist_id=checklist_id, actor_id=SYSTEM_ACTOR, action=ERASE, at=at)
+        audit.rechain(session, checklist_id)  # re-anchor: the rewritten events get new hashes, linked as before
+        old_head = heads[checklist_id]
+        log_event(session, checklist_id=checklist_id, actor_id=SYSTEM_ACTOR, action=ERASE, at=at, old=old_head)
         session.execute(
             update(Checklist).where(col(Checklist.id) == checklist_id).values(version=col(Checklist.version) + 1)
         )

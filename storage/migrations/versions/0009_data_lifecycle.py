@@ -1,7 +1,7 @@
 """the data lifecycle: the record of erasures, and workspaces waiting for their data to be deleted
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0006
 Create Date: 2026-11-28 23:50:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types  # noqa: F401
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
