@@ -60,7 +60,9 @@ def run_cli(monkeypatch, tmp_path, capsys, database_url: str, *args: str) -> tup
         monkeypatch.delenv(name, raising=False)
     code = cli.main(list(args))
     captured = capsys.readouterr()
-    return code, captured.out + captured.err
+    # What the command itself printed (other tests' log handlers may also write to the captured stderr).
+    lines = [line for line in (captured.out + captured.err).splitlines() if line.startswith("checklist-bot:")]
+    return code, "".join(line + "\n" for line in lines)
 
 
 def bob_everywhere(bot) -> None:
