@@ -13,11 +13,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from storage.db import Database
 
@@ -26,6 +22,7 @@ from .background import Background
 from .cache import LRUCache
 from .clock import Clock
 from .config import Settings
+from .delivery import SafeConnectionRetry, SafeServerErrorRetry
 from .listeners import register_listeners
 from .reminders.digest import pending_signoffs
 from .reminders.runner import Reminders
@@ -43,17 +40,18 @@ log = logging.getLogger(__name__)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections.
+    """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections,
+    but never a post that may have reached Slack (see `bot.delivery`).
 
     Without `token` it carries SLACK_BOT_TOKEN, or none in OAuth mode (each workspace has its own)."""
     return WebClient(
         token=token or (None if settings.oauth else settings.bot_token),
         base_url=settings.api_url,
-        timeout=10,
+        timeout=settings.api_timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionRetry(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            SafeServerErrorRetry(max_retry_count=2),
         ],
     )
 

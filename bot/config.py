@@ -39,6 +39,7 @@ class Settings:
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     redirect_uri: str | None = None  # only needed when the manifest lists several redirect URLs
+    api_timeout: float = 10.0  # seconds the Web API client waits for an answer (tests use less)
 
     @property
     def oauth(self) -> bool:
@@ -162,6 +163,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         if parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc:
             raise ConfigError(f"SLACK_REDIRECT_URI is malformed: {redirect_uri!r} is not an http(s) URL")
 
+    timeout_raw = env.get("SLACK_API_TIMEOUT", "").strip() or "10"
+    try:
+        api_timeout = float(timeout_raw)
+    except ValueError:
+        api_timeout = -1.0
+    if not 0.1 <= api_timeout <= 120:
+        raise ConfigError(f"SLACK_API_TIMEOUT is malformed: {timeout_raw!r}; use seconds (0.1-120)")
+
     upgrade_raw = (env.get("DB_UPGRADE_ON_START", "").strip() or "true").lower()
     if upgrade_raw not in ("true", "false", "1", "0", "yes", "no"):
         raise ConfigError(f"DB_UPGRADE_ON_START is malformed: {upgrade_raw!r}; use true or false")
@@ -182,6 +191,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         web_concurrency=int(workers_raw),
         db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
         signoff_escalation_days=int(escalation_raw),
+        api_timeout=api_timeout,
     )
 
 
