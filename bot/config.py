@@ -13,7 +13,10 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///checklist.db"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # The manifest's bot scopes: what an OAuth install asks for unless SLACK_SCOPES says otherwise.
-DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
+DEFAULT_SCOPES = (
+    "commands", "chat:write", "im:write", "users:read", "files:write",
+    "channels:history", "groups:history", "im:history",
+)
 _CLIENT_ID = re.compile(r"\d+\.\d+")
 _SCOPE = re.compile(r"[a-z][a-z0-9_.-]*(:[a-z0-9_.-]+)*")
 

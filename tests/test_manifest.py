@@ -15,7 +15,10 @@ from bot.config import DEFAULT_SCOPES
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
-BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read", "files:write"}
+BOT_SCOPES = {
+    "commands", "chat:write", "im:write", "users:read", "files:write",
+    "channels:history", "groups:history", "im:history",
+}
 
 
 def schema_path() -> Path:
