@@ -146,7 +146,12 @@ def started(bot: Bot) -> Bot:
 
 
 def pg_available() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    # PG_URL (what `make test PG_URL=…` names) keeps the SQLite pass's PostgreSQL-only tests on that database too.
+    url = (
+        os.environ.get("TEST_DATABASE_URL")
+        or os.environ.get("PG_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     try:
         db = Database(url)
         with db.reader.connect() as conn:
