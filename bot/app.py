@@ -23,7 +23,9 @@ from .cache import LRUCache
 from .clock import Clock
 from .config import Settings
 from .delivery import SafeConnectionRetry, SafeServerErrorRetry
+from .effects import register_effects
 from .listeners import register_listeners
+from .outbox import Outbox
 from .reminders.digest import pending_signoffs
 from .reminders.runner import Reminders
 from .reminders.service import ReminderService
@@ -69,6 +71,7 @@ class Runtime:
     reminders: Reminders
     remind: ReminderService
     workspaces: Workspaces
+    outbox: Outbox
     scheduler: BackgroundScheduler | None = None  # set by start_scheduler()
     status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
 
@@ -77,9 +80,14 @@ class Runtime:
         return self.signoff_flow.escalate_stale_signoffs(now)
 
     def tick(self, now: datetime | None = None) -> None:
-        """One scheduler tick: due digests and nudges, then stale sign-offs. Each part claims its work in the
-        database first, so any number of processes may tick."""
+        """One scheduler tick: effects left in the outbox (by a stopped or crashed process, or to be retried), due
+        digests and nudges, then stale sign-offs. Each part claims its work in the database first, so any number
+        of processes may tick. The first tick runs at start-up."""
         now = now or self.clock.now()
+        try:
+            self.outbox.sweep()
+        except Exception:  # noqa: BLE001  (logged; the next tick tries again)
+            log.exception("outbox sweep failed")
         self.reminders.run_due(now)
         try:
             self.escalate_stale_signoffs(now)
@@ -154,18 +162,25 @@ def create_runtime(
     workspaces = Workspaces(app.client, lambda token: web_client(settings, token), installations)
     service = ChecklistService(db, templates, clock)
     signoffs = SignoffService(service)
+    background = Background()
+    # A claim on an effect not renewed for this long belongs to a dead process: each step renews it, and a step
+    # is one Web API call (with its retries), so a dozen client timeouts is ample.
+    lease = timedelta(seconds=max(6.0, 12 * settings.api_timeout))
+    outbox = Outbox(db, background, workspaces, lease=lease)
     rt = Runtime(
         settings=settings,
         app=app,
         db=db,
         service=service,
-        background=Background(),
+        background=background,
         clock=clock,
         signoffs=signoffs,
-        signoff_flow=SignoffFlow(signoffs, workspaces, clock, settings.signoff_escalation_days),
+        signoff_flow=SignoffFlow(signoffs, workspaces, clock, settings.signoff_escalation_days, outbox=outbox),
         reminders=Reminders(db, workspaces, clock, signoffs=pending_signoffs),
         remind=ReminderService(db, clock),
         workspaces=workspaces,
+        outbox=outbox,
     )
+    register_effects(outbox, rt)
     register_listeners(app, rt)
     return rt

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from ..dates import parse_date, slack_datetime
 from ..errors import NoChecklist, UserError
-from ..exports import upload_export
+from ..outbox import Effect
 from ..parser import Command, parse
 from ..service import Who
 from ..text import mention
@@ -145,9 +145,11 @@ def _remind(
 
 
 def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None, client: WebClient) -> dict:
-    """Read the checklist now (a missing one is answered at once), upload the file after the answer."""
-    data = rt.service.export(who)
-    rt.background.submit(upload_export, client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
+    """Check the checklist now (a missing one is answered at once); the upload is an outbox effect, sent after the
+    answer (and by the next process if this one stops first)."""
+    rt.service.current(who)
+    payload = {"channel_id": who.channel_id, "user_id": who.user_id, "fmt": cmd.args[0], "response_url": response_url}
+    rt.outbox.send(Effect("export", payload, team_id=who.team_id))
     return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from .home import publish_home
+from .home import home_effect
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -30,7 +30,7 @@ def register(app: App, rt: Runtime) -> None:
     def app_home_opened(body: dict, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        rt.background.submit(publish_home, rt, client, body.get("team_id", ""), event["user"])
+        rt.outbox.send(home_effect(body.get("team_id", ""), event["user"]))
 
     if rt.workspaces.oauth:
         # Bolt's own handlers delete from the installation store; these say in the log what happened.
