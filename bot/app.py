@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
+OUTBOX_SWEEP_SECONDS = 5
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -84,15 +85,18 @@ class Runtime:
         digests and nudges, then stale sign-offs. Each part claims its work in the database first, so any number
         of processes may tick. The first tick runs at start-up."""
         now = now or self.clock.now()
-        try:
-            self.outbox.sweep()
-        except Exception:  # noqa: BLE001  (logged; the next tick tries again)
-            log.exception("outbox sweep failed")
+        self.sweep_outbox()
         self.reminders.run_due(now)
         try:
             self.escalate_stale_signoffs(now)
         except Exception:  # noqa: BLE001  (logged; the next tick tries again)
             log.exception("sign-off escalation failed")
+
+    def sweep_outbox(self) -> None:
+        try:
+            self.outbox.sweep()
+        except Exception:  # noqa: BLE001  (logged; the next sweep tries again)
+            log.exception("outbox sweep failed")
 
     def start_scheduler(self, interval_seconds: int = 60) -> None:
         """Run `tick` every minute in this process (first tick now, to catch up missed runs).
@@ -114,6 +118,17 @@ class Runtime:
             misfire_grace_time=None,
             next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
         )
+        # The outbox is swept more often: what a stopped or crashed process left goes out within seconds.
+        scheduler.add_job(
+            self.sweep_outbox,
+            "interval",
+            seconds=min(interval_seconds, OUTBOX_SWEEP_SECONDS),
+            id="outbox-sweep",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
+        )
         scheduler.start()
         self.scheduler = scheduler
         log.info("reminders: scheduler started (every %d s)", interval_seconds)
@@ -125,6 +140,10 @@ class Runtime:
 
     def close(self) -> None:
         self.stop_scheduler()
+        try:
+            self.outbox.stop()
+        except Exception:  # noqa: BLE001  (the database may be down; the effects are safe in it either way)
+            log.warning("outbox: could not count what is left")
         self.background.shutdown()
         self.db.dispose()
 

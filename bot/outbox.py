@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from storage import outbox as oq
 from storage.db import Database
@@ -44,6 +44,7 @@ TRIES_NOW = 3  # attempts in a row before an effect waits for the scheduler
 BACKOFF_NOW = (0.2, 1.0)  # seconds between those attempts
 MAX_ATTEMPTS = 8  # then it is given up: unknown if a step's outcome is uncertain, failed otherwise
 SWEEP_LIMIT = 200
+SWEEP_GRACE = timedelta(seconds=5)  # a pending effect younger than this is its own process's to send
 KEEP = timedelta(days=14)
 
 
@@ -258,7 +259,7 @@ class Delivery:
             return
         self._mark(step, "inflight")
         try:
-            resp = Respond(response_url=url)(**body)
+            resp = WebhookClient(url=url, timeout=self.client.timeout).send_dict(body)
         except Exception as exc:
             if idempotent:
                 raise Retry(f"{step}: {describe(exc)}") from exc
@@ -302,9 +303,11 @@ class Outbox:
         self.background = background
         self.workspaces = workspaces
         self.lease = lease  # a claim not renewed for this long belongs to a dead process
+        self.grace = SWEEP_GRACE
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.handlers: dict[str, Handler] = {}
         self.unknown = 0  # steps left unknown by this process (also logged, and kept in the rows)
+        self.stopping = False  # set on shutdown: effects not yet started stay in the outbox for the next process
         self._pruned_at: datetime | None = None
 
     def register(self, kind: str, send: Callable[[Delivery], None], give_up=None) -> None:
@@ -340,6 +343,8 @@ class Outbox:
 
     def deliver(self, ids: list[int]) -> None:
         for effect_id in ids:
+            if self.stopping:
+                return
             try:
                 self.deliver_one(effect_id)
             except Exception:  # noqa: BLE001  (logged; the effect stays claimed and is retaken after the lease)
@@ -430,17 +435,20 @@ class Outbox:
         (each effect is claimed first). Returns how many it handled."""
         now = utcnow()
         with self.db.read() as session:
-            ids = oq.due(session, now, now - self.lease, limit)
-        for effect_id in ids:
-            try:
-                self.deliver_one(effect_id)
-            except Exception:  # noqa: BLE001
-                log.exception("outbox: effect %s failed unexpectedly", effect_id)
+            ids = oq.due(session, now - self.grace, now - self.lease, limit)
+        self.deliver(ids)
         if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
             self._pruned_at = now
             with self.db.write() as session:
                 oq.prune(session, now - KEEP)
         return len(ids)
+
+    def stop(self) -> None:
+        """Start no more effects; those in flight finish, the rest wait in the database for the next process."""
+        self.stopping = True
+        left = self.counts().get(oq.PENDING, 0)
+        if left:
+            log.info("outbox: %d effect(s) left for the next process", left)
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as session:
