@@ -21,6 +21,9 @@ from . import models, outbox, schedules, signoffs  # noqa: F401  (registers the 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # The write session of `Database.joined()` on this thread: units of work inside it join its transaction.
 _JOINED: ContextVar[Session | None] = ContextVar("joined_write_session", default=None)
+# How the app's connections name themselves in PostgreSQL's pg_stat_activity, unless the URL's
+# `?application_name=` says otherwise.
+APPLICATION_NAME = "checklist-bot"
 
 
 def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
@@ -60,7 +63,10 @@ class Database:
             self.reader = _sqlite_engine(url, "BEGIN")
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
         else:
-            self.writer = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5)
+            connect_args = {} if "application_name" in self.url.query else {"application_name": APPLICATION_NAME}
+            self.writer = create_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5, connect_args=connect_args
+            )
             # Reads run in autocommit: no BEGIN/COMMIT round trips on the hot path. A view is drawn from one
             # query of the items, so it is consistent in itself; changes still go through `write()`.
             self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")

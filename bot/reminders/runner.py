@@ -287,6 +287,7 @@ class Reminders:
                 s.last_checklist_id,
                 s.last_version,
                 s.last_done,
+                now,
             )
             for s in todo.values()
         ]
@@ -339,6 +340,7 @@ class Reminders:
             s.last_checklist_id if s else None,
             s.last_version if s else None,
             s.last_done if s else None,
+            self.clock.now(),
         )
         [(_, digest)] = list(iter_digests(self.db, [target], signoffs=self.signoffs))
         return None if digest is None else digest_view(digest, allow_quiet=False)
@@ -400,10 +402,12 @@ class Reminders:
             pref = prefs.get(user_id)
             if pref is None or pref.timezone is None or not pref.dm_enabled:
                 continue
-            period = nudge_period(now, pref.timezone)
+            # The nudge goes out on the person's working days in their timezone; whether an item is overdue is its
+            # checklist's rule, in the checklist's timezone.
+            period = nudge_period(now, pref.timezone, pref.workweek)
             if period is None or (pref.snooze_until is not None and period <= pref.snooze_until):
                 continue
-            overdue = [i for i in items if rules.is_overdue(i, period)]
+            overdue = [i for i in items if rules.is_overdue(i, rules.today(i.ctz, now))]
             if overdue:
                 key = self.nudge_key(team, user_id)
                 due[(key, period.isoformat())] = overdue
@@ -413,7 +417,7 @@ class Reminders:
             if not self._claim_one(sq.NUDGE, (key, period), now):
                 continue
             team, user_id = whose[key]
-            view = nudge_view(user_id, items, datetime.fromisoformat(period).date())
+            view = nudge_view(user_id, items, now)
             client = clients[team]
 
             def dm(u: str = user_id, c: WebClient = client) -> str:
