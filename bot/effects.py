@@ -6,6 +6,7 @@
 | `signoff.decided` | request_id, user_id, decision, closed | update the DMs, tell the channel when closed |
 | `signoff.cancelled` | request_id | update the DMs |
 | `signoff.escalate` | request_id | ask the backups, re-send the DMs, tell the channel |
+| `signoff.dm_close` | request_id, user_id | one approver's DM shows the outcome (once per outcome, run inline) |
 | `notice` | channel, text | a line in a channel |
 | `home` | user_id, notice | publish the person's App Home (rendered when sent) |
 | `respond` | url, body | a `response_url` post (replace_original ones are idempotent) |
@@ -40,6 +41,7 @@ def register_effects(outbox: Outbox, rt: Runtime) -> None:
     outbox.register("signoff.decided", lambda d: flow(d).after_decision(d))
     outbox.register("signoff.cancelled", lambda d: flow(d).after_cancel(d))
     outbox.register("signoff.escalate", lambda d: flow(d).escalate(d))
+    outbox.register("signoff.dm_close", lambda d: flow(d).close_dm(d))
     outbox.register("notice", lambda d: flow(d).notice(d))
     outbox.register("home", lambda d: publish_home(rt, d))
     outbox.register(

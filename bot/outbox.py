@@ -358,6 +358,23 @@ class Outbox:
                 return None
             row = oq.get(session, effect_id)
         assert row is not None
+        return self._run(row)
+
+    def run_once(self, effect: Effect) -> str | None:
+        """Write `effect` already claimed by this process and run it here, unless an effect with its key exists:
+        then someone else did (or is doing) it, and this returns None. For work that several effects may each
+        want done once, e.g. closing one approver's DM (a decision and a late-recorded DM ts both lead there)."""
+        row = effect.row(utcnow()) | {"status": oq.SENDING, "claimed_by": self.owner, "claimed_at": utcnow()}
+        row["attempts"] = 1
+        with self.db.write() as session:
+            ids = oq.add(session, [row])
+            if not ids:
+                return None
+            stored = oq.get(session, ids[0])
+        assert stored is not None
+        return self._run(stored)
+
+    def _run(self, row: oq.OutboxEffect) -> str | None:
         handler = self.handlers.get(row.kind)
         if handler is None:
             return self._finish(row.id, oq.FAILED, f"no handler for {row.kind}")

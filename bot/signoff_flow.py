@@ -20,6 +20,7 @@ from storage.signoffs import PENDING
 
 from .clock import Clock
 from .errors import UserError
+from .outbox import Effect
 from .service import Who
 from .signoffs import Decision, Plan, Signoff, SignoffService
 from .views.answers import ephemeral, in_channel
@@ -102,24 +103,42 @@ class SignoffFlow:
                 failures[a.user_id] = _error(exc)
                 continue
             self.signoffs.set_dm(signoff.id, a.user_id, posted["channel"], posted["ts"])
+            # A click may have decided it before its ts was recorded (its own update then skipped this DM).
+            fresh = self.signoffs.get(signoff.id)
+            mine = fresh.approval(a.user_id)
+            if fresh.request.status != PENDING or (mine is not None and mine.decision is not None):
+                self.update_dms(d, fresh, [a.user_id])
         return failures
 
     def update_dms(self, d: Delivery, signoff: Signoff, user_ids: Iterable[str] | None = None) -> None:
-        """Show the outcome, without buttons, in the approvers' DMs (all, or `user_ids`)."""
+        """Show the outcome, without buttons, in the approvers' DMs (all, or `user_ids`). Each DM is closed once
+        per outcome (an effect keyed by request, approver and outcome), whichever effect gets there first."""
         wanted = set(user_ids) if user_ids is not None else None
         for a in signoff.approvals:
             if (wanted is not None and a.user_id not in wanted) or not (a.dm_channel and a.dm_ts):
                 continue
-            try:
-                d.once(
-                    f"update:{signoff.id}:{a.user_id}",
-                    lambda a=a: (
-                        self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_closed_view(signoff, a.user_id))
-                        and None
-                    ),
-                )
-            except SlackApiError as exc:
-                log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+            if self.outbox is None:
+                continue
+            key = f"dm.close:{signoff.id}:{a.user_id}:{signoff.request.status}:{a.decision or '-'}"
+            payload = {"request_id": signoff.id, "user_id": a.user_id}
+            self.outbox.run_once(Effect("signoff.dm_close", payload, team_id=d.team_id, key=key))
+
+    def close_dm(self, d: Delivery) -> None:
+        """One approver's DM shows the request's current outcome, without buttons (chat.update: idempotent)."""
+        signoff = self.signoffs.get(d.payload["request_id"])
+        a = signoff.approval(d.payload["user_id"])
+        if a is None or not (a.dm_channel and a.dm_ts):
+            return
+        try:
+            d.once(
+                "update",
+                lambda: (
+                    self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_closed_view(signoff, a.user_id))
+                    and None
+                ),
+            )
+        except SlackApiError as exc:
+            log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
 
     def tell_channel(self, d: Delivery, channel_id: str, text: str, step: str = "notice") -> None:
         try:

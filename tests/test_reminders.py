@@ -528,7 +528,7 @@ def test_scheduler_starts_and_stops_with_the_app(started, fake_slack) -> None:
     bot.rt.start_scheduler()
     try:
         assert bot.rt.scheduler.running
-        assert [j.id for j in bot.rt.scheduler.get_jobs()] == ["reminders-tick"]
+        assert [j.id for j in bot.rt.scheduler.get_jobs()] == ["reminders-tick", "outbox-sweep"]
         fake_slack.wait_for("chat.postMessage", timeout=5)  # the first tick runs at start: a catch-up
     finally:
         bot.rt.stop_scheduler()
