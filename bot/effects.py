@@ -7,6 +7,9 @@
 | `signoff.cancelled` | request_id | update the DMs |
 | `signoff.escalate` | request_id | ask the backups, re-send the DMs, tell the channel |
 | `signoff.dm_close` | request_id, user_id | one approver's DM shows the outcome (once per outcome, run inline) |
+| `signoff.archived` | request_ids | the DMs of requests an archive cancelled lose their buttons |
+| `signoff.withdrawn` | request_id, by, reason | a reopened item: DMs updated, each approver told by DM |
+| `contacts.removed` | the ContactChange | each contact taken out of a signing role is told by DM |
 | `notice` | channel, text | a line in a channel |
 | `home` | user_id, notice | publish the person's App Home (rendered when sent) |
 | `respond` | url, body | a `response_url` post (replace_original ones are idempotent) |
@@ -42,6 +45,9 @@ def register_effects(outbox: Outbox, rt: Runtime) -> None:
     outbox.register("signoff.cancelled", lambda d: flow(d).after_cancel(d))
     outbox.register("signoff.escalate", lambda d: flow(d).escalate(d))
     outbox.register("signoff.dm_close", lambda d: flow(d).close_dm(d))
+    outbox.register("signoff.archived", lambda d: flow(d).after_archive(d))
+    outbox.register("signoff.withdrawn", lambda d: flow(d).after_withdraw(d))
+    outbox.register("contacts.removed", lambda d: flow(d).tell_removed_contacts(d))
     outbox.register("notice", lambda d: flow(d).notice(d))
     outbox.register("home", lambda d: publish_home(rt, d))
     outbox.register(

@@ -66,6 +66,6 @@ def prepare(client: WebClient, data: ExportData, fmt: str, user_id: str, now: da
         content=content.encode("utf-8"),
         comment=(
             f"📎 {mention(user_id)} exported *{user_text(data.checklist.title)}* ({fmt.upper()}): status, "
-            "owners, dates, notes and the sign-off record."
+            f"owners, dates, notes and the sign-off record. Record head `{data.chain_head[:16]}…`"
         ),
     )

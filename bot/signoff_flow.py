@@ -21,7 +21,7 @@ from storage.signoffs import PENDING
 from .clock import Clock
 from .errors import UserError
 from .outbox import Effect
-from .service import Who
+from .service import ContactChange, Who
 from .signoffs import Decision, Plan, Signoff, SignoffService
 from .views.answers import ephemeral, in_channel
 from .views.blocks import message, section
@@ -32,7 +32,9 @@ from .views.signoff import (
     dm_moved_view,
     dm_view,
     escalation_text,
+    removed_contact_text,
     requested_text,
+    withdrawn_dm_text,
 )
 from .workspaces import Workspaces
 
@@ -216,6 +218,33 @@ class SignoffFlow:
         """A line in a channel (e.g. an item marked done from the App Home)."""
         self.tell_channel(d, d.payload["channel"], d.payload["text"])
 
+    def after_archive(self, d: Delivery) -> None:
+        """The requests an archive cancelled: every approver's DM shows it, with no live buttons."""
+        for request_id in d.payload["request_ids"]:
+            self.update_dms(d, self.signoffs.get(request_id))
+
+    def after_withdraw(self, d: Delivery) -> None:
+        """A signed-off item was reopened: each approver's DM loses its outcome line and each is told by DM."""
+        p = d.payload
+        signoff = self.signoffs.get(p["request_id"])
+        self.update_dms(d, signoff)
+        text = withdrawn_dm_text(signoff, p["by"], p["reason"])
+        for a in signoff.approvals:
+            if a.decision != "approved":
+                continue
+            channel = a.dm_channel or self.open_dms(d, [a.user_id])[0].get(a.user_id)
+            if channel:
+                self.tell_channel(d, channel, text, step=f"withdrawn:{a.user_id}")
+
+    def tell_removed_contacts(self, d: Delivery) -> None:
+        """Each contact a lead took out of a signing role is told by DM."""
+        change = ContactChange(**{**d.payload, "removed": tuple(d.payload["removed"])})
+        dms, failures = self.open_dms(d, change.removed)
+        for user_id, error in failures.items():
+            log.warning("could not tell %s they were removed as a contact: %s", user_id, error)
+        for user_id, channel in dms.items():
+            self.tell_channel(d, channel, removed_contact_text(change), step=f"removed:{user_id}")
+
     def escalate_stale_signoffs(self, now: datetime | None = None) -> int:
         """Re-send each sign-off pending for `escalation_days` working days once, and ask the role's backup.
 
@@ -232,14 +261,15 @@ class SignoffFlow:
             with self.outbox.unit(inline=True) as fx:
                 if self.signoffs.claim_escalation(request_id, now) is None:
                     continue
-                fx.add("signoff.escalate", {"request_id": request_id}, team_id=team_id, key=f"escalate:{request_id}")
+                payload = {"request_id": request_id, "now": now.isoformat()}
+                fx.add("signoff.escalate", payload, team_id=team_id, key=f"escalate:{request_id}")
             escalated += 1
         return escalated
 
     def escalate(self, d: Delivery) -> None:
         """Ask the backups, move the undecided approvers' DMs to a reminder, and tell the channel."""
         request_id = d.payload["request_id"]
-        days = self.escalation_days
+        now = datetime.fromisoformat(d.payload["now"])
         signoff = self.signoffs.get(request_id)
         if "backups" not in d.state:
             backups = self.signoffs.backups(signoff, self.signoffs.item_role(signoff))
@@ -269,8 +299,9 @@ class SignoffFlow:
                 except SlackApiError as exc:
                     log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
         reminded = [a.user_id for a in undecided]
+        days, today = self.signoffs.waited(signoff, now)  # the real wait, not the setting
         self.post_dms(d, signoff, reminded + list(backups), reminder_days=days)
-        self.tell_channel(d, signoff.channel_id, escalation_text(signoff, reminded, list(backups), days))
+        self.tell_channel(d, signoff.channel_id, escalation_text(signoff, reminded, list(backups), days, today))
 
 
 def _reply(payload: dict) -> dict:

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from .. import rules
+from .. import metrics, rules
 from ..dates import plain_date, slack_datetime
 from ..errors import NoChecklist, UserError
 from ..outbox import Effect
 from ..parser import Command, parse
 from ..service import Who
 from ..text import mention
-from ..views.answers import contacts_view, ephemeral, help_view, in_channel, templates_view
+from ..views.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
 from ..views.digest import remind_status_view
 from ..views.item import history_view, show_view
 from ..views.signoff import status_lines
 from ..views.status import status_view
 from ..zones import canonical_timezone
 from . import signoff
+from .errors import outcome_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -42,7 +45,9 @@ def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
         last = max((p.number for p in board.phases), default=0)
         raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
-    payload = status_view(board, cmd.phase, extra_lines=status_lines(board)) | {"response_type": "in_channel"}
+    payload = status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived) | {
+        "response_type": "in_channel"
+    }
     rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
     return payload
 
@@ -103,8 +108,14 @@ def _done(rt: Runtime, who: Who, cmd: Command) -> dict:
     return in_channel(rt.service.mark_done(who, cmd.item, cmd.text).message)
 
 
-def _undo(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.undo(who, cmd.item).message)
+def _undo(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
+    with rt.outbox.unit() as fx:
+        undone = rt.service.undo(who, cmd.item, cmd.text)
+        if undone.withdrawn_request_id is not None:
+            rid = undone.withdrawn_request_id
+            payload = {"request_id": rid, "by": who.user_id, "reason": cmd.text}
+            fx.add("signoff.withdrawn", payload, team_id=who.team_id, key=f"signoff.withdrawn:{rid}:{uuid4().hex}")
+    return in_channel(undone.change.message)
 
 
 def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -138,8 +149,12 @@ def _history(rt: Runtime, who: Who, cmd: Command) -> dict:
     return history_view(checklist, events, cmd.item, rules.today(checklist, rt.clock.now()))
 
 
-def _contact(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users))
+def _contact(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
+    with rt.outbox.unit() as fx:
+        change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
+        if change.removed:
+            fx.add("contacts.removed", asdict(change), team_id=who.team_id)
+    return in_channel(change.message)
 
 
 def _contacts(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -151,8 +166,16 @@ def _templates(rt: Runtime, who: Who, cmd: Command) -> dict:
     return templates_view(rt.service.templates)
 
 
-def _archive(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.archive(who))
+def _archive(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
+    with rt.outbox.unit() as fx:
+        archived = rt.service.archive(who)
+        if archived.cancelled_request_ids:
+            fx.add("signoff.archived", {"request_ids": list(archived.cancelled_request_ids)}, team_id=who.team_id)
+    return in_channel(archived.message)
+
+
+def _archived(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return archived_view(rt.service.archived_list(who))
 
 
 def _help(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -214,6 +237,7 @@ HANDLERS: dict[str, Handler] = {
     "contacts": _contacts,
     "templates": _templates,
     "archive": _archive,
+    "archived": _archived,
     "help": _help,
     "remind": _remind,
     "timezone": _timezone,
@@ -221,11 +245,32 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# Commands whose follow-ups (DMs) go out with the requesting workspace's client.
+WITH_CLIENT = {"undo": _undo, "contact": _contact, "archive": _archive}
+# Subcommands as metric labels: a bounded set, whatever people type ("unknown" for the rest).
+KNOWN = frozenset(HANDLERS) | frozenset(signoff.COMMANDS) | {"export", "remind"}
+
+
 def register(app: App, rt: Runtime) -> None:
     @app.command("/checklist")
     def checklist_command(ack: Ack, command: dict, client: WebClient) -> None:
-        who = Who(team_id=command.get("team_id", ""), channel_id=command["channel_id"], user_id=command["user_id"])
+        head = (command.get("text") or "").strip().partition(" ")[0].lower()
+        name = head if head in KNOWN else ("help" if not head else "unknown")
+        try:
+            _run(ack, command, client)
+        except Exception as exc:
+            metrics.command_done(name, outcome_of(exc))
+            raise
+        metrics.command_done(name, "ok")
+
+    def _run(ack: Ack, command: dict, client: WebClient) -> None:
         cmd = parse(command.get("text", ""))
+        who = Who(
+            team_id=command.get("team_id", ""),
+            channel_id=command["channel_id"],
+            user_id=command["user_id"],
+            archived=cmd.archived,
+        )
         if cmd.name in signoff.COMMANDS:
             signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack, client)
             return
@@ -234,6 +279,9 @@ def register(app: App, rt: Runtime) -> None:
             return
         if cmd.name == "export":
             ack(**_export(rt, who, cmd, command.get("response_url"), client))
+            return
+        if cmd.name in WITH_CLIENT:
+            ack(**WITH_CLIENT[cmd.name](rt, who, cmd, client))
             return
         if cmd.name == "start":
             ack(**_start(rt, who, cmd, command.get("response_url"), client))

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .. import metrics
 from ..errors import Unavailable, UserError
 from ..views.answers import ephemeral
 from .home import from_home, publish_home, team_of
@@ -25,12 +26,23 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = "The checklist database is temporarily unavailable, so nothing was changed. Please try again in a minute."
 
 
+def _unavailable(error: Exception) -> bool:
+    return isinstance(error, Unavailable | OperationalError | PoolTimeout) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def outcome_of(error: Exception) -> str:
+    """The outcome label of a request that raised `error` (metrics, the request log line)."""
+    if isinstance(error, UserError):
+        return "user_error"
+    return "unavailable" if _unavailable(error) else "error"
+
+
 def message_for(error: Exception) -> str:
     if isinstance(error, UserError):
         return error.message
-    if isinstance(error, Unavailable | OperationalError | PoolTimeout) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
+    if _unavailable(error):
         log.warning("database unavailable: %s", error)
         return UNAVAILABLE
     ref = uuid.uuid4().hex[:8]
@@ -46,6 +58,7 @@ def register(app: App, rt: Runtime) -> None:
     @app.error
     def on_error(error: Exception, body: dict, client: WebClient) -> BoltResponse:
         text = message_for(error)
+        metrics.note_outcome(outcome_of(error))
         kind = body.get("type") if isinstance(body, dict) else None
         if isinstance(body, dict) and body.get("command"):
             return _json(ephemeral(text))

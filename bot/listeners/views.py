@@ -41,7 +41,7 @@ def register(app: App, rt: Runtime) -> None:
     def assign(ack: Ack, body: dict, view: dict) -> None:
         who, ref = submitted(body, view)
         with rt.outbox.unit() as fx:
-            rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"))
+            rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"), field=Input.OWNER)
             stage_refresh(fx, who, ref.response_url, ref.phase)
         ack()
 
