@@ -84,7 +84,7 @@ def export(rt: Runtime, d: Delivery) -> None:
     """Upload the export in three recorded steps (files.getUploadURLExternal, the bytes, completeUploadExternal);
     an uncertain completion is looked up in the channel (a message sharing the file) before it is redone."""
     p = d.payload
-    who = Who(d.team_id, p["channel_id"], p["user_id"])
+    who = Who(d.team_id, p["channel_id"], p["user_id"], archived=p.get("archived"))
     try:
         data = rt.service.export(who)
     except Exception as exc:  # noqa: BLE001  (archived meanwhile, or the like: say so)

@@ -44,13 +44,18 @@ def _queue_requests(fake, url: str, port: int, env: dict) -> tuple:
     with ThreadPoolExecutor(max_workers=4) as pool:
         starts = list(pool.map(lambda n: driver.command("start", channel=f"C{n:03d}"), range(N)))
     assert all(r.response_type == "in_channel" for r in starts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        named = list(
+            pool.map(lambda n: driver.command(f"contact security <@{users[n]}>", channel=f"C{n:03d}"), range(N))
+        )
+    assert all(r.response_type == "in_channel" for r in named), [r.text for r in named]
     return proc, driver, users
 
 
 def _ask_all(driver, users) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         replies = list(
-            pool.map(lambda n: driver.command(f"signoff 5.1 <@{users[n]}>", channel=f"C{n:03d}"), range(N))
+            pool.map(lambda n: driver.command("signoff 5.1", channel=f"C{n:03d}"), range(N))
         )
     assert all(r.status == 200 and "Asking" in r.text for r in replies), [r.text for r in replies]
 

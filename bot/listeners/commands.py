@@ -215,8 +215,14 @@ def _remind(
 def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None, client: WebClient) -> dict:
     """Check the checklist now (a missing one is answered at once); the upload is an outbox effect, sent after the
     answer (and by the next process if this one stops first)."""
-    rt.service.current(who)
-    payload = {"channel_id": who.channel_id, "user_id": who.user_id, "fmt": cmd.args[0], "response_url": response_url}
+    rt.service.export(who)
+    payload = {
+        "channel_id": who.channel_id,
+        "user_id": who.user_id,
+        "archived": who.archived,
+        "fmt": cmd.args[0],
+        "response_url": response_url,
+    }
     rt.outbox.send(Effect("export", payload, team_id=who.team_id))
     return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
 
