@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import models, outbox, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import lifecycle, models, outbox, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # The write session of `Database.joined()` on this thread: units of work inside it join its transaction.

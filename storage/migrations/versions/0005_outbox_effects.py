@@ -1,7 +1,7 @@
 """outbox effects
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-28 23:16:48.145010
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types  # noqa: F401
 
 revision: str = "0005"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
