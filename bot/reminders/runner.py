@@ -343,7 +343,7 @@ class Reminders:
 
         portfolio = build_portfolio(self.db, target.team_id, target.channel_id, target.now or self.clock.now())
         if not portfolio.lines:
-            return False
+            return None
         view = portfolio_view(portfolio, weekly=True)
         return self._post(sq.DIGEST, key, period, client, lambda: target.channel_id, view) is not None
 
