@@ -292,7 +292,7 @@ def _timezone(token: str) -> str:
         if close
         else "Use an IANA name such as `Asia/Phnom_Penh`, `America/New_York` or `UTC`."
     )
-    return _raise(f"`{escape(token[:64])}` is not a timezone I know. {hint}")
+    raise ParseError(f"`{escape(token[:64])}` is not a timezone I know. {hint}")
 
 
 def _workweek(tokens: list[str], how: str) -> str:
@@ -300,20 +300,17 @@ def _workweek(tokens: list[str], how: str) -> str:
 
     week = " ".join(tokens).lower().replace("–", "-").replace(" ", "")
     if week not in WORKWEEKS:
-        _raise(
+        raise ParseError(
             f"`{escape(' '.join(tokens)[:40])}` is not a working week I know. Use {how}: "
             "`mon-fri` (Monday–Friday), `sun-thu` (Sunday–Thursday) or `mon-sat` (Monday–Saturday)."
         )
     return week
 
 
-def _raise(message: str) -> str:
-    raise ParseError(message)
-
-
 def _remind(tokens: list[str]) -> Command:
     """`remind` → ("show",); `remind off|now`; `remind weekly <day> <HH:MM> [tz]` → ("weekly", day, hh, mm, tz);
-    `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days)."""
+    `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days);
+    `remind dm workweek <week>` → ("dm", "workweek", week)."""
     from .reminders.schedule import canonical_timezone
 
     words = [t.lower() for t in tokens]

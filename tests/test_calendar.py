@@ -412,6 +412,28 @@ def test_start_stays_in_utc_when_the_profile_cannot_be_read(bot, fake_slack):
     assert checklist(bot).timezone == "UTC" and events(bot, "timezone") == []
 
 
+def test_a_slow_profile_lookup_never_holds_up_the_answer(bot, fake_slack):
+    fake_slack.add_user("U0LOCAL", tz="Asia/Phnom_Penh")
+    fake_slack.fail("users.info", status=429, retry_after=2)  # Slack says: come back in 2 s
+    reply = bot.slack.command("start")
+    assert reply.response_type == "in_channel"
+    assert not [c for c in fake_slack.calls_to("users.info") if c.ok]  # answered before the profile was read
+    assert checklist(bot).timezone == "UTC"
+    bot.settle()
+    assert checklist(bot).timezone == "Asia/Phnom_Penh"
+
+
+def test_start_stays_in_utc_when_slack_cannot_be_reached(bot, fake_slack, monkeypatch):
+    def unreachable(client, user_id):
+        raise TimeoutError("users.info timed out")
+
+    monkeypatch.setattr(bot.rt.reminders, "user_timezone", unreachable)
+    assert bot.slack.command("start").response_type == "in_channel"
+    bot.settle()
+    fake_slack.wait_for("response_url", lambda c: "couldn't read your timezone" in c.args.get("text", ""))
+    assert checklist(bot).timezone == "UTC"
+
+
 def test_a_zone_set_by_hand_wins_over_a_late_profile_answer(bot, fake_slack):
     fake_slack.add_user("U0LOCAL", tz="Pacific/Fiji")
     bot.rt.background.drain(10)

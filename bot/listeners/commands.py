@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ from .errors import outcome_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[["Runtime", Who, Command], dict]
 
@@ -63,7 +66,11 @@ def _start(
 
 def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int, response_url: str | None) -> None:
     """After the answer to `start`: give the new checklist the starter's profile timezone and tell the channel."""
-    tz = canonical_timezone(rt.reminders.user_timezone(client, who.user_id) or "")
+    try:
+        tz = canonical_timezone(rt.reminders.user_timezone(client, who.user_id) or "")
+    except Exception:  # noqa: BLE001  (Slack unreachable: the checklist stays in UTC and the starter is told)
+        log.warning("start: could not read %s's timezone from Slack", who.user_id, exc_info=True)
+        tz = None
     info = rt.service.apply_profile_timezone(who, checklist_id, tz)
     if not response_url:
         return
