@@ -92,7 +92,9 @@ class SignoffFlow:
             except SlackApiError as exc:
                 failures[a.user_id] = _error(exc)
                 continue
-            self.signoffs.set_dm(signoff.id, a.user_id, resp["channel"], resp["ts"])
+            decided = self.signoffs.set_dm(signoff.id, a.user_id, resp["channel"], resp["ts"])
+            if decided is not None:  # decided before its ts was kept: its buttons must not stay live
+                self.update_dms(decided, [a.user_id])
         return failures
 
     def update_dms(self, signoff: Signoff, user_ids: Iterable[str] | None = None) -> None:
