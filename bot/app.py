@@ -199,11 +199,8 @@ def create_runtime(
     )
     metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
 
-    @app.middleware
-    def observe(body: dict, next) -> None:  # noqa: A002  (Bolt passes `next` by name)
-        """What kind of request this is, for the metrics and the request log line (verified requests only)."""
-        metrics.note_request(body)
-        return next()
+    # What kind of request this is, for the metrics and the request log line (verified requests only).
+    app.middleware(metrics.bolt_middleware)
 
     register_listeners(app, rt)
     return rt

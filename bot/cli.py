@@ -173,10 +173,25 @@ def cmd_socket(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
     rt.start_scheduler()
     try:
-        SocketModeHandler(rt.app, settings.app_token).start()
+        observed_socket_mode(SocketModeHandler)(rt.app, settings.app_token).start()
     finally:
         rt.close()
     return 0
+
+
+def observed_socket_mode(handler_class: type) -> type:
+    """Bolt's Socket Mode handler, each request timed and logged as `serve`'s WSGI layer does it."""
+    from . import metrics
+
+    class Observed(handler_class):
+        def handle(self, client, req) -> None:
+            record = metrics.begin()
+            try:
+                super().handle(client, req)
+            finally:
+                metrics.finish(record)
+
+    return Observed
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:

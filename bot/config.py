@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlparse
 
@@ -97,6 +97,21 @@ _ATTRS = {
 }
 
 
+def drop_blank_variables(environ: MutableMapping[str, str]) -> None:
+    """A blank variable means "not set" here (a .env copied from .env.example is full of them), but libraries read
+    the environment too: Bolt turns OAuth on when SLACK_CLIENT_ID is present at all, even empty, and gunicorn
+    fails on an empty WEB_CONCURRENCY. So blank ones are removed from this process's environment."""
+    for name in [n for n, value in environ.items() if not value.strip()]:
+        if name.startswith("SLACK_") or name in BLANK_MEANS_UNSET:
+            del environ[name]
+
+
+BLANK_MEANS_UNSET = frozenset(
+    {"DATABASE_URL", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL", "LOG_FORMAT", "TEMPLATES_DIR", "DB_UPGRADE_ON_START"}
+    | {"SIGNOFF_ESCALATION_DAYS", "PROMETHEUS_MULTIPROC_DIR"}
+)
+
+
 def _token(env: Mapping[str, str], name: str, prefix: str) -> str | None:
     value = env.get(name, "").strip()
     if not value:
@@ -113,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
             from dotenv import load_dotenv
 
             load_dotenv(".env", override=False)
+        drop_blank_variables(os.environ)
         env = os.environ
 
     secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
