@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..errors import Unavailable, UserError
+from ..verify import VERIFIED
 from ..views.answers import ephemeral
 from .home import from_home, publish_home, team_of
 
@@ -44,7 +45,12 @@ def _json(payload: dict) -> BoltResponse:
 
 def register(app: App, rt: Runtime) -> None:
     @app.error
-    def on_error(error: Exception, body: dict, client: WebClient) -> BoltResponse:
+    def on_error(error: Exception, body: dict, client: WebClient, context: dict) -> BoltResponse:
+        if not context.get(VERIFIED):
+            # Bolt calls this handler for errors raised inside its own signature check (slack_sdk's
+            # `int(timestamp)` on "not-a-number", say) with the unverified body: nothing in it may be acted on.
+            log.warning("refused a request whose signature could not be verified (%s)", type(error).__name__)
+            return BoltResponse(status=401, body=json.dumps({"ok": False, "error": "invalid request"}))
         text = message_for(error)
         kind = body.get("type") if isinstance(body, dict) else None
         if isinstance(body, dict) and body.get("command"):
