@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from storage import queries as q
 from storage import signoffs as sq
-from storage.db import Database
+from storage.db import Database, rerun_if_race_lost
 from storage.models import Checklist, Contact, Event, Item, Note, Phase
 from storage.signoffs import SignoffApproval, SignoffRequest
 
@@ -22,6 +22,9 @@ from .dates import slack_date
 from .errors import NoChecklist, UserError
 from .templates import DEFAULT_TEMPLATE, Template
 from .text import escape, mention, user_text
+
+# Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
+MAX_ITEMS_PER_PHASE = 999
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,7 @@ class ChecklistService:
 
     # -- changing ----------------------------------------------------------------------------------------
 
+    @rerun_if_race_lost
     def start(self, who: Who, template_name: str | None) -> Change:
         template = self.template(template_name)
         with self.db.write() as session:
@@ -455,6 +459,11 @@ class ChecklistService:
                 last = max((p.number for p in phases), default=0)
                 raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
             position = q.next_position(session, checklist.id, phase_number)
+            if position > MAX_ITEMS_PER_PHASE:
+                raise UserError(
+                    f"Phase {phase_number} is full: a phase holds at most {MAX_ITEMS_PER_PHASE} items "
+                    f"(numbers {phase_number}.1 to {phase_number}.{MAX_ITEMS_PER_PHASE}). Add it to another phase."
+                )
             item = Item(
                 checklist_id=checklist.id,
                 phase_number=phase_number,

@@ -7,17 +7,39 @@ half-way with "database is locked"; on PostgreSQL writers lock the checklist row
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 from . import models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def rerun_if_race_lost(unit: Callable[P, T]) -> Callable[P, T]:
+    """For a unit of work that inserts a row a concurrent request may insert at the same moment (a channel's
+    first checklist, its first digest schedule): when it loses on the unique constraint, its transaction is rolled
+    back and it runs once more, now seeing the winner's row, so it gives its real answer ("this channel already
+    has a checklist", or the schedule replaced) instead of an error."""
+
+    @functools.wraps(unit)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return unit(*args, **kwargs)
+        except IntegrityError:
+            return unit(*args, **kwargs)
+
+    return run
 
 
 def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:

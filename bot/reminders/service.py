@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from storage import queries as q
 from storage import schedules as sq
-from storage.db import Database
+from storage.db import Database, rerun_if_race_lost
 
 from ..clock import Clock
 from ..errors import NoChecklist, UserError
@@ -44,6 +44,7 @@ class ReminderService:
         weekly = Weekly(s.weekday, s.hour, s.minute, s.timezone)
         return ScheduleInfo(weekly, next_due(weekly, self.clock.now()), s.paused_reason, s.updated_at, tz_known)
 
+    @rerun_if_race_lost
     def set_weekly(self, who: Who, weekday: int, hour: int, minute: int, timezone: str | None) -> ScheduleInfo:
         """Create or replace the channel's weekly digest. Without `timezone`, the requester's cached profile
         timezone is used when fresh; otherwise UTC until `apply_profile_timezone` fills it in."""
