@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from storage import deadline
+
 from .app import Runtime
 from .verify import is_signed
 
@@ -19,6 +21,9 @@ EVENTS_PATH = "/slack/events"
 # Slack's requests are a few KB (a view_submission with every field filled stays far below 100 KB); anything
 # larger is refused with 413 before it is read, so a client cannot make a worker buffer megabytes.
 MAX_BODY_BYTES = 1024 * 1024
+# What the database may take for one request, in all: Slack waits 3 s for the answer, which needs the rest.
+REQUEST_DB_BUDGET_S = 2.0
+HEALTHZ_DB_BUDGET_S = 0.8
 
 
 class BodyTooLarge(Exception):
@@ -84,14 +89,15 @@ def wsgi_app(rt: Runtime) -> Callable:
                 return _reply(start_response, 401, {"ok": False, "error": "invalid request"})
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
             try:
-                return bolt(environ, start_response)
+                with deadline.within(REQUEST_DB_BUDGET_S):
+                    return bolt(environ, start_response)
             except Exception:  # noqa: BLE001  (listener errors are answered by the @app.error handler)
                 # What escapes Bolt is about the request's shape: Bolt parses the body before checking the
                 # signature and trusts a payload's parts when matching listeners. Malformed → 400, never a 500.
                 log.warning("malformed request body on %s", path, exc_info=True)
                 return _reply(start_response, 400, {"ok": False, "error": "malformed request body"})
         if path == "/healthz":
-            healthy = rt.db.ping()
+            healthy = rt.db.ping(within_s=HEALTHZ_DB_BUDGET_S)
             return _reply(
                 start_response, 200 if healthy else 503, {"ok": healthy, "database": "ok" if healthy else "unreachable"}
             )

@@ -18,9 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import deadline, models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from .bounded import connect_within_budget
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Waits, chosen so that a database that stalls costs a request at most about 2 s (Slack gives 3 s to answer):
+SQLITE_BUSY_TIMEOUT_MS = 2_000  # a writer queues this long for the write lock, then "temporarily unavailable"
+PG_CONNECT_TIMEOUT_S = 2  # libpq's minimum; under a request's budget the wait is cut shorter (storage/bounded.py)
+PG_POOL_TIMEOUT_S = 1  # waiting for a free pooled connection
+# Server-side limits: a statement running too long, a lock held too long (by a client that stalled mid-way),
+# a transaction left open by a client that went away.
+PG_OPTIONS = "-c statement_timeout=5000 -c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000"
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -65,6 +72,21 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
     return engine
 
 
+def _postgresql_engine(url) -> Engine:
+    query = dict(url.query)
+    params = {"connect_timeout": query.pop("connect_timeout", str(PG_CONNECT_TIMEOUT_S))}
+    params["options"] = " ".join(filter(None, [PG_OPTIONS, query.pop("options", "")]))
+    conninfo = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
+    return create_engine(
+        url,
+        creator=lambda: connect_within_budget(conninfo, **params),
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=PG_POOL_TIMEOUT_S,
+    )
+
+
 class Database:
     """One database: a reader and a writer engine (the same one outside SQLite)."""
 
@@ -79,7 +101,7 @@ class Database:
             self.reader = _sqlite_engine(url, "BEGIN")
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
         else:
-            self.writer = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5)
+            self.writer = _postgresql_engine(self.url)
             # Reads run in autocommit: no BEGIN/COMMIT round trips on the hot path. A view is drawn from one
             # query of the items, so it is consistent in itself; changes still go through `write()`.
             self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
@@ -93,16 +115,22 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work that commits on success and rolls back on any exception."""
+        """A unit of work that commits on success and rolls back on any exception, and on running out of the
+        request's time budget before its COMMIT (storage/deadline.py)."""
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
+            deadline.check_time_to_commit()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def ping(self) -> bool:
+    def ping(self, within_s: float | None = None) -> bool:
+        """True when the database answers `SELECT 1` (within `within_s` seconds, when given)."""
+        if within_s is not None:
+            with deadline.within(within_s):
+                return self.ping()
         try:
             with self.reader.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -13,6 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from storage.bounded import CommitOutcomeUnknown
+from storage.deadline import OutOfTime
+
 from ..errors import Unavailable, UserError
 from ..verify import VERIFIED
 from ..views.answers import ephemeral
@@ -24,11 +27,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "The checklist database is temporarily unavailable, so nothing was changed. Please try again in a minute."
+UNCERTAIN = (
+    "The checklist database stopped answering while saving this, so I cannot tell whether it was saved. "
+    "Check with `/checklist status` (or `show`) before trying again."
+)
 
 
 def message_for(error: Exception) -> str:
     if isinstance(error, UserError):
         return error.message
+    if isinstance(getattr(error, "orig", None), CommitOutcomeUnknown):
+        log.warning("database: outcome of a commit unknown: %s", error)
+        return UNCERTAIN
+    if isinstance(error, OutOfTime):
+        log.warning("database too slow: %s", error)
+        return UNAVAILABLE
     if isinstance(error, Unavailable | OperationalError | PoolTimeout) or (
         isinstance(error, DBAPIError) and error.connection_invalidated
     ):
