@@ -143,7 +143,8 @@ def serve(
             for key, value in {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "gthread",
+                # gthread, but a request is read whole before a thread takes it (slow clients hold no thread)
+                "worker_class": "bot.http_worker.BufferingThreadWorker",
                 "threads": threads,
                 "timeout": 30,
                 "graceful_timeout": 20,
