@@ -1,9 +1,14 @@
-"""Reading due dates typed by people, and showing dates with Slack's date token."""
+"""Reading due dates typed by people; showing due dates as plain dates and moments with Slack's date token.
+
+A due date is a calendar day, not an instant: it is shown as the day itself ("Fri 4 Dec"), so every reader
+sees the day that was set, whatever their timezone. Moments (a change, a decision) are instants, shown with
+Slack's date token so each reader sees them in their own timezone.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from .errors import UserError
 from .text import escape, truncate
@@ -11,8 +16,10 @@ from .text import escape, truncate
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 FORMATS_HELP = (
-    "`YYYY-MM-DD`, `today`, `tomorrow`, a weekday (`friday`), `next friday`, `in 3 days`, `in 2 weeks` or `4 Mar`"
+    "`YYYY-MM-DD`, `today`, `tomorrow`, a weekday (`friday`), `next friday`, `in 3 days`, `in 5 working days`, "
+    "`in 2 weeks` or `4 Mar` (the next 4 March)"
 )
+LEAP_SEARCH_YEARS = 8  # `29 Feb` without a year: the next leap year's
 
 
 class DateError(UserError):
@@ -37,21 +44,23 @@ def _month(word: str) -> int | None:
     return None
 
 
-def _nearest(today: date, month: int, day: int) -> date:
-    """The date with this month and day closest to today (this year, or the year before or after)."""
-    candidates = []
-    for year in (today.year - 1, today.year, today.year + 1):
+def _next(today: date, month: int, day: int) -> date:
+    """The next date with this month and day, today included: a day-month without a year is never in the past."""
+    for year in range(today.year, today.year + LEAP_SEARCH_YEARS + 1):
         try:
-            candidates.append(date(year, month, day))
+            candidate = date(year, month, day)
         except ValueError:
             continue
-    if not candidates:
-        raise ValueError(f"there is no day {day} in that month")
-    return min(candidates, key=lambda d: (abs((d - today).days), d < today))
+        if candidate >= today:
+            return candidate
+    raise ValueError(f"there is no day {day} in {date(2000, month, 1):%B}")
 
 
-def parse_date(text: str, today: date) -> date:
-    """Read `text` as a date relative to `today`; raise DateError naming the formats we read."""
+def parse_date(text: str, today: date, workweek: str | None = None) -> date:
+    """Read `text` as a date relative to `today` (the checklist's today; `workweek` its working week for
+    `in N working days`); raise DateError naming the formats we read."""
+    from .rules import add_working_day_count
+
     raw = " ".join(text.lower().split())
     shown = escape(truncate(text, 60))
     try:
@@ -64,6 +73,9 @@ def parse_date(text: str, today: date) -> date:
             return today + timedelta(days=1)
         if raw == "yesterday":
             return today - timedelta(days=1)
+        m = re.fullmatch(r"in (\d{1,3}) (?:working|work|business) days?", raw)
+        if m:
+            return add_working_day_count(today, int(m.group(1)), workweek)
         m = re.fullmatch(r"in (\d{1,3}) (day|days|week|weeks)", raw)
         if m:
             n = int(m.group(1))
@@ -85,20 +97,23 @@ def parse_date(text: str, today: date) -> date:
             if month is not None:
                 if year:
                     return date(int(year), month, int(day_s))
-                return _nearest(today, month, int(day_s))
-    except ValueError as exc:
-        raise DateError(f"`{shown}` is not a real date ({exc})") from None
+                return _next(today, month, int(day_s))
+    except (ValueError, OverflowError) as exc:
+        raise DateError(f"`{shown}` is not a real date ({exc}). I read {FORMATS_HELP}.") from None
     raise DateError(f"I can't read `{shown}` as a date. I read {FORMATS_HELP}.")
 
 
-def slack_date(d: date, fmt: str = "{date_short}") -> str:
-    """A Slack date token that each reader sees in their own locale.
+def plain_date(d: date, today: date | None = None) -> str:
+    """A due date as the same day for every reader: `Fri 4 Dec`, with the year when it is not `today`'s year
+    (always with the year when there is no `today`)."""
+    text = f"{WEEKDAYS[d.weekday()][:3].capitalize()} {d.day} {MONTHS[d.month - 1].capitalize()}"
+    return text if today is not None and d.year == today.year else f"{text} {d.year}"
 
-    A due date has no time of day; we anchor it at 12:00 UTC, which falls on the same calendar day for every
-    timezone from UTC-11 to UTC+11, so readers almost everywhere see the date that was set.
-    """
-    ts = int(datetime.combine(d, time(12, 0), tzinfo=UTC).timestamp())
-    return f"<!date^{ts}^{fmt}|{d.isoformat()}>"
+
+def slack_day(moment: datetime) -> str:
+    """The day of a moment (when something was done), as a Slack date token: each reader sees their own day."""
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d")
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{fallback}>"
 
 
 def slack_datetime(dt: datetime, fmt: str = "{date_short} {time}") -> str:

@@ -27,7 +27,11 @@ USAGE: dict[str, tuple[str, str, str]] = {
     "done": ("done <item> [note]", "done 3.3 staging keys received", "mark an item done"),
     "undo": ("undo <item>", "undo 3.3", "reopen an item"),
     "assign": ("assign <item> @user|none", "assign 3.4 @bob", "set or clear an item's owner"),
-    "due": ("due <item> <date|none>", "due 3.4 next friday", "set or clear a due date"),
+    "due": (
+        "due <item> <date|none>",
+        "due 3.4 next friday",
+        "set or clear a due date (`in 5 working days`, `4 Mar`: read in the checklist's timezone)",
+    ),
     "note": ("note <item> <text>", "note 2.1 waiting for the ministry's template", "add a note to an item"),
     "show": ("show <item>", "show 5.1", "an item with its notes and history"),
     "history": ("history [item]", "history 3.3", "the last 20 changes"),
@@ -46,8 +50,14 @@ USAGE: dict[str, tuple[str, str, str]] = {
     "start": ("start [template]", "start interop", "create this channel's checklist"),
     "templates": ("templates", "templates", "list the templates"),
     "archive": ("archive", "archive", "close this channel's checklist (kept with its history)"),
+    "timezone": (
+        "timezone [<IANA zone>]",
+        "timezone Asia/Phnom_Penh",
+        "show or set the checklist's timezone: its today, overdue and date words follow it",
+    ),
+    "workweek": ("workweek mon-fri|sun-thu|mon-sat", "workweek sun-thu", "set the checklist's working week"),
     "remind": (
-        "remind [weekly <day> <HH:MM> [timezone] | off | now | dm on|off|snooze <days>]",
+        "remind [weekly <day> <HH:MM> [timezone] | off | now | dm on|off|snooze <days>|workweek <week>]",
         "remind weekly monday 09:00 Europe/Berlin",
         "the weekly digest in this channel and your overdue DMs",
     ),
@@ -215,7 +225,51 @@ def parse(text: str) -> Command:
         return Command("signoff", item=item, users=_users(mentions, "signoff"), text=note)
     if name == "remind":
         return _remind(tokens)
+    if name == "timezone":
+        if not tokens:
+            return Command("timezone")
+        if len(tokens) > 1:
+            raise ParseError(
+                f"Use {usage('timezone')}: one IANA name such as `Asia/Phnom_Penh`, `America/New_York` or `UTC`."
+            )
+        return Command("timezone", text=_timezone(tokens[0]))
+    if name == "workweek":
+        if not tokens:
+            return Command("timezone")  # shows the calendar: timezone and working week
+        return Command("workweek", text=_workweek(tokens, usage("workweek")))
     return Command("help", args=(head[:40],))
+
+
+def _timezone(token: str) -> str:
+    """The tz database's spelling of `token`, or a ParseError naming the closest valid names."""
+    from .zones import canonical_timezone, closest_timezones
+
+    found = canonical_timezone(token)
+    if found:
+        return found
+    close = closest_timezones(token)
+    hint = (
+        "Did you mean " + ", ".join(f"`{c}`" for c in close) + "?"
+        if close
+        else "Use an IANA name such as `Asia/Phnom_Penh`, `America/New_York` or `UTC`."
+    )
+    return _raise(f"`{escape(token[:64])}` is not a timezone I know. {hint}")
+
+
+def _workweek(tokens: list[str], how: str) -> str:
+    from .rules import WORKWEEKS
+
+    week = " ".join(tokens).lower().replace("–", "-").replace(" ", "")
+    if week not in WORKWEEKS:
+        _raise(
+            f"`{escape(' '.join(tokens)[:40])}` is not a working week I know. Use {how}: "
+            "`mon-fri` (Monday–Friday), `sun-thu` (Sunday–Thursday) or `mon-sat` (Monday–Saturday)."
+        )
+    return week
+
+
+def _raise(message: str) -> str:
+    raise ParseError(message)
 
 
 def _remind(tokens: list[str]) -> Command:
@@ -240,20 +294,20 @@ def _remind(tokens: list[str]) -> Command:
             raise ParseError(f"`{escape(tokens[2][:20])}` is not a time: use 24-hour `HH:MM`, e.g. {example}.")
         tz = ""
         if len(tokens) == 4:
-            tz = canonical_timezone(tokens[3]) or ""
-            if not tz:
-                raise ParseError(
-                    f"`{escape(tokens[3][:64])}` is not a timezone I know: use an IANA name such as `Europe/Berlin`, "
-                    "`America/New_York` or `UTC`."
-                )
+            tz = canonical_timezone(tokens[3]) or _timezone(tokens[3])
         return Command("remind", args=("weekly", str(day), m.group(1), m.group(2), tz))
     if words[0] == "dm":
         if words[1:] in (["on"], ["off"]):
             return Command("remind", args=("dm", words[1]))
+        if len(words) >= 2 and words[1] == "workweek":
+            how = "`/checklist remind dm workweek mon-fri|sun-thu|mon-sat`"
+            if len(words) == 2:
+                raise ParseError(f"Which week? Use {how}.")
+            return Command("remind", args=("dm", "workweek", _workweek(tokens[2:], how)))
         if len(words) == 3 and words[1] == "snooze" and words[2].isdigit() and 1 <= int(words[2]) <= MAX_SNOOZE_DAYS:
             return Command("remind", args=("dm", "snooze", str(int(words[2]))))
         raise ParseError(
-            f"Use `/checklist remind dm on`, `/checklist remind dm off` or `/checklist remind dm snooze <days>` "
-            f"(1 to {MAX_SNOOZE_DAYS} days)."
+            f"Use `/checklist remind dm on`, `/checklist remind dm off`, `/checklist remind dm snooze <days>` "
+            f"(1 to {MAX_SNOOZE_DAYS} working days) or `/checklist remind dm workweek sun-thu`."
         )
     raise ParseError(f"Use {usage('remind')}, e.g. `/checklist {USAGE['remind'][1]}`.")

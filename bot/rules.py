@@ -8,15 +8,20 @@
 - Only a request's approvers may decide on it, and only while it is pending. It is *approved* when every
   approver asked first has approved, or when a backup (asked on escalation) approves in their stead; any
   rejection rejects it.
-- A pending sign-off is *stale* after N working days (Monday to Friday; holidays are not known).
+- A pending sign-off is *stale* after N working days of its checklist's working week (holidays are not known).
+- Each checklist has a *calendar*: a timezone and a working week. Its "today" is the date in that timezone,
+  from one function, `today()`, which status, App Home, digests, exports, nudges and date words all use; so an
+  item due D turns overdue at local midnight between D and D+1, wherever the reader is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ItemLike(Protocol):
@@ -28,6 +33,90 @@ class ItemLike(Protocol):
 
 DONE = "done"
 OPEN = "open"
+
+
+# -- the calendar: one "today" per checklist, working weeks ---------------------------------------------------
+
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_WORKWEEK = "mon-fri"
+# Working weeks teams use: weekday numbers (0 = Monday) of each.
+WORKWEEKS: dict[str, frozenset[int]] = {
+    "mon-fri": frozenset({0, 1, 2, 3, 4}),
+    "sun-thu": frozenset({6, 0, 1, 2, 3}),
+    "mon-sat": frozenset({0, 1, 2, 3, 4, 5}),
+}
+WORKWEEK_NAMES = {"mon-fri": "Monday–Friday", "sun-thu": "Sunday–Thursday", "mon-sat": "Monday–Saturday"}
+
+
+class CalendarLike(Protocol):
+    timezone: str
+    workweek: str
+
+
+@lru_cache(maxsize=1024)
+def zone(name: str | None) -> ZoneInfo:
+    """The tz database zone `name`; UTC for an empty or unknown name (a stored zone is validated when set)."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def local_date(now: datetime, timezone: str | None) -> date:
+    """The calendar date of the instant `now` in `timezone`."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(zone(timezone)).date()
+
+
+def today(calendar: CalendarLike | str | None, now: datetime) -> date:
+    """THE "today" of a checklist: the date in its timezone at `now` (a zone name works too; None is UTC).
+
+    Every rule that needs today (overdue, due soon, days overdue, date words) is given this date, so a checklist
+    has one today whoever reads it and whichever part of the app asks."""
+    tz = calendar if isinstance(calendar, str) or calendar is None else getattr(calendar, "timezone", None)
+    return local_date(now, tz)
+
+
+def working_weekdays(workweek: str | None) -> frozenset[int]:
+    return WORKWEEKS.get(workweek or DEFAULT_WORKWEEK, WORKWEEKS[DEFAULT_WORKWEEK])
+
+
+def is_working_day(day: date, workweek: str | None = DEFAULT_WORKWEEK) -> bool:
+    return day.weekday() in working_weekdays(workweek)
+
+
+def add_working_day_count(start: date, days: int, workweek: str | None = DEFAULT_WORKWEEK) -> date:
+    """The date `days` working days after `start` (`start` itself not counted; 0 gives `start`)."""
+    week = working_weekdays(workweek)
+    day, left = start, days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() in week:
+            left -= 1
+    return day
+
+
+def nth_working_day(start: date, n: int, workweek: str | None = DEFAULT_WORKWEEK) -> date:
+    """The n-th working day counting from `start` itself (n >= 1): `start` when it is a working day and n is 1."""
+    week = working_weekdays(workweek)
+    day = start if start.weekday() in week else add_working_day_count(start, 1, workweek)
+    return add_working_day_count(day, n - 1, workweek)
+
+
+def working_days_between(start: date, end: date, workweek: str | None = DEFAULT_WORKWEEK) -> int:
+    """Working days after `start` up to and including `end` (0 when `end` <= `start`): how many working days
+    something has waited."""
+    if end <= start:
+        return 0
+    week = working_weekdays(workweek)
+    full, rest = divmod((end - start).days, 7)
+    count = full * len(week)
+    day = start + timedelta(days=7 * full)
+    for _ in range(rest):
+        day += timedelta(days=1)
+        count += day.weekday() in week
+    return count
 
 
 def is_done(item: ItemLike) -> bool:
@@ -127,19 +216,26 @@ def signoff_outcome(approvals: Iterable[ApprovalLike]) -> str | None:
     return None
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` moved on by `days` working days (Monday to Friday), same time of day."""
-    moment = start
-    left = days
-    while left > 0:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
+def add_working_days(start: datetime, days: int, calendar: CalendarLike | None = None) -> datetime:
+    """`start` moved on by `days` working days of the calendar's week, at the same local time of day in the
+    calendar's timezone (Monday–Friday in UTC without a calendar)."""
+    tz = zone(calendar.timezone if calendar else None)
+    local = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(tz)
+    day = add_working_day_count(local.date(), days, calendar.workweek if calendar else None)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz).astimezone(UTC)
 
 
-def is_stale(created_at: datetime, now: datetime, working_days: int) -> bool:
-    return now >= add_working_days(created_at, working_days)
+def is_stale(created_at: datetime, now: datetime, working_days: int, calendar: CalendarLike | None = None) -> bool:
+    """A pending sign-off has waited `working_days` working days of its checklist's calendar."""
+    return now >= add_working_days(created_at, working_days, calendar)
+
+
+def working_days_waited(created_at: datetime, now: datetime, calendar: CalendarLike | None = None) -> int:
+    """Whole working days (of the calendar) from `created_at` to `now`, in the calendar's timezone."""
+    tz = calendar.timezone if calendar else None
+    return working_days_between(
+        local_date(created_at, tz), local_date(now, tz), calendar.workweek if calendar else None
+    )
 
 
 def days_waiting(created_at: datetime, now: datetime) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from sqlmodel import Session
@@ -18,13 +18,15 @@ from storage.signoffs import SignoffApproval, SignoffRequest
 
 from . import rules
 from .clock import Clock
-from .dates import slack_date
+from .dates import parse_date, plain_date, slack_day
 from .errors import NoChecklist, UserError
 from .templates import DEFAULT_TEMPLATE, Template
 from .text import escape, mention, user_text
 
 # Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
 MAX_ITEMS_PER_PHASE = 999
+# A profile timezone read from Slack this recently is used as it is (as the reminders do).
+PROFILE_TIMEZONE_FRESH = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,30 @@ class Change:
     board: Board
     message: str  # mrkdwn for the channel, user text already escaped
     item: Item | None = None
+    # `start` only: the starter's timezone was not known, so the checklist starts in UTC until the listener has
+    # read their Slack profile (after the acknowledgement) and called `apply_profile_timezone`.
+    lookup_timezone: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """A checklist's calendar and what it means right now."""
+
+    timezone: str
+    workweek: str
+    now: datetime  # in the checklist's timezone
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def week_name(self) -> str:
+        return rules.WORKWEEK_NAMES.get(self.workweek, self.workweek)
+
+    @classmethod
+    def of(cls, checklist: Checklist, now: datetime) -> CalendarInfo:
+        return cls(checklist.timezone, checklist.workweek, now.astimezone(rules.zone(checklist.timezone)))
 
 
 @dataclass(frozen=True)
@@ -117,11 +143,15 @@ class HomeData:
     checklists: Sequence[Checklist]
     items: dict[int, list[Item]]  # by checklist id (removed items left out)
     signoffs: Sequence[SignoffRecord]  # pending, with this person undecided; oldest first
-    today: date
+    today: date  # in UTC; each checklist's own today is `today_of(checklist_id)`
+    todays: dict[int, date] = field(default_factory=dict)  # by checklist id, in its timezone (`rules.today`)
 
     @cached_property
     def by_id(self) -> dict[int, Checklist]:
         return {c.id: c for c in self.checklists}
+
+    def today_of(self, checklist_id: int) -> date:
+        return self.todays.get(checklist_id, self.today)
 
     def own_open_items(self) -> list[Item]:
         """Open items this person owns, overdue first (most overdue first), then by due date, undated last."""
@@ -131,7 +161,7 @@ class HomeData:
         return sorted(
             mine,
             key=lambda i: (
-                -rules.days_overdue(i, self.today),
+                -rules.days_overdue(i, self.today_of(i.checklist_id)),
                 i.due_date is None,
                 i.due_date or self.today,
                 i.checklist_id,
@@ -175,7 +205,7 @@ class ChecklistService:
             checklist=checklist,
             phases=q.phases(session, checklist.id),
             items=q.items(session, checklist.id),
-            today=self.clock.today(),
+            today=self.today(checklist),
             note_counts=q.note_counts(session, checklist.id),
             signoffs={
                 r.request.item_number: r
@@ -197,6 +227,10 @@ class ChecklistService:
                 f"Finish {'it' if len(blocked) == 1 else 'them'} first; `/checklist status` shows what is open."
             )
 
+    def today(self, checklist: Checklist) -> date:
+        """The checklist's today (`rules.today`: the date in its timezone)."""
+        return rules.today(checklist, self.clock.now())
+
     def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
         q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
         q.bump_version(session, checklist)
@@ -212,11 +246,12 @@ class ChecklistService:
         with self.db.read() as session:
             return self._board(session, self._checklist(session, who))
 
-    def current(self, who: Who) -> tuple[int, int]:
-        """(checklist id, version) of the channel's checklist: one cheap query that says whether it changed."""
+    def current(self, who: Who) -> tuple[int, int, date]:
+        """(checklist id, version, its today) of the channel's checklist: one cheap query that says whether it
+        changed."""
         with self.db.read() as session:
             checklist = self._checklist(session, who)
-            return checklist.id, checklist.version
+            return checklist.id, checklist.version, self.today(checklist)
 
     def board_by_id(self, checklist_id: int, team_id: str) -> Board | None:
         """The active checklist with this id, if it belongs to `team_id` (ids from payloads stay in their team)."""
@@ -235,7 +270,7 @@ class ChecklistService:
                 item=item,
                 notes=q.notes(session, item.id),
                 events=q.events(session, checklist.id, item_number=number, limit=20),
-                today=self.clock.today(),
+                today=self.today(checklist),
                 signoffs=signoff_records(session, sq.requests(session, checklist.id, item_number=item.number)),
             )
 
@@ -253,7 +288,7 @@ class ChecklistService:
                 notes=q.notes_by_item(session, checklist.id),
                 signoffs=signoffs,
                 contacts=q.contacts(session, checklist.id),
-                today=self.clock.today(),
+                today=self.today(checklist),
             )
 
     def home(self, team_id: str, user_id: str) -> HomeData:
@@ -268,6 +303,7 @@ class ChecklistService:
                 items=items,
                 signoffs=signoff_records(session, sq.waiting_on(session, team_id, user_id)),
                 today=self.clock.today(),
+                todays={c.id: self.today(c) for c in checklists},
             )
 
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
@@ -296,13 +332,23 @@ class ChecklistService:
 
     @rerun_if_race_lost
     def start(self, who: Who, template_name: str | None) -> Change:
+        """Create the channel's checklist with the starter's calendar: their Slack profile's timezone when it
+        was read recently (no Web API call on the acknowledgement path), else UTC and `lookup_timezone`."""
+        from storage import schedules as rq
+
         template = self.template(template_name)
+        now = self.clock.now()
         with self.db.write() as session:
+            pref = rq.user_pref(session, who.user_id)
+            fresh = bool(
+                pref and pref.timezone and pref.tz_checked_at and pref.tz_checked_at > now - PROFILE_TIMEZONE_FRESH
+            )
+            timezone = pref.timezone if fresh and pref and pref.timezone else rules.DEFAULT_TIMEZONE
             existing = q.active_checklist(session, who.team_id, who.channel_id, lock=True)
             if existing is not None:
                 raise UserError(
                     f"This channel already has a checklist, *{user_text(existing.title)}*, started "
-                    f"{slack_date(existing.created_at.date())} by {mention(existing.created_by)}. "
+                    f"{slack_day(existing.created_at)} by {mention(existing.created_by)}. "
                     "See it with `/checklist status`; `/checklist archive` closes it so a new one can start."
                 )
             checklist = q.create_checklist(
@@ -329,13 +375,82 @@ class ChecklistService:
                     for i in template.items
                 ],
             )
+            checklist.timezone, checklist.workweek = rules.zone(timezone).key, rules.DEFAULT_WORKWEEK
+            session.add(checklist)
             self._log(session, checklist, who, "start", new=template.name)
             board = self._board(session, checklist)
+        calendar = (
+            f" Dates follow {checklist.timezone}, working week {rules.WORKWEEK_NAMES[checklist.workweek]} "
+            "(`/checklist timezone` · `/checklist workweek` change them)."
+            if fresh
+            else ""
+        )
         return Change(
             board,
             f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
-            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.",
+            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}",
+            lookup_timezone=not fresh,
         )
+
+    # -- the calendar ------------------------------------------------------------------------------------
+
+    def calendar(self, who: Who) -> CalendarInfo:
+        with self.db.read() as session:
+            return CalendarInfo.of(self._checklist(session, who), self.clock.now())
+
+    def set_timezone(self, who: Who, timezone: str) -> str:
+        """Set the checklist's timezone (a name checked by the parser); told to the channel, kept in history."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            if checklist.timezone == timezone:
+                raise UserError(f"This checklist's dates are already in {timezone}.")
+            old, checklist.timezone = checklist.timezone, timezone
+            session.add(checklist)
+            self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            info = CalendarInfo.of(checklist, self.clock.now())
+        return (
+            f"🌐 {mention(who.user_id)} set this checklist's timezone to *{timezone}* (was {old}): due dates, "
+            f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today, info.today)} "
+            f"{info.now:%H:%M} there."
+        )
+
+    def set_workweek(self, who: Who, workweek: str) -> str:
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            name = rules.WORKWEEK_NAMES[workweek]
+            if checklist.workweek == workweek:
+                raise UserError(f"This checklist's working week is already {name}.")
+            old, checklist.workweek = checklist.workweek, workweek
+            session.add(checklist)
+            self._log(session, checklist, who, "workweek", old=old, new=workweek)
+        return (
+            f"🗓️ {mention(who.user_id)} set this checklist's working week to *{name}* "
+            f"(was {rules.WORKWEEK_NAMES.get(old, old)}): `in 5 working days` and sign-off escalation count these days."
+        )
+
+    def apply_profile_timezone(self, who: Who, checklist_id: int, timezone: str | None) -> CalendarInfo | None:
+        """After `start`: remember the starter's profile timezone and give it to the checklist they started,
+        unless someone set its timezone since (or it is archived). The calendar when it changed, else None."""
+        from storage import schedules as rq
+
+        with self.db.write() as session:
+            if timezone:
+                pref = rq.ensure_user_pref(session, who.user_id)
+                pref.timezone, pref.tz_checked_at = timezone, self.clock.now()
+                session.add(pref)
+            checklist = session.get(Checklist, checklist_id, with_for_update=True)
+            if (
+                not timezone
+                or checklist is None
+                or checklist.archived_at is not None
+                or checklist.timezone == timezone
+                or q.has_event(session, checklist.id, "timezone")
+            ):
+                return None
+            old, checklist.timezone = checklist.timezone, timezone
+            session.add(checklist)
+            self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            return CalendarInfo.of(checklist, self.clock.now())
 
     def _change_item(self, who: Who, number: str, apply) -> Change:
         """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read."""
@@ -352,7 +467,7 @@ class ChecklistService:
             if rules.is_done(item):
                 raise UserError(
                     f"{item.number} is already done ({mention(item.done_by)}"
-                    + (f", {slack_date(item.done_at.date())}" if item.done_at else "")
+                    + (f", {slack_day(item.done_at)}" if item.done_at else "")
                     + f"). `/checklist undo {item.number}` reopens it."
                 )
             self._check_gate(session, checklist, item)
@@ -395,13 +510,19 @@ class ChecklistService:
 
         return self._change_item(who, number, apply)
 
-    def set_due(self, who: Who, number: str, due: date | None) -> Change:
+    def set_due(self, who: Who, number: str, due: date | None, *, text: str | None = None) -> Change:
+        """Set or clear the due date; with `text`, the date is read from it in the checklist's calendar (its today
+        and working week), inside the same unit of work."""
+
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
-            if item.due_date == due:
+            today = self.today(checklist)
+            when = parse_date(text, today, checklist.workweek) if text is not None else due
+            if item.due_date == when:
                 raise UserError(
-                    f"{item.number} is already " + (f"due {slack_date(due)}." if due else "without a due date.")
+                    f"{item.number} is already "
+                    + (f"due {plain_date(when, today)}." if when else "without a due date.")
                 )
-            old, item.due_date = item.due_date, due
+            old, item.due_date = item.due_date, when
             self._log(
                 session,
                 checklist,
@@ -409,13 +530,14 @@ class ChecklistService:
                 "due",
                 item_number=item.number,
                 old=old.isoformat() if old else None,
-                new=due.isoformat() if due else None,
+                new=when.isoformat() if when else None,
             )
-            if due is None:
+            if when is None:
                 return f"📅 *{item.number} {user_text(item.title)}* has no due date now (by {mention(who.user_id)})"
-            flag = " ⚠️ that date has passed, so it is overdue" if rules.is_overdue(item, self.clock.today()) else ""
+            flag = " ⚠️ that date has passed, so it is overdue" if rules.is_overdue(item, today) else ""
             return (
-                f"📅 *{item.number} {user_text(item.title)}* is due {slack_date(due)}{flag} (by {mention(who.user_id)})"
+                f"📅 *{item.number} {user_text(item.title)}* is due {plain_date(when, today)}{flag} "
+                f"(by {mention(who.user_id)})"
             )
 
         return self._change_item(who, number, apply)

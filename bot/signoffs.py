@@ -296,12 +296,13 @@ class SignoffService:
     # -- escalation --------------------------------------------------------------------------------------
 
     def stale(self, now: datetime, working_days: int) -> list[tuple[int, str]]:
-        """(id, team id) of pending, never escalated requests that have waited `working_days` working days."""
+        """(id, team id) of pending, never escalated requests that have waited `working_days` working days of
+        their checklist's calendar (its working week, in its timezone)."""
         with self.db.read() as session:
             return [
-                (r.id, team_id)
-                for r, team_id in sq.unescalated_pending(session)
-                if rules.is_stale(r.created_at, now, working_days)
+                (r.id, checklist.team_id)
+                for r, checklist in sq.unescalated_pending_with_checklist(session)
+                if rules.is_stale(r.created_at, now, working_days, checklist)
             ]
 
     def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:

@@ -49,6 +49,11 @@ def rerun_if_race_lost(unit: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+# How the app's connections name themselves in PostgreSQL's pg_stat_activity, unless the URL's
+# `?application_name=` says otherwise.
+APPLICATION_NAME = "checklist-bot"
+
+
 def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
     kwargs = {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
     if not pooled:
@@ -75,6 +80,8 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
 def _postgresql_engine(url) -> Engine:
     query = dict(url.query)
     params = {"connect_timeout": query.pop("connect_timeout", str(PG_CONNECT_TIMEOUT_S))}
+    if "application_name" not in query:
+        params["application_name"] = APPLICATION_NAME
     params["options"] = " ".join(filter(None, [PG_OPTIONS, query.pop("options", "")]))
     conninfo = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
     return create_engine(

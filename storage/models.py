@@ -38,6 +38,10 @@ class Checklist(SQLModel, table=True):
     archived_by: str | None = Field(default=None, max_length=32)
     # Bumped on every change; lets readers and the scheduler see that something changed.
     version: int = 0
+    # The checklist's calendar: its "today" (overdue, date words) is the date in `timezone` (an IANA name), and
+    # its working days (escalation, `in 5 working days`) are those of `workweek` (mon-fri | sun-thu | mon-sat).
+    timezone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
+    workweek: str = Field(default="mon-fri", max_length=16, sa_column_kwargs={"server_default": "mon-fri"})
 
 
 class Phase(SQLModel, table=True):

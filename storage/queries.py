@@ -193,6 +193,15 @@ def events(session: Session, checklist_id: int, *, item_number: str | None = Non
     return list(reversed(rows))
 
 
+def has_event(session: Session, checklist_id: int, action: str) -> bool:
+    return (
+        session.exec(
+            select(Event.id).where(Event.checklist_id == checklist_id, Event.action == action).limit(1)
+        ).first()
+        is not None
+    )
+
+
 def contacts(session: Session, checklist_id: int, role: str | None = None) -> Sequence[Contact]:
     stmt = select(Contact).where(Contact.checklist_id == checklist_id)
     if role is not None:

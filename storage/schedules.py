@@ -83,6 +83,8 @@ class UserPref(SQLModel, table=True):
     tz_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dm_enabled: bool = True
     snooze_until: date | None = None  # no nudges up to and including this local date
+    # The person's working week: nudges go out on these days only (mon-fri | sun-thu | mon-sat).
+    workweek: str = Field(default="mon-fri", max_length=16, sa_column_kwargs={"server_default": "mon-fri"})
 
 
 # -- schedules ------------------------------------------------------------------------------------------------
@@ -290,6 +292,7 @@ def active_checklists_in(session: Session, channels: Sequence[tuple[str, str]]) 
                     col(Checklist.channel_id),
                     col(Checklist.title),
                     col(Checklist.version),
+                    col(Checklist.timezone),
                 ).where(
                     col(Checklist.archived_at).is_(None),
                     col(Checklist.channel_id).in_({c for _, c in chunk}),
@@ -319,7 +322,11 @@ def owned_items_due_before(session: Session, before: date, *, not_status: str) -
     return list(
         session.execute(
             select(
-                *ITEM_COLUMNS, col(Checklist.team_id), col(Checklist.channel_id), col(Checklist.title).label("ctitle")
+                *ITEM_COLUMNS,
+                col(Checklist.team_id),
+                col(Checklist.channel_id),
+                col(Checklist.title).label("ctitle"),
+                col(Checklist.timezone).label("ctz"),
             )
             .join(Checklist, col(Checklist.id) == col(Item.checklist_id))
             .where(

@@ -153,8 +153,14 @@ def latest_per_item(session: Session, checklist_id: int) -> dict[str, SignoffReq
 
 def unescalated_pending(session: Session) -> list[tuple[SignoffRequest, str]]:
     """Pending, never escalated requests of active checklists with their checklist's team id, oldest first."""
+    return [(request, checklist.team_id) for request, checklist in unescalated_pending_with_checklist(session)]
+
+
+def unescalated_pending_with_checklist(session: Session) -> list[tuple[SignoffRequest, Checklist]]:
+    """Pending, never escalated requests of active checklists with their checklist (its calendar counts the
+    working days), oldest first."""
     stmt = (
-        select(SignoffRequest, Checklist.team_id)
+        select(SignoffRequest, Checklist)
         .join(Checklist, col(Checklist.id) == col(SignoffRequest.checklist_id))
         .where(
             SignoffRequest.status == PENDING,
@@ -163,7 +169,7 @@ def unescalated_pending(session: Session) -> list[tuple[SignoffRequest, str]]:
         )
         .order_by(SignoffRequest.created_at, SignoffRequest.id)
     )
-    return [(request, team_id) for request, team_id in session.exec(stmt).all()]
+    return [(request, checklist) for request, checklist in session.exec(stmt).all()]
 
 
 def decide(session: Session, *, request_id: int, user_id: str, decision: str, reason: str | None, at: datetime) -> bool:

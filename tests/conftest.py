@@ -1,12 +1,15 @@
 """Fixtures: a fake Slack Web API on loopback, the app served over HTTP, a driver that signs requests.
 
-The database is a SQLite file per test, or PostgreSQL when TEST_DATABASE_URL is set (each test then starts
-from empty tables).
+The database is a SQLite file per test, or PostgreSQL when TEST_DATABASE_URL is set: the run then works in a
+database of its own, created from that URL's server at the start and dropped at the end (so two runs on one
+server never meet), and each test starts from empty tables. No test writes into the repository: the session
+fails if a file appears there.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +18,10 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from sqlalchemy import text
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from bot.app import Runtime, create_runtime
@@ -32,6 +38,80 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 OAUTH_TABLES = ("slack_bots", "slack_installations", "slack_oauth_states")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_ONLY = "PostgreSQL-only: set TEST_DATABASE_URL (make test runs these in its PostgreSQL pass)"
+
+# Hypothesis keeps failing examples in ./.hypothesis by default: none are kept (and see pytest_sessionstart).
+hypothesis_settings.register_profile("checklist-bot", database=None)
+hypothesis_settings.load_profile("checklist-bot")
+
+
+# -- one PostgreSQL database per test run -------------------------------------------------------------------------
+
+
+def _admin_engine(url: str):
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def create_run_database(base_url: str) -> str:
+    """A new, uniquely named database on base_url's server; returns its URL."""
+    base = make_url(base_url)
+    name = f"{base.database or 'checklist'}_run_{os.getpid()}_{secrets.token_hex(3)}"[-63:]
+    engine = _admin_engine(base_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_run_database(base_url: str, run_url: str) -> None:
+    name = make_url(run_url).database
+    engine = _admin_engine(base_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def _repo_files() -> set[str]:
+    """Files in the repository that a test run could leave behind (caches of Python and tools aside)."""
+    skip = {".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache"}
+    found = set()
+    for root, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in skip and not d.endswith(".egg-info")]
+        found.update(os.path.relpath(os.path.join(root, f), REPO) for f in files)
+    return found
+
+
+def pytest_sessionstart(session) -> None:
+    session.config._repo_files_before = _repo_files()
+    # Hypothesis also caches what it learns from our sources (./.hypothesis/constants): keep that with the run.
+    set_hypothesis_home_dir(session.config._tmp_path_factory.getbasetemp() / "hypothesis")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base and not base.startswith("sqlite"):
+        try:
+            run_url = create_run_database(base)
+        except Exception as exc:  # noqa: BLE001
+            pytest.exit(f"TEST_DATABASE_URL does not answer: {type(exc).__name__}: {exc}".splitlines()[0], 2)
+        session.config._run_database = (base, run_url)
+        os.environ["TEST_DATABASE_URL"] = run_url  # tests and the processes they start all use the run's database
+        print(f"\n== PostgreSQL: this run works in database {make_url(run_url).database}")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    run = getattr(session.config, "_run_database", None)
+    if run:
+        os.environ["TEST_DATABASE_URL"] = run[0]
+        drop_run_database(*run)
+    before = getattr(session.config, "_repo_files_before", None)
+    if before is not None:
+        new = sorted(_repo_files() - before)
+        if new:
+            session.config.get_terminal_writer().line(f"\nTests wrote into the repository: {new}", red=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _test_database_url(tmp_path) -> str:
@@ -146,12 +226,7 @@ def started(bot: Bot) -> Bot:
 
 
 def pg_available() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    try:
-        db = Database(url)
-        with db.reader.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        db.dispose()
-        return url
-    except Exception:  # noqa: BLE001
-        return None
+    """The run's PostgreSQL database, or None in a SQLite run: PostgreSQL-only tests then skip (with PG_ONLY), so
+    they run once, in the PostgreSQL pass, and never touch a database nobody named."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    return url if url and not url.startswith("sqlite") else None

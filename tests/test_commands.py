@@ -131,13 +131,13 @@ def test_assign_and_unassign(started):
 def test_due_dates_and_overdue_flag(started):
     # The fixture clock says Wednesday 2026-11-25.
     reply = started.slack.command("due 3.3 next friday")
-    assert reply.response_type == "in_channel" and "|2026-12-04>" in reply.text
+    assert reply.response_type == "in_channel" and "due Fri 4 Dec (by" in reply.text
     assert item(started, "3.3").due_date.isoformat() == "2026-12-04"
     started.slack.command("due 3.4 2026-11-20")
     assert item(started, "3.4").due_date.isoformat() == "2026-11-20"
     status = started.slack.command("status").content
     assert "overdue* 5 days" in status and "1 overdue" in status
-    assert re.search(r"<!date\^\d+\^\{date_short\}\|2026-12-04>", status)
+    assert "due Fri 4 Dec" in status and "<!date" not in status  # a due date is a plain date, not an instant
     started.slack.command("due 3.4 none")
     assert item(started, "3.4").due_date is None
     bad = started.slack.command("due 3.3 someday")
@@ -167,7 +167,8 @@ def test_history_shows_who_what_old_new(started):
     assert hist.response_type == "ephemeral"
     body = hist.content
     assert "<@UALICE> assign *3.3* <@UBOB> → <@UCARA>" in body
-    assert "no date → <!date^" in body and "marked *3.3* done" in body
+    assert "no date → Tue 1 Dec" in body and "marked *3.3* done" in body
+    assert re.search(r"<!date\^\d+\^\{date_short\} \{time\}\|2026-11-25 10:00 UTC> · <@U0LOCAL> marked", body)
     everything = started.slack.command("history").content
     assert "started the checklist" in everything
     for i in range(25):

@@ -15,7 +15,7 @@ from sqlalchemy import make_url
 from sqlmodel import select
 
 from storage.models import Note
-from tests.conftest import fresh_database, start_bot
+from tests.conftest import PG_ONLY, fresh_database, start_bot
 from tests.test_db_faults import healthz
 
 
@@ -79,7 +79,7 @@ class StallingProxy:
 def pg_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://… (make test does)")
+        pytest.skip(PG_ONLY)
     return url
 
 

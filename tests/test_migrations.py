@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from storage import migrate
 from storage.db import Database
 from storage.migrations.env_filters import include_name
-from tests.conftest import pg_available
+from tests.conftest import PG_ONLY, pg_available
 
 
 def empty(url: str) -> Database:
@@ -55,7 +55,7 @@ def test_migrations_build_the_models_schema(tmp_path):
 def test_concurrent_upgrades_on_postgresql_run_once():
     url = pg_available()
     if not url:
-        pytest.skip("PostgreSQL is not reachable at TEST_DATABASE_URL or 127.0.0.1:5432")
+        pytest.skip(PG_ONLY)
     empty(url).dispose()
     errors: list[BaseException] = []
 

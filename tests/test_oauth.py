@@ -189,10 +189,10 @@ def test_rotating_tokens_are_refreshed_before_they_expire(oauth: Bot) -> None:
             session.execute(text("UPDATE slack_bots SET bot_token_expires_at = '2000-01-01 00:00:00'"))
 
     expire()
-    assert bot.slack.command("start", team_id="TROT").response_type == "in_channel"
+    # `start` reads the starter's Slack timezone after the answer, with the refreshed token.
+    assert bot.slack.command("start", team_id="TROT", user="UDAN").response_type == "in_channel"
     second = bot.fake.workspaces["TROT"].token
     assert second != first and bots(bot) == {"TROT": second}
-    bot.slack.command("remind weekly monday 09:00", team_id="TROT", user="UDAN")
     (lookup,) = bot.fake.wait_for("users.info")
     assert lookup.ok and lookup.token == second
 
@@ -449,13 +449,13 @@ def test_serve_in_oauth_mode_installs_and_answers_two_workspaces(fake_slack: Fak
         alpha, beta = install_at(app_url, fake_slack, "TAAA"), install_at(app_url, fake_slack, "TBBB")
         driver = SlackDriver(http_transport(app_url + "/slack/events"), Signer(SERVE_SECRET), fake_slack)
         for team, token, user in (("TAAA", alpha, "UALICE"), ("TBBB", beta, "UBOB")):
-            assert driver.command("start", team_id=team).response_type == "in_channel"
             fake_slack.reset()
-            # Without a timezone the digest follows the requester's profile, looked up after the answer.
-            reply = driver.command("remind weekly monday 09:00", team_id=team, user=user)
-            assert reply.response_type == "in_channel", reply.body
+            # The checklist takes the starter's profile timezone, looked up after the answer with their token.
+            assert driver.command("start", team_id=team, user=user).response_type == "in_channel"
             (lookup,) = fake_slack.wait_for("users.info")
             assert lookup.token == token
+            reply = driver.command("remind weekly monday 09:00", team_id=team, user=user)
+            assert reply.response_type == "in_channel", reply.body
         assert driver.command("start", team_id="TCCC").body == ""  # not installed: asked to reinstall
     finally:
         out = stop(proc)

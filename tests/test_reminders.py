@@ -22,7 +22,7 @@ from sqlmodel import select
 from bot.reminders.digest import PendingSignoff
 from storage import schedules as sq
 from storage.models import Checklist, Item
-from tests.conftest import NOW, fresh_database, pg_available, start_bot
+from tests.conftest import NOW, PG_ONLY, fresh_database, pg_available, start_bot
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin (CET)
 
@@ -83,32 +83,25 @@ def test_remind_needs_a_checklist(slack) -> None:
     assert "no checklist" in slack.command("remind now").text
 
 
-def test_timezone_defaults_to_the_requesters_profile(started, fake_slack) -> None:
+def test_digest_timezone_defaults_to_the_checklists(started, fake_slack) -> None:
     bot = started
-    fake_slack.add_user("U0LOCAL", tz="America/New_York")
+    bot.slack.command("timezone America/New_York")
     reply = bot.slack.command("remind weekly monday 09:00")
-    assert "Mondays at 09:00 in their timezone" in reply.text
-    bot.settle()
-    [confirm] = fake_slack.wait_for("response_url", lambda c: "Slack profile" in c.args.get("text", ""))
-    assert "America/New_York" in confirm.args["text"]
+    assert "Mondays at 09:00 (America/New_York)" in reply.text
     # 09:00 in New York is 14:00 UTC in winter; 08:00 UTC (Berlin's 09:00) posts nothing.
     assert run(bot, MONDAY).posted == []
     assert run(bot, datetime(2026, 11, 30, 14, 0, tzinfo=UTC)).posted == ["T0LOCAL:C0LOCAL"]
-    # The profile timezone is remembered: the next schedule needs no lookup.
+    # A zone named in the command wins over the checklist's.
+    assert "(Europe/Berlin)" in bot.slack.command("remind weekly tuesday 10:00 europe/berlin").text
+
+
+def test_digest_timezone_is_utc_for_a_checklist_in_utc(started, fake_slack) -> None:
+    started.settle()  # start's own profile lookup
     lookups = len(fake_slack.calls_to("users.info"))
-    reply = bot.slack.command("remind weekly tuesday 10:00")
-    assert "(America/New_York)" in reply.text
-    bot.settle()
-    assert len(fake_slack.calls_to("users.info")) == lookups
-
-
-def test_timezone_falls_back_to_utc(started, fake_slack) -> None:
-    bot = started
-    fake_slack.users.pop("U0LOCAL")
-    bot.slack.command("remind weekly monday 09:00")
-    bot.settle()
-    [note] = fake_slack.wait_for("response_url", lambda c: "couldn't read your timezone" in c.args.get("text", ""))
-    assert "(UTC)" in note.args["text"]
+    reply = started.slack.command("remind weekly monday 09:00")
+    assert "Mondays at 09:00 (UTC)" in reply.text
+    started.settle()
+    assert len(fake_slack.calls_to("users.info")) == lookups  # no profile lookup: the checklist's zone is known
 
 
 # -- digest content ---------------------------------------------------------------------------------------------
@@ -363,7 +356,7 @@ def shared_db_url(request, tmp_path) -> Iterator[str]:
         return
     url = pg_available()
     if url is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (set TEST_DATABASE_URL to point elsewhere)")
+        pytest.skip(PG_ONLY)
     schema = f"remind_{os.getpid()}_{threading.get_ident() % 100000}"
     admin = create_engine(url)
     with admin.begin() as conn:
@@ -511,7 +504,7 @@ def test_scheduler_starts_and_stops_with_the_app(started, fake_slack) -> None:
     assert bot.rt.scheduler is None
 
 
-def test_serve_and_socket_start_the_scheduler(monkeypatch) -> None:
+def test_serve_and_socket_start_the_scheduler(monkeypatch, tmp_path) -> None:
     import bot.cli as cli
     import bot.server as server
     from bot.config import load_settings
@@ -519,6 +512,8 @@ def test_serve_and_socket_start_the_scheduler(monkeypatch) -> None:
     started = []
     rt = SimpleNamespace(start_scheduler=lambda: started.append("rt"))
     monkeypatch.setattr(server, "serve", lambda factory, host, port, on_ready=None, **kw: on_ready(rt))
-    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret-123"})
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret-123", "DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}
+    )
     cli.cmd_serve(settings, "127.0.0.1", 0)
     assert started == ["rt"]

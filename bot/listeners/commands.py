@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from ..dates import parse_date, slack_datetime
+from .. import rules
+from ..dates import plain_date, slack_datetime
 from ..errors import NoChecklist, UserError
 from ..exports import upload_export
 from ..parser import Command, parse
@@ -21,6 +21,7 @@ from ..views.digest import remind_status_view
 from ..views.item import history_view, show_view
 from ..views.signoff import status_lines
 from ..views.status import status_view
+from ..zones import canonical_timezone
 from . import signoff
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ Handler = Callable[["Runtime", Who, Command], dict]
 def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
     # Every change bumps the checklist's version, so a rendering keyed by version and day is never stale,
     # whichever replica made the change; the hot path is then one small query.
-    checklist_id, version = rt.service.current(who)
-    key = (checklist_id, version, rt.clock.today(), cmd.phase)
+    checklist_id, version, today = rt.service.current(who)
+    key = (checklist_id, version, today, cmd.phase)
     cached = rt.status_cache.get(key)
     if cached is not None:
         return cached
@@ -46,8 +47,56 @@ def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
     return payload
 
 
-def _start(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.start(who, cmd.template).message)
+def _start(
+    rt: Runtime, who: Who, cmd: Command, response_url: str | None = None, client: WebClient | None = None
+) -> dict:
+    """Start the checklist and answer at once. When the starter's timezone is not cached, it starts in UTC and
+    their Slack profile is read after the acknowledgement (`users.info` never runs on the ack path)."""
+    change = rt.service.start(who, cmd.template)
+    if change.lookup_timezone and client is not None:
+        rt.background.submit(_start_timezone, rt, client, who, change.board.checklist.id, response_url)
+    return in_channel(change.message)
+
+
+def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int, response_url: str | None) -> None:
+    """After the answer to `start`: give the new checklist the starter's profile timezone and tell the channel."""
+    tz = canonical_timezone(rt.reminders.user_timezone(client, who.user_id) or "")
+    info = rt.service.apply_profile_timezone(who, checklist_id, tz)
+    if not response_url:
+        return
+    if info is not None:
+        Respond(response_url=response_url)(
+            replace_original=False,
+            **in_channel(
+                f"🌐 This checklist's dates follow *{info.timezone}* ({mention(who.user_id)}'s Slack timezone), "
+                f"working week {info.week_name}: it is {plain_date(info.today, info.today)} {info.now:%H:%M} there. "
+                "`/checklist timezone <zone>` and `/checklist workweek sun-thu` change them."
+            ),
+        )
+    elif not tz:
+        Respond(response_url=response_url)(
+            replace_original=False,
+            **ephemeral(
+                "🌐 I couldn't read your timezone from Slack, so this checklist's dates are in UTC. "
+                "Set the team's zone with `/checklist timezone <zone>`, e.g. `/checklist timezone Asia/Phnom_Penh`."
+            ),
+        )
+
+
+def _timezone(rt: Runtime, who: Who, cmd: Command) -> dict:
+    if not cmd.text:
+        info = rt.service.calendar(who)
+        return ephemeral(
+            f"🌐 This checklist's dates are in *{info.timezone}*: it is {plain_date(info.today, info.today)} "
+            f"{info.now:%H:%M} there. Working week: *{info.week_name}*. An item is overdue once its due date has "
+            "passed there. `/checklist timezone <IANA zone>` and `/checklist workweek mon-fri|sun-thu|mon-sat` "
+            "change them."
+        )
+    return in_channel(rt.service.set_timezone(who, cmd.text))
+
+
+def _workweek(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.set_workweek(who, cmd.text))
 
 
 def _done(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -64,8 +113,8 @@ def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 
 def _due(rt: Runtime, who: Who, cmd: Command) -> dict:
-    due = None if cmd.clear else parse_date(cmd.text, rt.clock.today())
-    return in_channel(rt.service.set_due(who, cmd.item, due).message)
+    # The date words are read inside the unit of work, in the checklist's calendar (its today, its working week).
+    return in_channel(rt.service.set_due(who, cmd.item, None, text=None if cmd.clear else cmd.text).message)
 
 
 def _note(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -86,7 +135,7 @@ def _show(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 def _history(rt: Runtime, who: Who, cmd: Command) -> dict:
     checklist, events = rt.service.history(who, cmd.item)
-    return history_view(checklist, events, cmd.item)
+    return history_view(checklist, events, cmd.item, rules.today(checklist, rt.clock.now()))
 
 
 def _contact(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -128,19 +177,15 @@ def _remind(
             raise NoChecklist()
         return view | {"response_type": "in_channel"}
     if action == "dm":
+        if cmd.args[1] == "workweek":
+            return ephemeral(rt.remind.set_dm_workweek(who, cmd.args[2]))
         days = int(cmd.args[2]) if len(cmd.args) > 2 else None
         return ephemeral(rt.remind.set_dm(who, cmd.args[1], days))
     _, day, hour, minute, tz = cmd.args
     info = rt.remind.set_weekly(who, int(day), int(hour), int(minute), tz or None)
-    if info.tz_known:
-        return in_channel(
-            f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: {info.text}, "
-            f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
-        )
-    rt.background.submit(_profile_timezone, rt, client or rt.reminders.client, who, info.updated_at, response_url)
     return in_channel(
-        f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: "
-        f"{info.text.split(' (')[0]} in their timezone. `/checklist remind` shows it, `/checklist remind off` stops it."
+        f"🗓️ {mention(who.user_id)} set a weekly checklist digest for this channel: {info.text}, "
+        f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
     )
 
 
@@ -149,25 +194,6 @@ def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None, clien
     data = rt.service.export(who)
     rt.background.submit(upload_export, client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
     return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
-
-
-def _profile_timezone(rt: Runtime, client: WebClient, who: Who, updated_at: datetime, response_url: str | None) -> None:
-    """After the answer: read the requester's timezone from Slack (their workspace's client) and move the new
-    schedule to it."""
-    tz = rt.reminders.user_timezone(client, who.user_id)
-    info = rt.remind.apply_profile_timezone(who, updated_at, tz)
-    if info is None or not response_url:
-        return
-    if tz:
-        text = (
-            f"🕘 The digest runs {info.text}, the timezone in your Slack profile; next {slack_datetime(info.next_run)}."
-        )
-    else:
-        text = (
-            f"🕘 I couldn't read your timezone from Slack, so the digest runs {info.text}. "
-            "Name one to change it, e.g. `/checklist remind weekly monday 09:00 Europe/Berlin`."
-        )
-    Respond(response_url=response_url)(replace_original=False, **ephemeral(text))
 
 
 HANDLERS: dict[str, Handler] = {
@@ -188,6 +214,8 @@ HANDLERS: dict[str, Handler] = {
     "archive": _archive,
     "help": _help,
     "remind": _remind,
+    "timezone": _timezone,
+    "workweek": _workweek,
 }
 
 
@@ -204,6 +232,9 @@ def register(app: App, rt: Runtime) -> None:
             return
         if cmd.name == "export":
             ack(**_export(rt, who, cmd, command.get("response_url"), client))
+            return
+        if cmd.name == "start":
+            ack(**_start(rt, who, cmd, command.get("response_url"), client))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 

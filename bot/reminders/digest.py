@@ -57,10 +57,12 @@ class DigestTarget:
 
     team_id: str
     channel_id: str
-    today: date  # in the schedule's timezone
+    today: date  # used when `now` is None
     last_checklist_id: int | None = None
     last_version: int | None = None
     last_done: int | None = None
+    # The moment of the run: the digest's today is then the checklist's (`rules.today`, in its timezone).
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def iter_digests(
                 build_digest(
                     c,
                     items_of.get(c.id, []),
-                    t.today,
+                    rules.today(c.timezone, t.now) if t.now is not None else t.today,
                     last_checklist_id=t.last_checklist_id,
                     last_version=t.last_version,
                     last_done=t.last_done,

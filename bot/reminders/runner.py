@@ -204,6 +204,7 @@ class Reminders:
                 s.last_checklist_id,
                 s.last_version,
                 s.last_done,
+                now,
             )
             for s in won.values()
         ]
@@ -259,6 +260,7 @@ class Reminders:
             s.last_checklist_id if s else None,
             s.last_version if s else None,
             s.last_done if s else None,
+            self.clock.now(),
         )
         [(_, digest)] = list(iter_digests(self.db, [target], signoffs=self.signoffs))
         return None if digest is None else digest_view(digest, allow_quiet=False)
@@ -320,17 +322,19 @@ class Reminders:
             pref = prefs.get(user_id)
             if pref is None or pref.timezone is None or not pref.dm_enabled:
                 continue
-            period = nudge_period(now, pref.timezone)
+            # The nudge goes out on the person's working days in their timezone; whether an item is overdue is its
+            # checklist's rule, in the checklist's timezone.
+            period = nudge_period(now, pref.timezone, pref.workweek)
             if period is None or (pref.snooze_until is not None and period <= pref.snooze_until):
                 continue
-            overdue = [i for i in items if rules.is_overdue(i, period)]
+            overdue = [i for i in items if rules.is_overdue(i, rules.today(i.ctz, now))]
             if overdue:
                 key = self.nudge_key(team, user_id)
                 due[(key, period.isoformat())] = overdue
                 whose[key] = (team, user_id)
         for (key, period), items in self._claim(sq.NUDGE, due, now).items():
             team, user_id = whose[key]
-            view = nudge_view(user_id, items, datetime.fromisoformat(period).date())
+            view = nudge_view(user_id, items, now)
 
             def send(u: str = user_id, v: dict = view, c: WebClient = clients[team]) -> str:
                 channel = c.conversations_open(users=u)["channel"]["id"]

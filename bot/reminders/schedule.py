@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
+from .. import rules
 from ..dates import WEEKDAYS
+from ..zones import canonical_timezone
+
+__all__ = ["canonical_timezone"]  # the parser's import, kept here
 
 CATCH_UP = timedelta(days=1)  # a run missed while the app was down is caught up when less late than this
 NUDGE_HOUR = 9  # nudges go out from 09:00 local …
 NUDGE_UNTIL_HOUR = 18  # … and never from 18:00 (a process down all day does not DM at night)
-WORKING_DAYS = range(0, 5)  # Monday–Friday
 
 
 @dataclass(frozen=True)
@@ -25,22 +27,7 @@ class Weekly:
 
 
 def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-@cache
-def _zone_names() -> dict[str, str]:
-    return {n.lower(): n for n in available_timezones()}
-
-
-def canonical_timezone(name: str) -> str | None:
-    """The IANA name as spelled in the tz database (case-insensitive match), or None."""
-    if name.upper() == "UTC":
-        return "UTC"
-    return _zone_names().get(name.lower())
+    return rules.zone(name)
 
 
 def at_local(day: date, hour: int, minute: int, tz: str) -> datetime:
@@ -80,10 +67,11 @@ def due_period(s: Weekly, now: datetime, since: datetime) -> date | None:
     return day
 
 
-def nudge_period(now: datetime, tz: str) -> date | None:
-    """Today's local date when a nudge may go out now in `tz`: a working day, 09:00 to 18:00 local."""
+def nudge_period(now: datetime, tz: str, workweek: str | None = None) -> date | None:
+    """Today's local date when a nudge may go out now in `tz`: a working day of the person's `workweek`
+    (Monday–Friday by default), 09:00 to 18:00 local."""
     local = local_now(now, tz)
-    if local.weekday() not in WORKING_DAYS or not NUDGE_HOUR <= local.hour < NUDGE_UNTIL_HOUR:
+    if not rules.is_working_day(local.date(), workweek) or not NUDGE_HOUR <= local.hour < NUDGE_UNTIL_HOUR:
         return None
     return local.date()
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from storage import queries as q
 from storage import schedules as sq
 from storage.db import Database, rerun_if_race_lost
 
+from .. import rules
 from ..clock import Clock
 from ..errors import NoChecklist, UserError
 from ..service import Who
-from .runner import TZ_REFRESH
 from .schedule import Weekly, describe, local_now, next_due
 
 
@@ -22,7 +22,6 @@ class ScheduleInfo:
     next_run: datetime
     paused: str | None
     updated_at: datetime
-    tz_known: bool = True  # False: set in UTC for now, the profile's timezone is being looked up
 
     @property
     def text(self) -> str:
@@ -40,24 +39,19 @@ class ReminderService:
         self.db = db
         self.clock = clock
 
-    def _info(self, s: sq.DigestSchedule, tz_known: bool = True) -> ScheduleInfo:
+    def _info(self, s: sq.DigestSchedule) -> ScheduleInfo:
         weekly = Weekly(s.weekday, s.hour, s.minute, s.timezone)
-        return ScheduleInfo(weekly, next_due(weekly, self.clock.now()), s.paused_reason, s.updated_at, tz_known)
+        return ScheduleInfo(weekly, next_due(weekly, self.clock.now()), s.paused_reason, s.updated_at)
 
     @rerun_if_race_lost
     def set_weekly(self, who: Who, weekday: int, hour: int, minute: int, timezone: str | None) -> ScheduleInfo:
-        """Create or replace the channel's weekly digest. Without `timezone`, the requester's cached profile
-        timezone is used when fresh; otherwise UTC until `apply_profile_timezone` fills it in."""
+        """Create or replace the channel's weekly digest; without `timezone`, in the checklist's timezone."""
         now = self.clock.now()
         with self.db.write() as session:
-            if q.active_checklist(session, who.team_id, who.channel_id) is None:
+            checklist = q.active_checklist(session, who.team_id, who.channel_id)
+            if checklist is None:
                 raise NoChecklist()
-            tz_known = timezone is not None
-            if timezone is None:
-                pref = sq.user_pref(session, who.user_id)
-                # A fresh profile timezone is used as is; a stale one (or UTC) only until the lookup answers.
-                timezone = (pref.timezone if pref else None) or "UTC"
-                tz_known = bool(pref and pref.timezone and pref.tz_checked_at and pref.tz_checked_at > now - TZ_REFRESH)
+            timezone = timezone or checklist.timezone
             s = sq.schedule_for(session, who.team_id, who.channel_id) or sq.DigestSchedule(
                 team_id=who.team_id,
                 channel_id=who.channel_id,
@@ -72,23 +66,7 @@ class ReminderService:
             s.created_by, s.updated_at, s.paused_at, s.paused_reason = who.user_id, now, None, None
             session.add(s)
             session.flush()
-            return self._info(s, tz_known)
-
-    def apply_profile_timezone(self, who: Who, updated_at: datetime, timezone: str | None) -> ScheduleInfo | None:
-        """Remember the requester's timezone and move the schedule set at `updated_at` to it (unless it has been
-        changed since). None when the schedule is gone or was changed."""
-        with self.db.write() as session:
-            pref = sq.ensure_user_pref(session, who.user_id)
-            if timezone:
-                pref.timezone, pref.tz_checked_at = timezone, self.clock.now()
-                session.add(pref)
-            s = sq.schedule_for(session, who.team_id, who.channel_id)
-            if s is None or s.updated_at != updated_at:
-                return None
-            if timezone:
-                s.timezone = timezone
-                session.add(s)
-            return self._info(s, tz_known=bool(timezone))
+            return self._info(s)
 
     def off(self, who: Who) -> str:
         with self.db.write() as session:
@@ -113,13 +91,26 @@ class ReminderService:
         today = self._today(pref)
         if pref is not None and pref.snooze_until is not None and pref.snooze_until >= today:
             return f"*snoozed* until {pref.snooze_until.isoformat()} inclusive (`/checklist remind dm on` resumes)"
-        return f"*on*: one DM on working days at 09:00{tz} when you own overdue items"
+        week = rules.WORKWEEK_NAMES.get(pref.workweek if pref else rules.DEFAULT_WORKWEEK, "Monday–Friday")
+        return f"*on*: one DM on your working days ({week}) at 09:00{tz} when you own overdue items"
 
     def _today(self, pref: sq.UserPref | None) -> date:
         return local_now(self.clock.now(), pref.timezone if pref and pref.timezone else "UTC").date()
 
+    def set_dm_workweek(self, who: Who, workweek: str) -> str:
+        """The caller's working week: their nudges go out on these days only."""
+        with self.db.write() as session:
+            pref = sq.ensure_user_pref(session, who.user_id)
+            pref.workweek = workweek
+            session.add(pref)
+            return (
+                f"📬 Your working week is now *{rules.WORKWEEK_NAMES[workweek]}*: overdue reminders by DM come on "
+                f"those days, and `remind dm snooze <n>` skips n of them. Reminders: {self._dm_text(pref)}."
+            )
+
     def set_dm(self, who: Who, mode: str, days: int | None = None) -> str:
-        """`on`, `off` or `snooze` (for `days` days, today included) the caller's overdue DMs."""
+        """`on`, `off` or `snooze` (the next `days` working days of the person, today included when it is one) the
+        caller's overdue DMs."""
         with self.db.write() as session:
             pref = sq.ensure_user_pref(session, who.user_id)
             if mode == "on":
@@ -129,6 +120,6 @@ class ReminderService:
             else:
                 assert days is not None
                 pref.dm_enabled = True
-                pref.snooze_until = self._today(pref) + timedelta(days=days - 1)
+                pref.snooze_until = rules.nth_working_day(self._today(pref), days, pref.workweek)
             session.add(pref)
             return "📬 Your overdue reminders by DM are now " + self._dm_text(pref) + "."

@@ -7,11 +7,11 @@ Each list shows at most `MAX_LINES` items and stays under a section's 3,000 char
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from .. import rules
-from ..dates import slack_date, slack_datetime
+from ..dates import plain_date, slack_datetime
 from ..reminders.digest import Digest
 from ..text import mention, progress_bar, truncate, user_text
 from .blocks import Block, context, message, section
@@ -80,7 +80,9 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                 _list(
                     f"📅 *Due in the next 7 days ({len(d.due_soon)})*",
                     d.due_soon,
-                    lambda i: f"*{i.number}* {_title(i.title)} — {mention(i.owner_id)}, {slack_date(i.due_date)}",
+                    lambda i: (
+                        f"*{i.number}* {_title(i.title)} — {mention(i.owner_id)}, {plain_date(i.due_date, d.today)}"
+                    ),
                     "`/checklist status`",
                 )
             )
@@ -107,16 +109,18 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
     return message(f"Weekly checklist digest: {d.done}/{d.total} done{overdue}.", blocks)
 
 
-def nudge_view(user_id: str, rows: Sequence[Any], today: date) -> dict:
-    """One DM listing a person's overdue items across channels (`rows` carry `channel_id` too)."""
+def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
+    """One DM listing a person's overdue items across channels (`rows` carry `channel_id` and their checklist's
+    timezone `ctz` too: each item is overdue by its own checklist's today)."""
     n = len(rows)
     head = f"⏰ {mention(user_id)}, you have *{n} overdue checklist item{'s' if n != 1 else ''}*"
     text = _list(
         head,
         rows,
         lambda i: (
-            f"<#{i.channel_id}> *{i.number}* {_title(i.title)} — due {slack_date(i.due_date)}, "
-            f"{_days((today - i.due_date).days)} overdue"
+            f"<#{i.channel_id}> *{i.number}* {_title(i.title)} — "
+            f"due {plain_date(i.due_date, rules.today(i.ctz, now))}, "
+            f"{_days(rules.days_overdue(i, rules.today(i.ctz, now)))} overdue"
         ),
         "`/checklist status` in each channel",
     )

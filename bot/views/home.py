@@ -30,7 +30,7 @@ def _signoff_blocks(record: SignoffRecord, data: HomeData) -> list[Block]:
     where = f" · <#{checklist.channel_id}>" if checklist else ""
     lines = [
         f"🔏 *{r.item_number}*{title}{where}",
-        f"asked by {mention(r.requested_by)} · {waiting_line(record, data.today)}",
+        f"asked by {mention(r.requested_by)} · {waiting_line(record, data.today_of(r.checklist_id))}",
     ]
     if r.note:
         lines.append(f"“{user_text(truncate(r.note, 300))}”")
@@ -41,7 +41,7 @@ def _item_block(item: Item, data: HomeData) -> Block:
     checklist = data.by_id[item.checklist_id]
     bits = [f"<#{checklist.channel_id}>"]
     if item.due_date is not None:
-        bits.append(due_text(item, data.today))
+        bits.append(due_text(item, data.today_of(item.checklist_id)))
     blocked = rules.blocked_by(item, data.items.get(item.checklist_id, ()))
     if blocked:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
@@ -61,7 +61,7 @@ def _item_block(item: Item, data: HomeData) -> Block:
 
 def _checklist_line(data: HomeData, checklist: Checklist) -> str:
     items = data.items.get(checklist.id, [])
-    p = rules.progress(items, data.today)
+    p = rules.progress(items, data.today_of(checklist.id))
     line = (
         f"*{user_text(checklist.title)}* · <#{checklist.channel_id}>\n"
         f"      {p.done}/{p.total} done  `{progress_bar(p.done, p.total, 10)}`  {p.percent}%"
@@ -113,7 +113,7 @@ def home_view(data: HomeData, notice: str | None = None) -> dict:
         blocks.append(context("Nothing waits on you."))
 
     items = data.own_open_items()
-    overdue = sum(rules.is_overdue(i, data.today) for i in items)
+    overdue = sum(rules.is_overdue(i, data.today_of(i.checklist_id)) for i in items)
     blocks.append(divider())
     head = f"*☐ Your open items* ({len(items)}" + (f" · ⚠️ {overdue} overdue)" if overdue else ")")
     blocks.append(section(head))
@@ -135,5 +135,5 @@ def home_view(data: HomeData, notice: str | None = None) -> dict:
         )
     if hidden_checklists:
         blocks.append(context(f"+{hidden_checklists} more checklists"))
-    blocks.append(context("`/checklist help` lists every command · dates show in your own timezone"))
+    blocks.append(context("`/checklist help` lists every command · due dates follow each checklist's calendar"))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}

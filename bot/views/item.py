@@ -8,7 +8,7 @@ from datetime import date
 from storage.models import Checklist, Event
 
 from .. import rules
-from ..dates import slack_date, slack_datetime
+from ..dates import plain_date, slack_datetime, slack_day
 from ..service import ItemDetail
 from ..text import mention, truncate, user_text
 from .blocks import MESSAGE_BLOCKS, context, divider, message, section
@@ -17,16 +17,18 @@ from .signoff import record_lines
 MAX_NOTES_SHOWN = 10
 
 
-def _value(action: str, value: str | None) -> str:
+def _value(action: str, value: str | None, today: date | None = None) -> str:
     if value is None or value == "":
         return {"assign": "unassigned", "due": "no date"}.get(action, "—")
     if action == "assign":
         return mention(value)
     if action == "due":
         try:
-            return slack_date(date.fromisoformat(value))
+            return plain_date(date.fromisoformat(value), today)
         except ValueError:
             return user_text(value)
+    if action == "workweek":
+        return rules.WORKWEEK_NAMES.get(value, user_text(value))
     return user_text(truncate(value, 120))
 
 
@@ -64,8 +66,9 @@ def _newest_lines(lines: list[str], limit: int) -> str:
     return "\n".join(reversed(kept))
 
 
-def event_line(event: Event) -> str:
-    """One change: when, who, what, old → new."""
+def event_line(event: Event, today: date | None = None) -> str:
+    """One change: when (a moment: Slack's date token), who, what, old → new (due dates as plain dates, with the
+    year unless it is `today`'s)."""
     when = slack_datetime(event.at, "{date_short} {time}")
     who = _actor(event.actor_id)
     item = f"*{event.item_number}* " if event.item_number else ""
@@ -87,13 +90,17 @@ def event_line(event: Event) -> str:
     elif a.startswith("signoff_"):
         what = _signoff_event(a, f"*{event.item_number}*" if event.item_number else "", event.old, event.new)
     elif a in ("assign", "due"):
-        what = f"{a} {item}{_value(a, event.old)} → {_value(a, event.new)}"
+        what = f"{a} {item}{_value(a, event.old, today)} → {_value(a, event.new, today)}"
+    elif a == "timezone":
+        what = f"set the timezone {_value(a, event.old)} → {_value(a, event.new)}"
+    elif a == "workweek":
+        what = f"set the working week {_value(a, event.old)} → {_value(a, event.new)}"
     else:
         what = f"{user_text(a)} {item}{_value(a, event.old)} → {_value(a, event.new)}"
     return f"{when} · {who} {what}"
 
 
-def history_view(checklist: Checklist, events: Sequence[Event], item: str | None) -> dict:
+def history_view(checklist: Checklist, events: Sequence[Event], item: str | None, today: date | None = None) -> dict:
     scope = f"item {item}" if item else user_text(checklist.title)
     if not events:
         return message(
@@ -102,7 +109,7 @@ def history_view(checklist: Checklist, events: Sequence[Event], item: str | None
     head = f"*History of {scope}* (last {len(events)} changes, oldest first)"
     blocks = [section(head)]
     chunk: list[str] = []
-    for line in (event_line(e) for e in events):
+    for line in (event_line(e, today) for e in events):
         if sum(len(c) + 1 for c in chunk) + len(line) > 2900:
             blocks.append(section("\n".join(chunk)))
             chunk = []
@@ -116,10 +123,10 @@ def show_view(detail: ItemDetail) -> dict:
     item = detail.item
     state = "✅ done" if rules.is_done(item) else "☐ open"
     if rules.is_done(item):
-        state += f" by {mention(item.done_by)}" + (f" {slack_date(item.done_at.date())}" if item.done_at else "")
+        state += f" by {mention(item.done_by)}" + (f" {slack_day(item.done_at)}" if item.done_at else "")
     facts = [state, f"owner {mention(item.owner_id)}"]
     if item.due_date:
-        due = f"due {slack_date(item.due_date)}"
+        due = f"due {plain_date(item.due_date, detail.today)}"
         if rules.is_overdue(item, detail.today):
             due += f" · ⚠️ *overdue* {rules.days_overdue(item, detail.today)} days"
         facts.append(due)
@@ -149,5 +156,7 @@ def show_view(detail: ItemDetail) -> dict:
         blocks.append(section("*Sign-offs*\n" + truncate("\n".join(lines), 2980)))
     if detail.events:
         blocks.append(divider())
-        blocks.append(section("*History*\n" + _newest_lines([event_line(e) for e in detail.events], 2900)))
+        blocks.append(
+            section("*History*\n" + _newest_lines([event_line(e, detail.today) for e in detail.events], 2900))
+        )
     return message(f"{item.number} {user_text(item.title)}", blocks[:MESSAGE_BLOCKS], response_type="ephemeral")

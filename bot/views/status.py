@@ -13,13 +13,17 @@ from storage.models import Item
 from storage.signoffs import PENDING
 
 from .. import rules
-from ..dates import slack_date
+from ..dates import plain_date, slack_day
 from ..ids import STATUS_BLOCK_PREFIX, Action, MenuChoice
 from ..service import Board
 from ..text import mention, progress_bar, user_text
 from .blocks import MESSAGE_BLOCKS, Block, context, divider, message, option, overflow, section
 
-FOOTER = "`/checklist help` · dates show in your own timezone"
+
+def footer_text(checklist) -> str:
+    """`/checklist help` · dates in Pacific/Fiji (and the working week when it is not Monday–Friday)."""
+    week = "" if checklist.workweek == rules.DEFAULT_WORKWEEK else f" · week {rules.WORKWEEK_NAMES[checklist.workweek]}"
+    return f"`/checklist help` · dates in {checklist.timezone}{week}"
 
 
 def status_block_id(checklist_id: int, phase: int | None) -> str:
@@ -34,8 +38,9 @@ def parse_status_block_id(block_id: str) -> tuple[int, int | None] | None:
 
 
 def due_text(item: Item, today: date) -> str:
-    """`due 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`)."""
-    due = f"due {slack_date(item.due_date)}"
+    """`due Wed 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`). The due date is
+    a plain date, the same day for every reader; `today` is the checklist's (`rules.today`)."""
+    due = f"due {plain_date(item.due_date, today)}"
     days = rules.days_overdue(item, today)
     if days:
         due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
@@ -47,7 +52,7 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
     box = "✅" if rules.is_done(item) else ("🔏" if rules.needs_signoff(item) else "☐")
     bits = [mention(item.owner_id)]
     if rules.is_done(item):
-        bits = [f"done by {mention(item.done_by)}" + (f" {slack_date(item.done_at.date())}" if item.done_at else "")]
+        bits = [f"done by {mention(item.done_by)}" + (f" {slack_day(item.done_at)}" if item.done_at else "")]
     elif item.due_date is not None:
         bits.append(due_text(item, board.today))
     blocked = [] if rules.is_done(item) else rules.blocked_by(item, board.items)
@@ -120,7 +125,7 @@ def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str
         block_id=status_block_id(checklist.id, phase),
     )
     blocks: list[Block] = [head, divider()]
-    footer = [divider(), context(FOOTER)]
+    footer = [divider(), context(footer_text(checklist))]
     budget = MESSAGE_BLOCKS - len(blocks) - len(footer)
 
     phases = [p for p in board.phases if phase is None or p.number == phase]
