@@ -4,17 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint lock clean
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from the lock file, then the app itself (editable, no further dependencies).
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## run: start the bot (socket, HTTP or the local console, picked from .env / the environment)
+## run: start the bot (socket, HTTP or the local console, picked from .env / the environment);
+##      ARGS are passed on, e.g. make run ARGS="console --now 2026-12-01T10:00"
 run: $(STAMP)
-	$(BIN)/checklist-bot
+	$(BIN)/checklist-bot $(ARGS)
 
 PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
@@ -33,8 +36,20 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## lock: pin requirements.lock (runtime, the Dockerfile's) and requirements-dev.lock (make test, CI) from
+##       pyproject.toml, with hashes, for every platform; run it after changing a dependency
+LOCK_TOOL := .venv-lock/bin/uv
+$(LOCK_TOOL):
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet uv
+lock: $(LOCK_TOOL)
+	$(LOCK_TOOL) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header \
+	  --quiet -o requirements.lock
+	$(LOCK_TOOL) pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+	  --no-header --quiet -o requirements-dev.lock
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-lock *.egg-info .pytest_cache

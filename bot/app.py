@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from storage.db import Database
 
-from . import schema
+from . import metrics, schema
 from .background import Background
 from .cache import LRUCache
 from .clock import Clock
@@ -52,6 +52,7 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         base_url=settings.api_url,
         timeout=10,
         retry_handlers=[
+            metrics.WebApiObserver(),  # first: it sees every attempt and retry, and never retries itself
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
@@ -83,7 +84,7 @@ class Runtime:
         """One scheduler tick: due digests and nudges, then stale sign-offs. Each part claims its work in the
         database first, so any number of processes may tick."""
         now = now or self.clock.now()
-        self.reminders.run_due(now)
+        metrics.count_reminders(self.reminders.run_due(now))
         try:
             self.escalate_stale_signoffs(now)
         except Exception:  # noqa: BLE001  (logged; the next tick tries again)
@@ -96,6 +97,7 @@ class Runtime:
         posted once between them."""
         if self.scheduler is not None:
             return
+        from apscheduler.events import EVENT_JOB_SUBMITTED
         from apscheduler.schedulers.background import BackgroundScheduler
 
         scheduler = BackgroundScheduler(timezone="UTC")
@@ -109,6 +111,7 @@ class Runtime:
             misfire_grace_time=None,
             next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
         )
+        scheduler.add_listener(_tick_submitted, EVENT_JOB_SUBMITTED)
         scheduler.start()
         self.scheduler = scheduler
         log.info("reminders: scheduler started (every %d s)", interval_seconds)
@@ -122,6 +125,12 @@ class Runtime:
         self.stop_scheduler()
         self.background.shutdown()
         self.db.dispose()
+
+
+def _tick_submitted(event) -> None:
+    """APScheduler hands a due tick to its pool: how late it is against the time it was due."""
+    times = getattr(event, "scheduled_run_times", None) or []
+    metrics.tick_started(max(times).timestamp() if times else None)
 
 
 def create_runtime(
@@ -173,5 +182,13 @@ def create_runtime(
         remind=ReminderService(db, clock),
         workspaces=workspaces,
     )
+    metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
+
+    @app.middleware
+    def observe(body: dict, next) -> None:  # noqa: A002  (Bolt passes `next` by name)
+        """What kind of request this is, for the metrics and the request log line (verified requests only)."""
+        metrics.note_request(body)
+        return next()
+
     register_listeners(app, rt)
     return rt

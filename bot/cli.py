@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from collections.abc import Callable
 
 from .config import ConfigError, Settings, configure_logging, load_settings
 
@@ -38,20 +42,61 @@ def _runtime(settings: Settings):
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {exc}") from None
 
 
+def check_slack(settings: Settings) -> None:
+    """`auth.test` with SLACK_BOT_TOKEN before any worker starts: a refused token or an unreachable Slack is one
+    line and exit code 2, not a traceback per worker."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+    quiet = logging.getLogger("checklist-bot.startup")  # the one line below says it all; no retry chatter
+    quiet.setLevel(logging.CRITICAL)
+    client = WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        logger=quiet,
+    )
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        status = exc.response.status_code
+        if status != 200:
+            raise ConfigError(f"SLACK_API_URL: Slack answered HTTP {status} at {settings.api_url}; try again") from None
+        error = exc.response.get("error") or "refused"
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({error}); copy it again from OAuth & Permissions"
+        ) from None
+    except Exception as exc:  # noqa: BLE001  (DNS, refused or timed-out connections, TLS: Slack is unreachable)
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError(f"SLACK_API_URL: Slack does not answer at {settings.api_url} ({_one_line(reason)})") from None
+
+
+def _one_line(value: object) -> str:
+    lines = str(value).strip().splitlines()
+    return (lines[0] if lines else type(value).__name__)[:200]
+
+
 def cmd_serve(settings: Settings, host: str, port: int) -> int:
+    from sqlalchemy.exc import OperationalError
+
     from storage.db import Database
 
     from . import schema
-    from .server import serve
 
     if settings.oauth:
         settings.require("SLACK_SIGNING_SECRET")
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        check_slack(settings)
     # Migrate (or check the schema) once before the workers start, so a refusal is one line and exit code 2.
     db = Database(settings.database_url)
     try:
-        schema.prepare(db, upgrade=settings.db_upgrade_on_start)
+        try:
+            schema.prepare_now(db, upgrade=settings.db_upgrade_on_start)
+        except OperationalError as exc:
+            raise ConfigError(f"DATABASE_URL: the database does not answer ({_one_line(exc.orig or exc)})") from None
         if settings.oauth:  # the OAuth stores' tables too, so workers starting together never race to create them
             from .workspaces import create_oauth_tables
 
@@ -59,18 +104,60 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
     finally:
         db.dispose()
 
-    print(f"checklist-bot: serving HTTP on http://{host}:{port}/slack/events (health: /healthz)", file=sys.stderr)
+    # Metrics: each worker writes its values to files in this folder, so /metrics adds the workers up. It must be
+    # set before prometheus_client is first imported (by .server below).
+    metrics_dir, cleanup = _metrics_dir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    from .server import serve
+
+    say = _announcer(settings)
+    say(f"serving HTTP on http://{host}:{port}/slack/events (health: /healthz, metrics: /metrics)")
     if settings.oauth:
-        print(f"checklist-bot: workspaces install the app at http://{host}:{port}/slack/install", file=sys.stderr)
-    # The reminder scheduler starts in the worker once the app is loaded and stops with it.
-    serve(
-        lambda: _runtime(settings),
-        host,
-        port,
-        workers=settings.web_concurrency,
-        on_ready=lambda rt: rt.start_scheduler(),
-    )
+        say(f"workspaces install the app at http://{host}:{port}/slack/install")
+    try:
+        # The reminder scheduler starts in the worker once the app is loaded and stops with it.
+        serve(
+            lambda: _runtime(settings),
+            host,
+            port,
+            workers=settings.web_concurrency,
+            on_ready=lambda rt: rt.start_scheduler(),
+            log_format=settings.log_format,
+        )
+    finally:
+        cleanup()
     return 0
+
+
+def _announcer(settings: Settings) -> Callable[[str], None]:
+    """Start-up announcements: a plain line for people, or a log record when the log is JSON (one object a line)."""
+    if settings.log_format == "json":
+        return log.info
+    return lambda text: print(f"checklist-bot: {text}", file=sys.stderr)
+
+
+def _metrics_dir() -> tuple[str, Callable[[], None]]:
+    """A folder for this serve run's metric files, and how to clean it up: PROMETHEUS_MULTIPROC_DIR if the operator
+    set one (emptied now), else a new temporary folder (removed when serve ends). Imports nothing of
+    prometheus_client, which must first be imported after the variable is set."""
+    if "prometheus_client" in sys.modules:  # too late for multiprocess mode: a bug, say so
+        log.warning("metrics: prometheus_client was imported before serve set PROMETHEUS_MULTIPROC_DIR")
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(given, name))
+        return given, lambda: None
+    path = tempfile.mkdtemp(prefix="checklist-bot-metrics-")
+    owner = os.getpid()
+
+    def cleanup() -> None:
+        if os.getpid() == owner:  # gunicorn's workers unwind through here too: only the master removes it
+            shutil.rmtree(path, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+    return path, cleanup
 
 
 def cmd_socket(settings: Settings) -> int:
@@ -83,7 +170,7 @@ def cmd_socket(settings: Settings) -> int:
         )
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     rt = _runtime(settings)
-    print("checklist-bot: connecting to Slack in Socket Mode", file=sys.stderr)
+    _announcer(settings)("connecting to Slack in Socket Mode")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
     rt.start_scheduler()
     try:
@@ -136,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         check_templates(settings)
         mode = args.mode
         if mode is None:
@@ -148,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                 "socket": "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set",
                 "console": "no Slack tokens are set",
             }[mode]
-            print(f"checklist-bot: starting {mode} mode ({why})", file=sys.stderr)
+            _announcer(settings)(f"starting {mode} mode ({why})")
         if mode == "serve":
             return cmd_serve(settings, getattr(args, "host", "0.0.0.0"), getattr(args, "port", None) or settings.port)
         if mode == "socket":

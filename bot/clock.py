@@ -24,3 +24,20 @@ class FixedClock(Clock):
 
     def set(self, now: datetime) -> None:
         self._now = now
+
+
+class MovableClock(Clock):
+    """Real time until moved (the console's `:now`); `set(None)` goes back to real time."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now or datetime.now(UTC)
+
+    def set(self, now: datetime | None) -> None:
+        self._now = now
+
+    @property
+    def moved(self) -> bool:
+        return self._now is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -13,7 +12,7 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///checklist.db"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # The manifest's bot scopes: what an OAuth install asks for unless SLACK_SCOPES says otherwise.
-DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
+DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "im:history", "users:read", "files:write")
 _CLIENT_ID = re.compile(r"\d+\.\d+")
 _SCOPE = re.compile(r"[a-z][a-z0-9_.-]*(:[a-z0-9_.-]+)*")
 
@@ -31,6 +30,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     log_level: str = "INFO"
+    log_format: str = "text"  # text | json (one object per line)
     templates_dir: str | None = None
     web_concurrency: int = 2
     db_upgrade_on_start: bool = True
@@ -59,7 +59,25 @@ class Settings:
             return "socket"
         if self.bot_token and self.signing_secret:
             return "http"
+        self._refuse_half_configured()
         return "console"
+
+    def _refuse_half_configured(self) -> None:
+        """Some Slack variables set, but not a whole mode: name what is missing instead of opening the console."""
+        if self.oauth:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set; SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) need it"
+            )
+        if self.bot_token:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) is not set; SLACK_BOT_TOKEN alone "
+                "runs no mode (unset it for the local console)"
+            )
+        given = [name for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN") if getattr(self, _ATTRS[name])]
+        if given:
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN is not set; {given[0]} is, and needs it (unset both for the local console)"
+            )
 
     def require(self, *names: str) -> None:
         for name in names:
@@ -129,6 +147,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL is malformed: {level!r}; use one of {', '.join(LOG_LEVELS)}")
 
+    log_format = (env.get("LOG_FORMAT", "").strip() or "text").lower()
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT is malformed: {log_format!r}; use text or json")
+
     templates_dir = env.get("TEMPLATES_DIR", "").strip() or None
     if templates_dir and not os.path.isdir(templates_dir):
         raise ConfigError(f"TEMPLATES_DIR is malformed: {templates_dir!r} is not a folder")
@@ -178,6 +200,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         database_url=database_url,
         port=int(port_raw),
         log_level=level,
+        log_format=log_format,
         templates_dir=templates_dir,
         web_concurrency=int(workers_raw),
         db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
@@ -185,7 +208,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     )
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler"):  # they announce every step at INFO; their warnings are what counts
-        logging.getLogger(noisy).setLevel(max(getattr(logging, level), logging.WARNING))
+def configure_logging(level: str, fmt: str = "text") -> None:
+    from .logs import configure
+
+    configure(level, fmt)

@@ -7,16 +7,21 @@ and buttons are numbered too (`3`). Reads piped input as well:
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from .app import create_runtime
-from .clock import Clock, FixedClock
-from .config import Settings
+from .clock import Clock, FixedClock, MovableClock
+from .config import ConfigError, Settings
 from .localslack.driver import SlackDriver, dispatch_transport
 from .localslack.server import Call, FakeSlack
 from .localslack.signed import Signer
@@ -25,7 +30,8 @@ HELP = (
     "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name.\n"
     "  7b          pick option b of item menu [7]   ·   3   press button [3]\n"
     "  :user NAME  act as someone else           ·   :channel NAME  switch channel\n"
-    "  :now 2026-12-01T10:00  move the clock (with --now)  ·   :escalate  run the stale sign-off check\n"
+    "  :now 2026-12-01T10:00  move the clock     ·   :now real  back to real time\n"
+    "  :escalate  run the stale sign-off check   ·   Up/Down  earlier lines (history)\n"
     "  :home  open your App Home tab\n"
     "  :help  this text                          ·   :quit  leave (or Ctrl-D)"
 )
@@ -35,6 +41,17 @@ def user_id(name: str) -> str:
     """The console's people: `@bob` is UBOB; a name that already is a user id (`U0LOCAL`) stays as it is."""
     name = name.lstrip("@").upper()
     return name if re.fullmatch(r"U[A-Z]*\d[A-Z0-9]*", name) else "U" + name
+
+
+def channel_id(name: str) -> str:
+    """`:channel other` is COTHER; a name that already is a channel id (`C0LOCAL`, `G…`, `D…`) stays as it is."""
+    name = name.lstrip("#").upper()
+    return name if re.fullmatch(r"[CGD][A-Z]*\d[A-Z0-9]*", name) else "C" + name
+
+
+def export_dir() -> Path:
+    """Where the console saves exports (Slack would show them as a file in the channel)."""
+    return Path(tempfile.gettempdir()) / "checklist-bot-exports"
 
 
 def render_mrkdwn(text: str) -> str:
@@ -70,10 +87,13 @@ class Console:
         )
         self.rt = create_runtime(local, clock=clock)
         self.slack = SlackDriver(dispatch_transport(self.rt.app), Signer(secret), self.fake)
-        self.menus: list[tuple[dict, dict, str | None]] = []  # (message, overflow block, response_url)
-        # (message, button element, channel); None once the message is gone or updated, so numbers stay stable.
-        self.buttons: list[tuple[dict, dict, str | None] | None] = []
-        self._button_origin: list[tuple[str | None, str | None]] = []  # (channel, ts) of each button's message
+        # Numbered menus and buttons, as (message number, message, element, channel); an entry becomes None when
+        # the message it belongs to is updated or replaced, so the other numbers stay valid and stable.
+        self.menus: list[tuple[int, dict, dict, str | None] | None] = []
+        self.buttons: list[tuple[int, dict, dict, str | None] | None] = []
+        self._numbers = itertools.count(1)
+        self._where: dict[int, tuple[str | None, str | None]] = {}  # message number -> (channel, ts) once posted
+        self._acted_on: dict[str, int] = {}  # response_url path -> the message the action came from
         self.fake.on_call = self._on_call
         self._pending_views: list[dict] = []
 
@@ -87,6 +107,8 @@ class Console:
         print(text, file=self.out, flush=True)
 
     def show_message(self, label: str, message: dict, *, channel: str | None = None, ts: str | None = None) -> None:
+        number = next(self._numbers)
+        self._where[number] = (channel, ts)
         self.say(f"── {label} " + "─" * max(0, 60 - len(label)))
         blocks = message.get("blocks") or []
         if not blocks:
@@ -97,10 +119,10 @@ class Console:
                 line = _text_of(block.get("text"))
                 acc = block.get("accessory")
                 if acc and acc.get("type") == "overflow":
-                    self.menus.append((message, block, channel))
+                    self.menus.append((number, message, block, channel))
                     line += f"   [{len(self.menus)}]"
                 elif acc and acc.get("type") == "button":
-                    self._add_button(message, acc, channel, ts)
+                    self.buttons.append((number, message, acc, channel))
                     line += f"   [{len(self.buttons)}: {acc['text']['text']}]"
                 self.say(line)
             elif kind == "context":
@@ -111,21 +133,27 @@ class Console:
                 labels = []
                 for el in block.get("elements", []):
                     if el.get("type") == "button":
-                        self._add_button(message, el, channel, ts)
+                        self.buttons.append((number, message, el, channel))
                         labels.append(f"[{len(self.buttons)}: {el['text']['text']}]")
                 self.say("  " + "  ".join(labels))
         if any(b.get("accessory", {}).get("type") == "overflow" for b in blocks):
             self.say("  menus: a done/reopen/sign-off · b assign… · c due date… · d note… · e details  (e.g. 1b)")
 
-    def _add_button(self, message: dict, element: dict, channel: str | None, ts: str | None) -> None:
-        self.buttons.append((message, element, channel))
-        self._button_origin.append((channel, ts))
+    def _forget(self, numbers: set[int]) -> None:
+        """The messages with these numbers were updated or replaced: their menus and buttons are gone."""
+        if not numbers:
+            return
+        for entries in (self.menus, self.buttons):
+            for i, entry in enumerate(entries):
+                if entry is not None and entry[0] in numbers:
+                    entries[i] = None
 
-    def _drop_buttons(self, keep) -> None:
-        """Forget buttons whose origin `keep(channel, ts)` rejects (their message was replaced)."""
-        for i, origin in enumerate(self._button_origin):
-            if self.buttons[i] is not None and not keep(*origin):
-                self.buttons[i] = None
+    def _save_export(self, name: str, content: bytes) -> Path:
+        folder = export_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (Path(name).name or "export")
+        path.write_bytes(content)
+        return path
 
     def _on_call(self, call: Call) -> None:
         args = call.args
@@ -133,6 +161,12 @@ class Console:
             self.say(f"!! Slack refused {call.method}: {call.error} {args.get('errors', '') if False else ''}")
             return
         if call.method == "response_url":
+            if args.get("replace_original") or args.get("delete_original"):
+                origin = self._acted_on.get(call.path)
+                self._forget({origin} if origin is not None else set())
+            if args.get("delete_original"):
+                self.say("── the message was deleted " + "─" * 35)
+                return
             where = (
                 "replaces the message"
                 if args.get("replace_original")
@@ -143,7 +177,7 @@ class Console:
             verb = {"chat.postMessage": "posted to", "chat.update": "updated in", "chat.postEphemeral": "ephemeral in"}
             channel, ts = args.get("channel"), (call.response or {}).get("ts")
             if call.method == "chat.update":
-                self._drop_buttons(lambda c, t: (c, t) != (channel, ts))
+                self._forget({n for n, where in self._where.items() if where == (channel, ts)})
             self.show_message(f"{verb[call.method]} {channel}", args, channel=channel, ts=ts)
         elif call.method in ("views.open", "views.push"):
             self._pending_views.append(args["view"] if isinstance(args["view"], dict) else {})
@@ -151,12 +185,15 @@ class Console:
             self.show_message(f"App Home of {args.get('user_id')}", args["view"])
         elif call.method == "files.completeUploadExternal":
             for f in (call.response or {}).get("files", []):
-                content = self.fake.uploads.get(f["id"], {}).get("content", b"").decode("utf-8", "replace")
-                lines = content.splitlines()
-                self.say(
-                    f"── file posted to {args.get('channel_id')}: {f['name']} ({len(content):,} characters) " + "─" * 8
-                )
-                self.say("\n".join(lines[:12]) + (f"\n… {len(lines) - 12} more lines" if len(lines) > 12 else ""))
+                content = self.fake.uploads.get(f["id"], {}).get("content", b"")
+                text = content.decode("utf-8", "replace")
+                lines = text.splitlines()
+                path = self._save_export(f["name"], content)
+                where = f"file posted to {args.get('channel_id')}: {f['name']} ({len(text):,} characters)"
+                self.say(f"── {where} " + "─" * 8)
+                self.say("\n".join(lines[:12]))
+                more = f"… {len(lines) - 12} more lines; " if len(lines) > 12 else ""
+                self.say(f"({more}the whole file is saved as {path})")
 
     # -- input -------------------------------------------------------------------------------------------
 
@@ -175,13 +212,11 @@ class Console:
             self.user = user_id(line.split()[1])
             self.say(f"(you are now {self.user})")
         elif line.startswith(":channel "):
-            self.channel = "C" + line.split()[1].lstrip("#").upper()
+            self.channel = channel_id(line.split()[1])
             self.say(f"(now in channel {self.channel})")
         elif line.startswith("/checklist"):
             text = self._mentions(line[len("/checklist") :].strip())
-            self.menus.clear()
-            # Replies to a command replace the last ones; messages posted to DMs stay, as in Slack.
-            self._drop_buttons(lambda c, t: bool(c and c.startswith("D") and t))
+            # Earlier messages keep their menus and buttons, as in Slack, until they are updated or replaced.
             reply = self.slack.command(text, user=self.user, channel=self.channel)
             self._show_reply(reply)
         elif line.startswith(":now "):
@@ -203,18 +238,30 @@ class Console:
         return True
 
     def _set_now(self, raw: str) -> None:
-        if not isinstance(self.rt.clock, FixedClock):
-            self.say("The clock can only be moved when the console starts with --now.")
+        clock = self.rt.clock
+        if not isinstance(clock, MovableClock | FixedClock):
+            self.say("This clock cannot be moved.")
+            return
+        if raw.strip().lower() in ("real", "reset", "off"):
+            if not isinstance(clock, MovableClock):
+                self.say("This clock has no real time to go back to.")
+                return
+            clock.set(None)
+            self.say(f"(back to real time: {clock.now():%Y-%m-%d %H:%M} UTC)")
             return
         try:
             moment = datetime.fromisoformat(raw.strip())
         except ValueError:
-            self.say("Use an ISO date and time, e.g. :now 2026-12-01T10:00")
+            self.say("Use an ISO date and time, e.g. :now 2026-12-01T10:00 (UTC), or :now real")
             return
-        self.rt.clock.set(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-        self.say(f"(the time is now {self.rt.clock.now():%Y-%m-%d %H:%M} UTC)")
+        clock.set(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        self.say(f"(the time is now {clock.now():%Y-%m-%d %H:%M} UTC)")
 
-    def _show_reply(self, reply) -> None:
+    def _show_reply(self, reply, origin: int | None = None) -> None:
+        """Show the app's answer; `origin` is the message the action came from (its response_url is remembered,
+        so a later "replace the message" forgets that message's menus)."""
+        if origin is not None and reply.response_url:
+            self._acted_on[urlparse(reply.response_url).path] = origin
         if reply.status != 200:
             self.say(f"!! the app answered HTTP {reply.status}")
             return
@@ -229,15 +276,18 @@ class Console:
         if not 0 < number <= len(self.menus):
             self.say(f"There is no menu [{number}].")
             return
-        message, block, channel = self.menus[number - 1]
+        entry = self.menus[number - 1]
+        if entry is None:
+            self.say(f"Menu [{number}] is gone: its message was updated or replaced.")
+            return
+        origin, message, block, channel = entry
         options = block["accessory"]["options"]
         if index >= len(options):
             self.say(f"Menu [{number}] has {len(options)} options.")
             return
         self.say(f"(you picked “{options[index]['text']['text']}”)")
-        self._show_reply(
-            self.slack.choose(message, options[index]["value"], user=self.user, channel=channel or self.channel)
-        )
+        reply = self.slack.choose(message, options[index]["value"], user=self.user, channel=channel or self.channel)
+        self._show_reply(reply, origin)
 
     def _press(self, number: int) -> None:
         if not 0 < number <= len(self.buttons):
@@ -247,16 +297,16 @@ class Console:
         if entry is None:
             self.say(f"Button [{number}] is gone: its message was updated or replaced.")
             return
-        message, button, channel = entry
+        origin, message, button, channel = entry
         self.say(f"(you pressed “{button['text']['text']}”)")
         if message.get("type") == "home":  # a button on the App Home: Slack sends the view, not a message
             self._show_reply(
                 self.slack.click_in_view(message, button["action_id"], value=button.get("value"), user=self.user)
             )
             return
-        self._show_reply(
-            self.slack.click(message, button["action_id"], value=button.get("value"), user=self.user, channel=channel)
-        )
+        value = button.get("value")
+        reply = self.slack.click(message, button["action_id"], value=value, user=self.user, channel=channel)
+        self._show_reply(reply, origin)
 
     def _open_views(self) -> None:
         while self._pending_views:
@@ -303,14 +353,45 @@ class Console:
         return line.rstrip("\n")
 
 
+HISTORY_FILE = ".checklist-bot_history"  # in the home folder: the console's earlier lines, for Up/Down
+
+
+def line_editing() -> Callable[[], None]:
+    """Line editing and history for `input()` (readline: arrows, Ctrl-R, …), kept between runs; returns what
+    saves the history at the end."""
+    try:
+        import readline
+    except ImportError:  # not on every platform; the console works without it
+        return lambda: None
+    path = Path.home() / HISTORY_FILE
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(path)
+        except OSError:
+            pass
+
+    return save
+
+
 def run_console(settings: Settings, *, user: str, channel: str, now: str | None = None) -> int:
-    clock: Clock = Clock()
+    clock = MovableClock()
     if now:
-        moment = datetime.fromisoformat(now)
-        clock = FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            raise ConfigError(f"--now: {now!r} is not an ISO date and time, e.g. 2026-12-01T10:00") from None
+        clock.set(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    user, channel = user_id(user), channel_id(channel)
     console = Console(settings, user=user, channel=channel, clock=clock)
     console.rt.start_scheduler()  # digests and nudges that fall due show up here as they would in Slack
     interactive = sys.stdin.isatty()
+    save_history = line_editing() if interactive else (lambda: None)
     console.say(f"checklist-bot console · you are {user} in #{channel} · database {settings.database_url}")
     console.say(HELP if interactive else "(reading commands from standard input)")
     try:
@@ -329,5 +410,6 @@ def run_console(settings: Settings, *, user: str, channel: str, now: str | None 
     except KeyboardInterrupt:
         pass
     finally:
+        save_history()
         console.close()
     return 0

@@ -26,6 +26,12 @@ def prepare(db: Database, *, upgrade: bool) -> None:
         threading.Thread(target=_retry, args=(db, upgrade), name="schema-retry", daemon=True).start()
 
 
+def prepare_now(db: Database, *, upgrade: bool) -> None:
+    """Migrate (or check) the schema now; an unreachable database raises OperationalError (`serve` checks this
+    before its workers start, which then use `prepare`)."""
+    _prepare(db, upgrade=upgrade)
+
+
 def _prepare(db: Database, *, upgrade: bool) -> None:
     if upgrade:
         migrate.upgrade(db)

@@ -12,12 +12,15 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from storage import deadline
 
+from . import metrics
 from .app import Runtime
+from .logs import gunicorn_logger_class
 from .verify import is_signed
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
 # Slack's requests are a few KB (a view_submission with every field filled stays far below 100 KB); anything
 # larger is refused with 413 before it is read, so a client cannot make a worker buffer megabytes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -103,6 +106,42 @@ def wsgi_app(rt: Runtime) -> Callable:
             )
         return _reply(start_response, 404, {"ok": False, "error": "not found"})
 
+    return observed(application, rt)
+
+
+def observed(route: Callable, rt: Runtime) -> Callable:
+    """Time each request to `/slack/events` and write its log line; answer `/metrics` (GET)."""
+
+    def unknown_claims() -> dict[str, int]:
+        from storage.schedules import unknown_runs
+
+        with rt.db.read() as session:
+            return unknown_runs(session)
+
+    claims = metrics.UnknownClaims(unknown_claims)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == METRICS_PATH:
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+                return _reply(start_response, 405, {"ok": False, "error": "GET only"})
+            body, content_type = metrics.exposition([claims])
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+        if path != EVENTS_PATH:
+            return route(environ, start_response)
+        record = metrics.begin()
+        status: list[int] = []
+
+        def observe_status(line: str, headers: list, exc_info=None):
+            status.append(int(line[:3]))
+            return start_response(line, headers, exc_info) if exc_info else start_response(line, headers)
+
+        try:
+            return route(environ, observe_status)
+        finally:
+            metrics.finish(record, status[-1] if status else None)
+
     return application
 
 
@@ -130,6 +169,7 @@ def serve(
     workers: int = 1,
     threads: int = 8,
     on_ready: Callable[[Runtime], None] | None = None,
+    log_format: str = "text",
 ) -> None:
     """Run gunicorn in this process: `workers` processes (WEB_CONCURRENCY) with `threads` threads each.
 
@@ -152,6 +192,8 @@ def serve(
                 "accesslog": None,
                 "post_worker_init": _post_worker_init,
                 "worker_exit": _worker_exit,
+                "child_exit": lambda server, worker: metrics.worker_gone(worker.pid),
+                "logger_class": gunicorn_logger_class(log_format),
             }.items():
                 self.cfg.set(key, value)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, UniqueConstraint, and_, delete, tuple_, update
+from sqlalchemy import Row, UniqueConstraint, and_, delete, func, tuple_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from .models import Checklist, Item
@@ -345,3 +345,11 @@ def owned_items_due_before(session: Session, before: date, *, not_status: str) -
 def _chunks(seq: list, size: int) -> Iterable[list]:
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
+
+
+def unknown_runs(session: Session) -> dict[str, int]:
+    """How many runs of each kind are `unknown` (every kind listed, 0 included)."""
+    rows = session.exec(
+        select(ReminderRun.kind, func.count()).where(ReminderRun.status == UNKNOWN).group_by(ReminderRun.kind)
+    ).all()
+    return {DIGEST: 0, NUDGE: 0} | {kind: int(n) for kind, n in rows}

@@ -65,7 +65,7 @@ def test_oauth_settings_and_mode():
     oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "0123456789abcdef", "SLACK_SIGNING_SECRET": "s3cret-v"}
     s = load_settings(oauth)
     assert s.oauth and s.mode == "http" and s.bot_token is None
-    assert s.scopes == ("commands", "chat:write", "im:write", "users:read", "files:write")
+    assert s.scopes == ("commands", "chat:write", "im:write", "im:history", "users:read", "files:write")
     assert s.oauth_authorize_url == "https://slack.com/oauth/v2/authorize"
     gov = load_settings({**oauth, "SLACK_API_URL": "https://slack-gov.com/api/", "SLACK_SCOPES": "commands,chat:write"})
     assert gov.oauth_authorize_url == "https://slack-gov.com/oauth/v2/authorize"
@@ -114,3 +114,75 @@ def test_bare_command_without_tokens_opens_the_console_and_reads_pipes(tmp_path)
         "console", env={"DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}, cwd=tmp_path, stdin="/checklist status\n"
     )
     assert "2/25 done" in again.stdout
+
+
+def _serve_env(fake, **extra: str) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-refused",
+        "SLACK_SIGNING_SECRET": "serve-test-secret",
+        "SLACK_API_URL": fake.api_url,
+        **extra,
+    }
+
+
+def test_serve_with_a_token_slack_refuses_is_one_line_and_exit_2(fake_slack, tmp_path):
+    fake_slack.fail("auth.test", error="invalid_auth", times=5)
+    result = run_cli("serve", "--port", "1", env=_serve_env(fake_slack), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "checklist-bot: SLACK_BOT_TOKEN was refused by Slack (invalid_auth); copy it again from OAuth & Permissions"
+    ]
+    assert [c.token for c in fake_slack.calls_to("auth.test")] == ["xoxb-refused"]  # checked once, before any worker
+
+
+def test_serve_with_slack_unreachable_is_one_line_and_exit_2(fake_slack, tmp_path):
+    result = run_cli("serve", env=_serve_env(fake_slack, SLACK_API_URL="http://127.0.0.1:1/api/"), cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("checklist-bot: SLACK_API_URL: Slack does not answer at http://127.0.0.1:1/api/ (")
+    fake_slack.fail("auth.test", status=503, times=5)
+    busy = run_cli("serve", env=_serve_env(fake_slack), cwd=tmp_path)
+    assert busy.returncode == 2 and busy.stderr.strip().splitlines() == [
+        f"checklist-bot: SLACK_API_URL: Slack answered HTTP 503 at {fake_slack.api_url}; try again"
+    ]
+
+
+def test_serve_with_the_database_unreachable_is_one_line_and_exit_2(fake_slack, tmp_path):
+    # Nothing listens on port 1: the connection is refused at once.
+    env = _serve_env(fake_slack, DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/test")
+    result = run_cli("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("checklist-bot: DATABASE_URL: the database does not answer (") and "Traceback" not in line
+
+
+@pytest.mark.parametrize(
+    "env, line",
+    [
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1"},
+            "SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) is not set; SLACK_BOT_TOKEN alone runs no "
+            "mode (unset it for the local console)",
+        ),
+        (
+            {"SLACK_SIGNING_SECRET": "s3cret-value"},
+            "SLACK_BOT_TOKEN is not set; SLACK_SIGNING_SECRET is, and needs it (unset both for the local console)",
+        ),
+        (
+            {"SLACK_APP_TOKEN": "xapp-1"},
+            "SLACK_BOT_TOKEN is not set; SLACK_APP_TOKEN is, and needs it (unset both for the local console)",
+        ),
+        (
+            {"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "0123456789abcdef"},
+            "SLACK_SIGNING_SECRET is not set; SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) need it",
+        ),
+    ],
+)
+def test_a_half_configured_environment_names_the_missing_variable(env, line, tmp_path):
+    result = run_cli(env=env, cwd=tmp_path, stdin="/checklist status\n")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"checklist-bot: {line}"]
+    assert "console" not in result.stdout
+    # Asking for the console by name still opens it.
+    console = run_cli("console", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}, cwd=tmp_path, stdin="")
+    assert console.returncode == 0, console.stderr

@@ -14,7 +14,7 @@ from bot.config import DEFAULT_SCOPES
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
-BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read", "files:write"}
+BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
 
 
 # Slack's published schema, vendored with its licence (tests/slack/LICENSE) so the check runs on every clone.
@@ -91,7 +91,12 @@ def test_settings(manifest: dict) -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
     assert settings["org_deploy_enabled"] is False
     assert settings["socket_mode_enabled"] is False
     assert settings["token_rotation_enabled"] is False

@@ -512,6 +512,8 @@ def test_serve_and_socket_start_the_scheduler(monkeypatch, tmp_path) -> None:
     started = []
     rt = SimpleNamespace(start_scheduler=lambda: started.append("rt"))
     monkeypatch.setattr(server, "serve", lambda factory, host, port, on_ready=None, **kw: on_ready(rt))
+    monkeypatch.setattr(cli, "check_slack", lambda settings: None)  # no Slack here: the token check is elsewhere
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)  # serve sets it for its workers
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret-123", "DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}
     )

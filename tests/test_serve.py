@@ -123,3 +123,56 @@ def test_sigterm_finishes_requests_in_flight(fake_slack, tmp_path):
     assert proc.returncode == 0, out
     assert 200 in statuses and all(s in (200, "refused") for s in statuses), statuses
     assert "Traceback" not in out
+
+
+def test_metrics_add_up_across_gunicorn_workers(fake_slack, tmp_path):
+    """Two worker processes answer the commands; whichever is scraped, /metrics counts them all."""
+    import threading
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    db_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/metrics.db"
+    if os.environ.get("TEST_DATABASE_URL"):
+        from tests.conftest import fresh_database
+
+        fresh_database(db_url).dispose()
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    url = f"http://127.0.0.1:{port}/slack/events"
+    proc = start_serve(
+        fake_slack, db_url, port, {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    )
+    try:
+        SlackDriver(http_transport(url), Signer(SECRET), fake_slack).command("start")
+
+        def client() -> None:  # a connection per thread, so both workers get some
+            driver = SlackDriver(http_transport(url), Signer(SECRET), fake_slack)
+            for _ in range(10):
+                assert driver.command("status").status == 200
+
+        sent = 0
+        for _ in range(10):  # rounds of fresh connections until both workers have answered some
+            threads = [threading.Thread(target=client) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            sent += 40
+            pids = {f.name.split("_")[-1] for f in metrics_dir.glob("counter_*.db")}
+            if len(pids) == 2:
+                break
+        assert len(pids) == 2, f"expected both workers to have answered: {sorted(pids)}"
+        for _ in range(4):  # each scrape may land on either worker: all of them add up
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                samples = {
+                    (s.name, tuple(sorted(s.labels.items()))): s.value
+                    for f in text_string_to_metric_families(r.read().decode())
+                    for s in f.samples
+                }
+            assert samples[("checklist_commands_total", (("outcome", "ok"), ("subcommand", "status")))] == sent
+            assert samples[("checklist_commands_total", (("outcome", "ok"), ("subcommand", "start")))] == 1
+            assert samples[("checklist_ack_seconds_count", (("kind", "command"),))] == sent + 1
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out

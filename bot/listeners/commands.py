@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from .. import rules
+from .. import metrics, rules
 from ..dates import plain_date, slack_datetime
 from ..errors import NoChecklist, UserError
 from ..exports import upload_export
@@ -23,6 +23,7 @@ from ..views.signoff import status_lines
 from ..views.status import status_view
 from ..zones import canonical_timezone
 from . import signoff
+from .errors import outcome_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -219,9 +220,23 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# Subcommands as metric labels: a bounded set, whatever people type ("unknown" for the rest).
+KNOWN = frozenset(HANDLERS) | frozenset(signoff.COMMANDS) | {"export", "remind"}
+
+
 def register(app: App, rt: Runtime) -> None:
     @app.command("/checklist")
     def checklist_command(ack: Ack, command: dict, client: WebClient) -> None:
+        head = (command.get("text") or "").strip().partition(" ")[0].lower()
+        name = head if head in KNOWN else ("help" if not head else "unknown")
+        try:
+            _run(ack, command, client)
+        except Exception as exc:
+            metrics.command_done(name, outcome_of(exc))
+            raise
+        metrics.command_done(name, "ok")
+
+    def _run(ack: Ack, command: dict, client: WebClient) -> None:
         who = Who(team_id=command.get("team_id", ""), channel_id=command["channel_id"], user_id=command["user_id"])
         cmd = parse(command.get("text", ""))
         if cmd.name in signoff.COMMANDS:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from storage.bounded import CommitOutcomeUnknown
 from storage.deadline import OutOfTime
 
+from .. import metrics
 from ..errors import Unavailable, UserError
 from ..verify import VERIFIED
 from ..views.answers import ephemeral
@@ -33,18 +34,26 @@ UNCERTAIN = (
 )
 
 
+def _unavailable(error: Exception) -> bool:
+    return isinstance(error, Unavailable | OperationalError | PoolTimeout | OutOfTime) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def outcome_of(error: Exception) -> str:
+    """The outcome label of a request that raised `error` (metrics, the request log line)."""
+    if isinstance(error, UserError):
+        return "user_error"
+    return "unavailable" if _unavailable(error) else "error"
+
+
 def message_for(error: Exception) -> str:
     if isinstance(error, UserError):
         return error.message
     if isinstance(getattr(error, "orig", None), CommitOutcomeUnknown):
         log.warning("database: outcome of a commit unknown: %s", error)
         return UNCERTAIN
-    if isinstance(error, OutOfTime):
-        log.warning("database too slow: %s", error)
-        return UNAVAILABLE
-    if isinstance(error, Unavailable | OperationalError | PoolTimeout) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
+    if _unavailable(error):
         log.warning("database unavailable: %s", error)
         return UNAVAILABLE
     ref = uuid.uuid4().hex[:8]
@@ -65,6 +74,7 @@ def register(app: App, rt: Runtime) -> None:
             log.warning("refused a request whose signature could not be verified (%s)", type(error).__name__)
             return BoltResponse(status=401, body=json.dumps({"ok": False, "error": "invalid request"}))
         text = message_for(error)
+        metrics.note_outcome(outcome_of(error))
         kind = body.get("type") if isinstance(body, dict) else None
         if isinstance(body, dict) and body.get("command"):
             return _json(ephemeral(text))

@@ -1,20 +1,54 @@
-"""Events API listeners: App Home, and in OAuth mode uninstalls and revoked tokens."""
+"""Events API listeners: App Home, direct messages to the bot, and in OAuth mode uninstalls and revoked tokens."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
+from ..views.answers import dm_help_view
 from .home import publish_home
 
 if TYPE_CHECKING:
     from ..app import Runtime
 
 log = logging.getLogger(__name__)
+
+DM_ANSWER_EVERY = 600.0  # seconds: one answer per person per ten minutes, however many messages they send
+
+
+class DmThrottle:
+    """Who was answered when (per process), so a burst of messages gets one answer, not one each."""
+
+    def __init__(self, every: float = DM_ANSWER_EVERY, size: int = 10_000) -> None:
+        self.every, self.size = every, size
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: tuple[str, str]) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.every:
+                return False
+            if len(self._last) >= self.size:
+                self._last = {k: t for k, t in self._last.items() if now - t < self.every}
+            self._last[key] = now
+            return True
+
+
+def answer_dm(client: WebClient, channel: str, team_id: str, app_id: str | None) -> None:
+    try:
+        client.chat_postMessage(channel=channel, **dm_help_view(team_id, app_id))
+    except (SlackApiError, SlackClientError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("could not answer a direct message: %s", reason)
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -31,6 +65,19 @@ def register(app: App, rt: Runtime) -> None:
         if event.get("tab", "home") != "home":
             return
         rt.background.submit(publish_home, rt, client, body.get("team_id", ""), event["user"])
+
+    throttle = DmThrottle()
+
+    @app.event("message")
+    def direct_message(body: dict, event: dict, client: WebClient) -> None:
+        """A person wrote to the bot (Messages tab): it reads no DMs, so it says where things happen. Edits,
+        deletions, the bot's own and other bots' messages are not answered (no loops)."""
+        user = event.get("user")
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not user:
+            return
+        team_id = body.get("team_id", "")
+        if throttle.allow((team_id, user)):
+            rt.background.submit(answer_dm, client, event.get("channel", ""), team_id, body.get("api_app_id"))
 
     if rt.workspaces.oauth:
         # Bolt's own handlers delete from the installation store; these say in the log what happened.

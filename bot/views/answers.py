@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from storage.models import Contact
@@ -30,6 +31,18 @@ def help_view(unknown: str | None = None) -> dict:
     blocks = [section(intro), section("\n".join(lines[:8])), section("\n".join(lines[8:]))]
     blocks.append(context("Items are numbered like `3.1` (phase 3, first item) · mention people with @"))
     return message(intro, blocks, response_type="ephemeral")
+
+
+def dm_help_view(team_id: str, app_id: str | None) -> dict:
+    """The answer to a direct message: the bot reads no DMs, so say where things happen."""
+    ids_ok = all(re.fullmatch(r"[A-Z0-9]{2,32}", x or "") for x in (team_id, app_id))
+    home = f"<slack://app?team={team_id}&id={app_id}&tab=home|Home tab>" if ids_ok else "Home tab"
+    text = (
+        "👋 I don't read messages here. In your project's channel, type `/checklist status` to see where it "
+        f"stands or `/checklist help` for everything I can do. My {home} lists the sign-offs waiting on you "
+        "and your open items."
+    )
+    return message(text, [section(text)])
 
 
 def templates_view(templates: dict[str, Template]) -> dict:
