@@ -72,6 +72,10 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
+        # Under a request's budget, queue for the write lock only as long as is left of it.
+        left = deadline.remaining()
+        wait_ms = SQLITE_BUSY_TIMEOUT_MS if left is None else int(min(left * 1000, SQLITE_BUSY_TIMEOUT_MS))
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
         conn.exec_driver_sql(begin)
 
     return engine
