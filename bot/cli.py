@@ -203,6 +203,45 @@ def cmd_db(settings: Settings, action: str) -> int:
         db.dispose()
 
 
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    """`audit verify [--hash H]`: check every checklist's event chain; name the first broken link of each.
+    Exit 0 when all are intact, 1 when one is broken (or the hash is not found)."""
+    from storage import audit
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        with db.read() as session:
+            chains = audit.verify(session)
+            found = audit.find(session, args.hash) if args.hash else None
+    except Exception as exc:  # noqa: BLE001  (one line, no traceback, for the operator)
+        raise ConfigError(f"DATABASE_URL: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    finally:
+        db.dispose()
+    broken = [c.broken for c in chains if c.broken is not None]
+    events = sum(c.events for c in chains)
+    for link in broken:
+        print(f"checklist-bot: audit: BROKEN {link.describe()}")
+    if args.verbose:
+        for c in chains:
+            print(f"checklist-bot: audit: checklist {c.checklist_id}: {c.events} events, head {c.head}")
+    status = 0 if not broken else 1
+    if args.hash:
+        if found is None:
+            print(f"checklist-bot: audit: no event has the hash {args.hash}")
+            status = 1
+        else:
+            print(
+                f"checklist-bot: audit: {args.hash} is event {found.id} of checklist {found.checklist_id} "
+                f"({found.action}, {found.at.isoformat()})"
+            )
+    print(
+        f"checklist-bot: audit: {len(chains)} chains, {events} events: "
+        + ("all intact" if not broken else f"{len(broken)} broken")
+    )
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="checklist-bot", description=__doc__)
     sub = parser.add_subparsers(dest="mode")
@@ -212,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("socket", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)")
     db = sub.add_parser("db", help="database schema: `db upgrade` migrates to the newest revision")
     db.add_argument("action", choices=["upgrade", "status"])
+    audit = sub.add_parser("audit", help="`audit verify`: check the hash chain of every checklist's record")
+    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--hash", default=None, help="also say which event has this hash (an export's head)")
+    audit.add_argument("--verbose", "-v", action="store_true", help="print each chain's length and head hash")
     console = sub.add_parser("console", help="try it locally: Slack's side is played in this terminal")
     for p in (parser, console):
         p.add_argument("--user", default="U0LOCAL", help=argparse.SUPPRESS if p is parser else "acting user")
@@ -242,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_socket(settings)
         if mode == "db":
             return cmd_db(settings, args.action)
+        if mode == "audit":
+            return cmd_audit(settings, args)
         return cmd_console(settings, args)
     except ConfigError as exc:
         print(f"checklist-bot: {exc}", file=sys.stderr)

@@ -61,7 +61,7 @@ def upload_export(
             content=content,
             initial_comment=(
                 f"📎 {mention(user_id)} exported *{user_text(data.checklist.title)}* ({fmt.upper()}): status, "
-                "owners, dates, notes and the sign-off record."
+                f"owners, dates, notes and the sign-off record. Record head `{data.chain_head[:16]}…`"
             ),
         )
     except Exception as exc:  # noqa: BLE001  (Slack errors, HTTP errors of the upload URL, dropped connections)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .dates import WEEKDAYS
 from .errors import UserError
+from .rules import not_a_person
 from .text import UNSTORABLE_MESSAGE, escape, storable
 
 MAX_NOTE = 2000
@@ -16,7 +17,7 @@ EXPORT_FORMATS = ("md", "csv")
 
 _ITEM = re.compile(r"^\d{1,3}\.\d{1,3}$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
-_LEADING_MENTION = re.compile(r"\s*(<@[^<>\s]+>)")
+_LEADING_PERSON = re.compile(r"\s*(<[@#!][^<>\s]*>|@\S+)")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_SNOOZE_DAYS = 60
@@ -25,7 +26,11 @@ MAX_SNOOZE_DAYS = 60
 USAGE: dict[str, tuple[str, str, str]] = {
     "status": ("status [phase]", "status 4", "where the project stands (posted in the channel)"),
     "done": ("done <item> [note]", "done 3.3 staging keys received", "mark an item done"),
-    "undo": ("undo <item>", "undo 3.3", "reopen an item"),
+    "undo": (
+        "undo <item> [reason]",
+        "undo 5.1 the DPIA was revised",
+        "reopen an item (a signed-off one needs the reason)",
+    ),
     "assign": ("assign <item> @user|none", "assign 3.4 @bob", "set or clear an item's owner"),
     "due": (
         "due <item> <date|none>",
@@ -50,6 +55,11 @@ USAGE: dict[str, tuple[str, str, str]] = {
     "start": ("start [template]", "start interop", "create this channel's checklist"),
     "templates": ("templates", "templates", "list the templates"),
     "archive": ("archive", "archive", "close this channel's checklist (kept with its history)"),
+    "archived": (
+        "archived",
+        "archived",
+        "this channel's archived checklists; `status|history|show|export … archived <n>` reads one",
+    ),
     "timezone": (
         "timezone [<IANA zone>]",
         "timezone Asia/Phnom_Penh",
@@ -80,6 +90,7 @@ class Command:
     template: str | None = None
     clear: bool = False
     args: tuple[str, ...] = field(default_factory=tuple)
+    archived: int | None = None  # `… archived <n>`: read the channel's n-th archived checklist
 
 
 def usage(name: str) -> str:
@@ -99,16 +110,30 @@ def _item(token: str | None, name: str) -> str:
 
 
 def _users(tokens: list[str], name: str) -> tuple[str, ...]:
+    """User mentions only (`<@U…>`/`<@W…>`); a channel, a user group or text is refused as not a person."""
     users = []
     for token in tokens:
         m = _USER.match(token)
         if not m:
-            raise ParseError(
-                f"`{escape(token[:40])}` is not a person. Mention people with @, e.g. `/checklist {USAGE[name][1]}`."
-            )
+            raise ParseError(not_a_person(token, USAGE[name][1]).message)
         if m.group(1) not in users:
             users.append(m.group(1))
     return tuple(users)
+
+
+def _archived(tokens: list[str], name: str) -> tuple[list[str], int | None]:
+    """Split a trailing `archived <n>` off the tokens (for the read-only commands)."""
+    if len(tokens) >= 1 and tokens[-1].lower() == "archived" or len(tokens) >= 2 and tokens[-2].lower() == "archived":
+        if len(tokens) < 2 or tokens[-2].lower() != "archived" or not tokens[-1].isdigit() or len(tokens[-1]) > 4:
+            raise ParseError(
+                f"Which archived checklist? `/checklist archived` lists them with a number; then e.g. "
+                f"`/checklist {name} archived 1`."
+            )
+        n = int(tokens[-1])
+        if n < 1:
+            raise ParseError("Archived checklists are numbered from 1; `/checklist archived` lists them.")
+        return tokens[:-2], n
+    return tokens, None
 
 
 def _note(text: str) -> str:
@@ -130,8 +155,21 @@ def parse(text: str) -> Command:
 
     if name in ("", "help"):
         return Command("help")
-    if name in ("templates", "contacts", "archive", "signoffs"):
+    if name in ("templates", "contacts", "archive", "signoffs", "archived"):
+        if tokens:
+            raise ParseError(f"Use `/checklist {name}` (it takes nothing after it).")
         return Command(name)
+    if len(tokens) >= 2 and tokens[-2].lower() == "archived" and tokens[-1].isdigit() and name in USAGE:
+        if name not in ("status", "history", "show", "export"):
+            raise ParseError(
+                "An archived checklist is a record: nothing can change it. `status`, `history`, `show` and "
+                "`export` read it, e.g. `/checklist status archived 1`."
+            )
+    archived = None
+    if name in ("status", "history", "show", "export"):
+        tokens, archived = _archived(tokens, name)
+        if archived is not None:
+            return replace(parse(" ".join([name, *tokens])), archived=archived)
     if name == "start":
         if len(tokens) > 1:
             raise ParseError(f"Use {usage('start')}; `/checklist templates` lists the templates.")
@@ -146,6 +184,8 @@ def parse(text: str) -> Command:
         item = _item(tokens[0] if tokens else None, name)
         if name == "done":
             return Command("done", item=item, text=_note(rest[len(tokens[0]) :]))
+        if name == "undo":
+            return Command("undo", item=item, text=_note(rest[len(tokens[0]) :]))
         if len(tokens) > 1:
             raise ParseError(f"Use {usage(name)}.")
         return Command(name, item=item)
@@ -217,8 +257,9 @@ def parse(text: str) -> Command:
                 raise ParseError(f"Use {usage('signoff cancel')}.")
             return Command("signoff", item=item, clear=True)
         item = _item(tokens[0] if tokens else None, "signoff")
+        # Leading mentions name the approvers; a leading channel, group or `@text` is refused, not taken as a note.
         mentions, remainder = [], rest[len(tokens[0]) :]
-        while (m := _LEADING_MENTION.match(remainder)) and _USER.match(m.group(1)):
+        while m := _LEADING_PERSON.match(remainder):
             mentions.append(m.group(1))
             remainder = remainder[m.end() :]
         note = _note(remainder)
@@ -253,7 +294,7 @@ def _timezone(token: str) -> str:
         if close
         else "Use an IANA name such as `Asia/Phnom_Penh`, `America/New_York` or `UTC`."
     )
-    return _raise(f"`{escape(token[:64])}` is not a timezone I know. {hint}")
+    raise ParseError(f"`{escape(token[:64])}` is not a timezone I know. {hint}")
 
 
 def _workweek(tokens: list[str], how: str) -> str:
@@ -261,20 +302,17 @@ def _workweek(tokens: list[str], how: str) -> str:
 
     week = " ".join(tokens).lower().replace("–", "-").replace(" ", "")
     if week not in WORKWEEKS:
-        _raise(
+        raise ParseError(
             f"`{escape(' '.join(tokens)[:40])}` is not a working week I know. Use {how}: "
             "`mon-fri` (Monday–Friday), `sun-thu` (Sunday–Thursday) or `mon-sat` (Monday–Saturday)."
         )
     return week
 
 
-def _raise(message: str) -> str:
-    raise ParseError(message)
-
-
 def _remind(tokens: list[str]) -> Command:
     """`remind` → ("show",); `remind off|now`; `remind weekly <day> <HH:MM> [tz]` → ("weekly", day, hh, mm, tz);
-    `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days)."""
+    `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days);
+    `remind dm workweek <week>` → ("dm", "workweek", week)."""
     from .reminders.schedule import canonical_timezone
 
     words = [t.lower() for t in tokens]

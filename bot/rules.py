@@ -12,16 +12,32 @@
 - Each checklist has a *calendar*: a timezone and a working week. Its "today" is the date in that timezone,
   from one function, `today()`, which status, App Home, digests, exports, nudges and date words all use; so an
   item due D turns overdue at local midnight between D and D+1, wherever the reader is.
+
+Authority (the README's table is this section in prose):
+- The approvers of an item with `signoff: <role>` are that role's contacts (all, or the ones named, who must be
+  among them); `<role>-backup` contacts take part only through escalation. An item without a role may be
+  signed off by any people named. The requester is never an approver.
+- The *leads* of a checklist are the person who started it and the `lead` contacts. Only a lead may change the
+  contacts of a role that signs (a `signoff:` role of the checklist's items, its `-backup`, and `lead` itself).
+- A pending request *locks* its item: `done`, `assign`, `due` and `remove` are refused until it is decided or
+  withdrawn (`/checklist signoff cancel <item>`).
+- A *signed-off* item (done by an approved request) is evidence: `undo` needs a reason and withdraws the
+  sign-off on the record; `remove` is refused.
+- An item others wait for cannot be removed; reopening it names the dependents that are already done.
+- Owners, approvers and contacts are people: Slack user ids (`U…`/`W…`), never a channel, a group or text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import UserError
 
 
 class ItemLike(Protocol):
@@ -240,3 +256,150 @@ def working_days_waited(created_at: datetime, now: datetime, calendar: CalendarL
 
 def days_waiting(created_at: datetime, now: datetime) -> int:
     return max((now - created_at).days, 0)
+
+
+# -- people ----------------------------------------------------------------------------------------------
+
+_PERSON_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
+
+
+def is_person(user_id: str | None) -> bool:
+    """A Slack user id (`U…` or `W…` for Enterprise Grid), the only thing that may own, approve or be a contact."""
+    return bool(user_id) and bool(_PERSON_ID.match(user_id))
+
+
+def kind_of(token: str) -> str:
+    """What a token that is not a person is, for the answer: a channel, a user group, a special mention, text."""
+    if token.startswith("<#"):
+        return "a channel"
+    if token.startswith("<!subteam"):
+        return "a user group"
+    if token.startswith("<!"):
+        return "a special mention"
+    if token.startswith("<@"):
+        return "not a user id"
+    return "text"
+
+
+def not_a_person(token: str, example: str = "") -> UserError:
+    from .text import escape
+
+    shown = escape(token[:40])
+    fix = f" Mention people with @, e.g. `/checklist {example}`." if example else " Pick a person."
+    return UserError(f"`{shown}` is not a person ({kind_of(token)}), and only people can be named here.{fix}")
+
+
+def person_from_mention(token: str) -> str | None:
+    """`<@U123|bob>` → `U123`; None for anything else."""
+    m = _USER_MENTION.match(token)
+    return m.group(1) if m else None
+
+
+def check_person(user_id: str | None, field: str | None = None) -> str:
+    """The id when it is a person's; otherwise the refusal (from a modal, attached to `field`)."""
+    if not is_person(user_id):
+        exc = not_a_person(user_id or "nothing")
+        exc.field = field
+        raise exc
+    return user_id  # type: ignore[return-value]
+
+
+# -- authority: who may request, approve, change contacts ------------------------------------------------
+
+LEAD_ROLE = "lead"
+BACKUP_SUFFIX = "-backup"
+
+
+def signing_roles(item_roles: Iterable[str | None]) -> set[str]:
+    """The roles guarded by the leads: each `signoff:` role, its `-backup`, and `lead` itself."""
+    roles = {r for r in item_roles if r}
+    return roles | {r + BACKUP_SUFFIX for r in roles} | {LEAD_ROLE}
+
+
+def leads(created_by: str, lead_contacts: Iterable[str]) -> list[str]:
+    """The checklist's leads: its starter, then the `lead` contacts."""
+    out = [created_by]
+    out += [u for u in lead_contacts if u not in out]
+    return out
+
+
+def may_change_contacts(user_id: str, role: str, guarded: set[str], lead_ids: Sequence[str]) -> bool:
+    return role not in guarded or user_id in lead_ids
+
+
+def approvers_for(
+    *,
+    item_number: str,
+    role: str | None,
+    role_contacts: Sequence[str],
+    named: Sequence[str],
+    requester: str,
+) -> tuple[str, ...]:
+    """Who is asked to sign off: the role's contacts (or those named, who must be among them), or, for an item
+    without a role, the people named; never the requester. Raises the refusal, with the fix, otherwise."""
+    from .text import mention
+
+    def people(ids: Sequence[str]) -> str:
+        return ", ".join(mention(u) for u in ids)
+
+    if requester in named:
+        raise UserError(
+            f"Nobody approves their own request: leave yourself out of the sign-off of {item_number}. "
+            "Nothing was requested."
+        )
+    if role:
+        if not role_contacts:
+            raise UserError(
+                f"Nobody is set as a *{role}* contact yet, and only they can sign off {item_number}. A lead names "
+                f"them with `/checklist contact {role} @cara @dan`. Nothing was requested."
+            )
+        outside = [u for u in named if u not in role_contacts]
+        if outside:
+            raise UserError(
+                f"{people(outside)} {'is' if len(outside) == 1 else 'are'} not a *{role}* contact, so cannot sign "
+                f"off {item_number}. The *{role}* contacts are {people(role_contacts)}; name some of them or nobody "
+                "(then all are asked). Nothing was requested."
+            )
+        chosen = list(named) or list(role_contacts)
+    else:
+        if not named:
+            raise UserError(
+                f"{item_number} has no sign-off role, so name who should approve it, "
+                f"e.g. `/checklist signoff {item_number} @cara`."
+            )
+        chosen = list(named)
+    approvers = tuple(u for u in chosen if u != requester)
+    if not approvers:
+        raise UserError(
+            f"Nobody approves their own request, and you are the only *{role}* contact, so nobody is left to sign "
+            f"off {item_number}. A lead can add contacts with `/checklist contact {role} @…`. Nothing was requested."
+        )
+    return approvers
+
+
+# -- what a sign-off locks -------------------------------------------------------------------------------
+
+LOCKED_ACTIONS = {"done": "marked done", "assign": "reassigned", "due": "given a new due date", "remove": "removed"}
+
+
+def refuse_if_locked(item_number: str, action: str, pending: bool) -> None:
+    """A pending request locks its item against `done`, `assign`, `due` and `remove` (refused, with the fix)."""
+    if pending and action in LOCKED_ACTIONS:
+        raise UserError(
+            f"{item_number} has a pending sign-off request, so it cannot be {LOCKED_ACTIONS[action]} now. "
+            f"Withdraw the request first with `/checklist signoff cancel {item_number}`. Nothing changed."
+        )
+
+
+def dependents(number: str, items: Iterable[ItemLike]) -> list[ItemLike]:
+    """The items that wait for `number`, in checklist order."""
+    return sorted((i for i in items if number in waits_for(i)), key=lambda i: item_sort_key(i.number))
+
+
+SIGNOFF_WITHDRAWN = "withdrawn"  # the status of an approved request whose item was reopened with a reason
+
+
+def is_signed_off(item: ItemLike, latest_request_status: str | None) -> bool:
+    """Done by an approved sign-off that was not withdrawn since."""
+    return is_done(item) and latest_request_status == APPROVED

@@ -10,6 +10,7 @@ from functools import cached_property
 
 from sqlmodel import Session
 
+from storage import audit
 from storage import queries as q
 from storage import signoffs as sq
 from storage.db import Database, rerun_if_race_lost
@@ -25,6 +26,7 @@ from .text import escape, mention, user_text
 
 # Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
 MAX_ITEMS_PER_PHASE = 999
+ARCHIVED_REASON = "the checklist was archived"
 # A profile timezone read from Slack this recently is used as it is (as the reminders do).
 PROFILE_TIMEZONE_FRESH = timedelta(days=7)
 
@@ -38,6 +40,8 @@ class Who:
     user_id: str
     # Set when acting from a message or modal: the checklist it was drawn for must still be the active one.
     checklist_id: int | None = None
+    # `… archived <n>`: read the channel's n-th archived checklist (oldest is 1); nothing can change it.
+    archived: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,31 @@ class CalendarInfo:
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What `undo` did beyond reopening: the sign-off it withdrew (approvers to tell) and the dependents."""
+
+    change: Change
+    withdrawn_request_id: int | None = None
+    done_dependents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    message: str  # for the channel
+    role: str
+    removed: tuple[str, ...]  # contacts the change took out of the role: each is told by DM
+    checklist_title: str
+    channel_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Archived:
+    message: str
+    cancelled_request_ids: tuple[int, ...]  # pending sign-offs closed by the archive: their DMs lose the buttons
+
+
+@dataclass(frozen=True)
 class ItemDetail:
     checklist: Checklist
     item: Item
@@ -122,6 +151,8 @@ class ExportData:
     signoffs: dict[int, list[SignoffRecord]]  # by item id, oldest request first
     contacts: Sequence[Contact]
     today: date
+    chain_head: str = ""  # the hash of the newest event (storage/audit.py), to check a copy against the database
+    chain_length: int = 0
 
     def user_ids(self) -> set[str]:
         """Everyone the file names, so their names can be looked up once."""
@@ -182,6 +213,10 @@ class ChecklistService:
     # -- helpers -----------------------------------------------------------------------------------------
 
     def _checklist(self, session: Session, who: Who, *, lock: bool = False) -> Checklist:
+        if who.archived is not None:
+            if lock:
+                raise UserError("An archived checklist is a record: nothing can change it. Nothing changed.")
+            return self._archived(session, who)
         checklist = q.active_checklist(session, who.team_id, who.channel_id, lock=lock)
         if checklist is None:
             raise NoChecklist()
@@ -191,6 +226,17 @@ class ChecklistService:
                 "`/checklist status` shows the current one."
             )
         return checklist
+
+    def _archived(self, session: Session, who: Who) -> Checklist:
+        archived = q.archived_checklists(session, who.team_id, who.channel_id)
+        n = who.archived or 0
+        if not 1 <= n <= len(archived):
+            have = f"archived checklists run from 1 to {len(archived)}" if archived else "it has no archived checklists"
+            raise UserError(f"No archived checklist {n} in this channel: {have}. `/checklist archived` lists them.")
+        return archived[n - 1]
+
+    def _pending(self, session: Session, item: Item) -> bool:
+        return sq.pending_for_item(session, item.id) is not None
 
     def _item(self, session: Session, checklist: Checklist, number: str) -> Item:
         item = q.item_by_number(session, checklist.id, number)
@@ -277,6 +323,7 @@ class ChecklistService:
     def export(self, who: Who) -> ExportData:
         with self.db.read() as session:
             checklist = self._checklist(session, who)
+            head, length = audit.head(session, checklist.id)
             signoffs: dict[int, list[SignoffRecord]] = {}
             for record in signoff_records(session, sq.requests(session, checklist.id)):
                 signoffs.setdefault(record.request.item_id, []).append(record)
@@ -289,6 +336,8 @@ class ChecklistService:
                 signoffs=signoffs,
                 contacts=q.contacts(session, checklist.id),
                 today=self.today(checklist),
+                chain_head=head,
+                chain_length=length,
             )
 
     def home(self, team_id: str, user_id: str) -> HomeData:
@@ -378,7 +427,13 @@ class ChecklistService:
             checklist.timezone, checklist.workweek = rules.zone(timezone).key, rules.DEFAULT_WORKWEEK
             session.add(checklist)
             self._log(session, checklist, who, "start", new=template.name)
+            carried = self._carry_contacts(session, checklist, who)
             board = self._board(session, checklist)
+        kept = (
+            f" The channel's contacts carry over ({', '.join(carried)}); `/checklist contacts` lists them."
+            if carried
+            else ""
+        )
         calendar = (
             f" Dates follow {checklist.timezone}, working week {rules.WORKWEEK_NAMES[checklist.workweek]} "
             "(`/checklist timezone` · `/checklist workweek` change them)."
@@ -388,9 +443,29 @@ class ChecklistService:
         return Change(
             board,
             f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
-            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}",
+            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}{kept}",
             lookup_timezone=not fresh,
         )
+
+    def _carry_contacts(self, session: Session, checklist: Checklist, who: Who) -> list[str]:
+        """Contacts belong to the channel: a new checklist starts with those of the channel's last one."""
+        archived = q.archived_checklists(session, who.team_id, who.channel_id)
+        if not archived:
+            return []
+        roles: dict[str, list[str]] = {}
+        for c in q.contacts(session, archived[-1].id):
+            roles.setdefault(c.role, []).append(c.user_id)
+        for role, user_ids in sorted(roles.items()):
+            q.replace_contacts(
+                session,
+                checklist_id=checklist.id,
+                role=role,
+                user_ids=user_ids,
+                added_by=who.user_id,
+                at=self.clock.now(),
+            )
+            self._log(session, checklist, who, "contact", old=f"{role}: ", new=f"{role}: {' '.join(user_ids)}")
+        return sorted(roles)
 
     # -- the calendar ------------------------------------------------------------------------------------
 
@@ -470,6 +545,7 @@ class ChecklistService:
                     + (f", {slack_day(item.done_at)}" if item.done_at else "")
                     + f"). `/checklist undo {item.number}` reopens it."
                 )
+            rules.refuse_if_locked(item.number, "done", self._pending(session, item))
             self._check_gate(session, checklist, item)
             if rules.needs_signoff(item):
                 raise UserError(
@@ -487,18 +563,69 @@ class ChecklistService:
 
         return self._change_item(who, number, apply)
 
-    def undo(self, who: Who, number: str) -> Change:
+    def undo(self, who: Who, number: str, reason: str = "") -> Undone:
+        """Reopen an item. A signed-off one needs a reason: its sign-off is withdrawn on the record (the approved
+        request becomes `withdrawn`) and the item needs a new sign-off. Dependents already done are named."""
+        found: dict = {}
+
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
             if not rules.is_done(item):
                 raise UserError(f"{item.number} is not done, so there is nothing to undo.")
+            latest = sq.latest_for_item(session, item.id)
+            signed_off = latest is not None and rules.is_signed_off(item, latest.status)
+            if signed_off and not reason:
+                raise UserError(
+                    f"{item.number} was signed off, so reopening it withdraws that sign-off, and the record needs "
+                    f"why: `/checklist undo {item.number} <reason>`. Nothing changed."
+                )
+            done_deps = tuple(
+                d.number for d in rules.dependents(item.number, q.items(session, checklist.id)) if rules.is_done(d)
+            )
             item.status, item.done_by, item.done_at = rules.OPEN, None, None
-            self._log(session, checklist, who, "undo", item_number=item.number, old=rules.DONE, new=rules.OPEN)
-            return f"↩️ {mention(who.user_id)} reopened *{item.number} {user_text(item.title)}*"
+            if signed_off:
+                sq.withdraw_approved(session, request_id=latest.id, by=who.user_id, at=self.clock.now())
+                found["withdrawn"] = latest.id
+                self._log(session, checklist, who, "signoff_withdraw", item_number=item.number, new=reason)
+            self._log(
+                session,
+                checklist,
+                who,
+                "undo",
+                item_number=item.number,
+                old=rules.DONE,
+                new=rules.OPEN if not done_deps else f"{rules.OPEN}; done while waiting for it: {' '.join(done_deps)}",
+            )
+            if reason and not signed_off:
+                q.add_note(session, item_id=item.id, author_id=who.user_id, text=reason, at=self.clock.now())
+                self._log(session, checklist, who, "note", item_number=item.number, new=reason)
+            found["deps"] = done_deps
+            text = f"↩️ {mention(who.user_id)} reopened *{item.number} {user_text(item.title)}*"
+            if signed_off:
+                text = (
+                    f"↩️ {mention(who.user_id)} withdrew the sign-off of *{item.number} {user_text(item.title)}* "
+                    f"and reopened it: “{user_text(reason)}”. It needs a new sign-off "
+                    f"(`/checklist signoff {item.number}`)."
+                )
+            elif reason:
+                text += f": {user_text(reason)}"
+            if done_deps:
+                text += (
+                    f"\n⛓️ {', '.join(f'*{d}*' for d in done_deps)} "
+                    f"{'waits' if len(done_deps) == 1 else 'wait'} for {item.number} and "
+                    f"{'is' if len(done_deps) == 1 else 'are'} already done: check "
+                    f"{'it' if len(done_deps) == 1 else 'them'} (`/checklist undo <item>` reopens)."
+                )
+            return text
 
-        return self._change_item(who, number, apply)
+        change = self._change_item(who, number, apply)
+        return Undone(change, found.get("withdrawn"), found.get("deps", ()))
 
-    def assign(self, who: Who, number: str, owner_id: str | None) -> Change:
+    def assign(self, who: Who, number: str, owner_id: str | None, *, field: str | None = None) -> Change:
+        if owner_id is not None:
+            rules.check_person(owner_id, field)
+
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            rules.refuse_if_locked(item.number, "assign", self._pending(session, item))
             if item.owner_id == owner_id:
                 raise UserError(
                     f"{item.number} is already " + (f"assigned to {mention(owner_id)}." if owner_id else "unassigned.")
@@ -515,6 +642,7 @@ class ChecklistService:
         and working week), inside the same unit of work."""
 
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            rules.refuse_if_locked(item.number, "due", self._pending(session, item))
             today = self.today(checklist)
             when = parse_date(text, today, checklist.workweek) if text is not None else due
             if item.due_date == when:
@@ -552,9 +680,30 @@ class ChecklistService:
 
         return self._change_item(who, number, apply)
 
-    def set_contacts(self, who: Who, role: str, user_ids: Sequence[str]) -> str:
+    def leads(self, session: Session, checklist: Checklist) -> list[str]:
+        return rules.leads(
+            checklist.created_by, [c.user_id for c in q.contacts(session, checklist.id, rules.LEAD_ROLE)]
+        )
+
+    def guarded_roles(self, session: Session, checklist: Checklist) -> set[str]:
+        return rules.signing_roles(q.signoff_roles(session, checklist.id))
+
+    def set_contacts(self, who: Who, role: str, user_ids: Sequence[str]) -> ContactChange:
+        """Set a role's contacts. Only a lead may change a role that signs (`rules.signing_roles`)."""
+        for user_id in user_ids:
+            rules.check_person(user_id)
         with self.db.write() as session:
             checklist = self._checklist(session, who, lock=True)
+            guarded = self.guarded_roles(session, checklist)
+            lead_ids = self.leads(session, checklist)
+            if not rules.may_change_contacts(who.user_id, role, guarded, lead_ids):
+                raise UserError(
+                    f"Only a lead can change the *{role}* contacts, because that role signs off items: ask "
+                    f"{', '.join(mention(u) for u in lead_ids)}. Nothing changed."
+                )
+            current = [c.user_id for c in q.contacts(session, checklist.id, role)]
+            if current == list(user_ids):
+                raise UserError(f"The *{role}* contacts are already exactly those. Nothing changed.")
             old = q.replace_contacts(
                 session,
                 checklist_id=checklist.id,
@@ -566,10 +715,16 @@ class ChecklistService:
             self._log(
                 session, checklist, who, "contact", old=f"{role}: {' '.join(old)}", new=f"{role}: {' '.join(user_ids)}"
             )
+            removed = tuple(u for u in old if u not in user_ids)
+            title, channel_id = checklist.title, checklist.channel_id
         if not user_ids:
-            return f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
-        people = ", ".join(mention(u) for u in user_ids)
-        return f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
+            text = f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
+        else:
+            people = ", ".join(mention(u) for u in user_ids)
+            text = f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
+        if removed and role in guarded:
+            text += f"; no longer {role}: {', '.join(mention(u) for u in removed)}"
+        return ContactChange(text, role, removed if role in guarded else (), title, channel_id, who.user_id)
 
     def add_item(self, who: Who, phase_number: int, title: str) -> Change:
         """Append an item to a phase of the running checklist, under the phase's next free number."""
@@ -607,10 +762,19 @@ class ChecklistService:
         export; an item with a pending sign-off is refused: cancel the request first."""
 
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
-            if sq.pending_for_item(session, item.id) is not None:
+            rules.refuse_if_locked(item.number, "remove", self._pending(session, item))
+            latest = sq.latest_for_item(session, item.id)
+            if latest is not None and rules.is_signed_off(item, latest.status):
                 raise UserError(
-                    f"{item.number} has a pending sign-off request. Withdraw it first with "
-                    f"`/checklist signoff cancel {item.number}`, then remove the item."
+                    f"{item.number} is signed off, and a sign-off is evidence: it cannot be removed. "
+                    f"`/checklist undo {item.number} <reason>` withdraws the sign-off on the record. Nothing changed."
+                )
+            waiting = rules.dependents(item.number, q.items(session, checklist.id))
+            if waiting:
+                names = ", ".join(f"*{d.number}* {user_text(d.title)}" for d in waiting)
+                raise UserError(
+                    f"{item.number} cannot be removed: {names} {'waits' if len(waiting) == 1 else 'wait'} for it, "
+                    "and removing it would silently drop that gate. Nothing changed."
                 )
             item.removed_at, item.removed_by = self.clock.now(), who.user_id
             self._log(session, checklist, who, "remove", item_number=item.number, old=item.title)
@@ -618,14 +782,34 @@ class ChecklistService:
 
         return self._change_item(who, number, apply)
 
-    def archive(self, who: Who) -> str:
+    def archive(self, who: Who) -> Archived:
+        """Close the checklist: pending sign-offs are cancelled on the record (their DMs are updated after)."""
         with self.db.write() as session:
             checklist = self._checklist(session, who, lock=True)
             items = q.items(session, checklist.id)
-            checklist.archived_at, checklist.archived_by = self.clock.now(), who.user_id
+            now = self.clock.now()
+            cancelled = []
+            for request in sq.requests(session, checklist.id, status=sq.PENDING):
+                if sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=now):
+                    cancelled.append(request.id)
+                    self._log(
+                        session, checklist, who, "signoff_cancel", item_number=request.item_number, new=ARCHIVED_REASON
+                    )
+            checklist.archived_at, checklist.archived_by = now, who.user_id
             self._log(session, checklist, who, "archive")
             done = sum(rules.is_done(i) for i in items)
-        return (
-            f"🗄️ {mention(who.user_id)} archived *{user_text(checklist.title)}* at {done}/{len(items)} done. "
-            "Its history is kept; `/checklist start` begins a new one."
+        tail = (
+            f" {len(cancelled)} pending sign-off request{'s were' if len(cancelled) != 1 else ' was'} withdrawn."
+            if cancelled
+            else ""
         )
+        return Archived(
+            f"🗄️ {mention(who.user_id)} archived *{user_text(checklist.title)}* at {done}/{len(items)} done.{tail} "
+            "Its history is kept (`/checklist archived`); the channel's contacts carry over; "
+            "`/checklist start` begins a new one.",
+            tuple(cancelled),
+        )
+
+    def archived_list(self, who: Who) -> list[Checklist]:
+        with self.db.read() as session:
+            return list(q.archived_checklists(session, who.team_id, who.channel_id))

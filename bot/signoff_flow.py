@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from .clock import Clock
 from .errors import UserError
-from .service import Who
+from .service import ContactChange, Who
 from .signoffs import Decision, Plan, Signoff, SignoffService
 from .views.answers import ephemeral, in_channel
 from .views.blocks import message, section
@@ -28,7 +28,9 @@ from .views.signoff import (
     dm_moved_view,
     dm_view,
     escalation_text,
+    removed_contact_text,
     requested_text,
+    withdrawn_dm_text,
 )
 from .workspaces import Workspaces
 
@@ -105,10 +107,7 @@ class SignoffFlow:
                 log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
 
     def tell_channel(self, channel_id: str, text: str) -> None:
-        try:
-            self.client.chat_postMessage(channel=channel_id, **message(text, [section(text)]))
-        except SlackApiError as exc:
-            log.warning("could not post to %s: %s", channel_id, _error(exc))
+        self.say(channel_id, text)
 
     # -- flows -------------------------------------------------------------------------------------------
 
@@ -149,6 +148,37 @@ class SignoffFlow:
     def after_cancel(self, signoff: Signoff) -> None:
         self.update_dms(signoff)
 
+    def after_archive(self, request_ids: Iterable[int]) -> None:
+        """The requests an archive cancelled: every approver's DM shows it, with no live buttons."""
+        for request_id in request_ids:
+            self.update_dms(self.signoffs.get(request_id))
+
+    def after_withdraw(self, request_id: int, by: str, reason: str) -> None:
+        """A signed-off item was reopened: each approver's DM loses its outcome line and each is told by DM."""
+        signoff = self.signoffs.get(request_id)
+        self.update_dms(signoff)
+        text = withdrawn_dm_text(signoff, by, reason)
+        for a in signoff.approvals:
+            if a.decision != "approved":
+                continue
+            channel = a.dm_channel or self.open_dms([a.user_id])[0].get(a.user_id)
+            if channel:
+                self.say(channel, text)
+
+    def tell_removed_contacts(self, change: ContactChange) -> None:
+        """Each contact a lead took out of a signing role is told by DM."""
+        dms, failures = self.open_dms(change.removed)
+        for user_id, error in failures.items():
+            log.warning("could not tell %s they were removed as a contact: %s", user_id, error)
+        for channel in dms.values():
+            self.say(channel, removed_contact_text(change))
+
+    def say(self, channel: str, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=channel, **message(text, [section(text)]))
+        except SlackApiError as exc:
+            log.warning("could not post to %s: %s", channel, _error(exc))
+
     def escalate_stale_signoffs(self, now: datetime | None = None) -> int:
         """Re-send each sign-off pending for `escalation_days` working days once, and ask the role's backup.
 
@@ -166,7 +196,6 @@ class SignoffFlow:
 
     def _escalate(self, request_id: int, now: datetime) -> bool:
         """Claim one stale request and escalate it; False when another caller had claimed it."""
-        days = self.escalation_days
         signoff = self.signoffs.claim_escalation(request_id, now)
         if signoff is None:
             return False
@@ -184,6 +213,7 @@ class SignoffFlow:
                 except SlackApiError as exc:
                     log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
         reminded = [a.user_id for a in undecided]
+        days, today = self.signoffs.waited(signoff, now)  # the real wait, not the setting
         self.post_dms(signoff, reminded + list(dms), reminder_days=days)
-        self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days))
+        self.tell_channel(signoff.channel_id, escalation_text(signoff, reminded, list(dms), days, today))
         return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -24,7 +24,7 @@ from .text import mention, user_text
 
 GONE = "That sign-off request no longer exists; nothing changed."
 SYSTEM_ACTOR = "checklist-bot"  # the actor of events nobody typed (escalations)
-BACKUP_SUFFIX = "-backup"
+BACKUP_SUFFIX = rules.BACKUP_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,15 @@ class SignoffService:
         """The clicker's approval row, or a UserError: not an approver, no longer pending, already decided."""
         request = signoff.request
         approval = signoff.approval(user_id)
+        if user_id == request.requested_by:
+            raise UserError("Nobody approves their own request; your click changed nothing.")
         if approval is None:
             names = ", ".join(mention(a.user_id) for a in signoff.approvals)
             raise UserError(
                 f"Only {names} can decide on the sign-off of {request.item_number}; your click changed nothing."
             )
+        if request.status == sq.WITHDRAWN:
+            raise UserError(closed_reason(request, signoff.approvals))
         checklist = session.get(Checklist, request.checklist_id)
         if checklist is not None and checklist.archived_at is not None:
             raise UserError("That checklist has been archived, so this sign-off is closed; nothing changed.")
@@ -137,20 +141,18 @@ class SignoffService:
             if rules.is_done(item):
                 raise UserError(f"{item.number} is already done, so it needs no sign-off.")
             self.checklists._check_gate(session, checklist, item)
-            approvers = tuple(users)
-            if not approvers:
-                if not item.signoff_role:
-                    raise UserError(
-                        f"{item.number} has no sign-off role, so name who should approve it, "
-                        f"e.g. `/checklist signoff {item.number} @cara`."
-                    )
-                approvers = tuple(c.user_id for c in q.contacts(session, checklist.id, item.signoff_role))
-                if not approvers:
-                    raise UserError(
-                        f"Nobody is set as a *{item.signoff_role}* contact yet. Name them with "
-                        f"`/checklist contact {item.signoff_role} @cara @dan`, or name the approvers: "
-                        f"`/checklist signoff {item.number} @cara`."
-                    )
+            for user_id in users:
+                rules.check_person(user_id)
+            role_contacts = (
+                [c.user_id for c in q.contacts(session, checklist.id, item.signoff_role)] if item.signoff_role else []
+            )
+            approvers = rules.approvers_for(
+                item_number=item.number,
+                role=item.signoff_role,
+                role_contacts=role_contacts,
+                named=list(users),
+                requester=who.user_id,
+            )
             return Plan(
                 checklist_id=checklist.id,
                 channel_id=checklist.channel_id,
@@ -305,6 +307,12 @@ class SignoffService:
                 if rules.is_stale(r.created_at, now, working_days, checklist)
             ]
 
+    def waited(self, signoff: Signoff, now: datetime) -> tuple[int, date]:
+        """(working days the request has really waited, today), both in its checklist's calendar."""
+        with self.db.read() as session:
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            return rules.working_days_waited(signoff.request.created_at, now, checklist), rules.today(checklist, now)
+
     def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
         """Mark the request escalated; the Signoff for the one caller that won, None for the others."""
         with self.db.write() as session:
@@ -321,7 +329,7 @@ class SignoffService:
         if not role:
             return []
         with self.db.read() as session:
-            asked = {a.user_id for a in signoff.approvals}
+            asked = {a.user_id for a in signoff.approvals} | {signoff.request.requested_by}
             contacts = q.contacts(session, signoff.request.checklist_id, role + BACKUP_SUFFIX)
             return [c.user_id for c in contacts if c.user_id not in asked]
 
@@ -334,8 +342,15 @@ class SignoffService:
         with self.db.write() as session:
             signoff = self._load(session, request_id, lock=True)
             for user_id, dm in dms.items():
-                if signoff.approval(user_id) is None:
-                    sq.add_approver(session, request_id=request_id, user_id=user_id, dm_channel=dm, backup=True)
+                if signoff.approval(user_id) is None and user_id != signoff.request.requested_by:
+                    sq.add_approver(
+                        session,
+                        request_id=request_id,
+                        user_id=user_id,
+                        dm_channel=dm,
+                        backup=True,
+                        at=self.clock.now(),
+                    )
             if dms:
                 checklist = session.get(Checklist, signoff.request.checklist_id)
                 self._log(
@@ -366,6 +381,8 @@ def closed_reason(request: sq.SignoffRequest, approvals: Sequence[sq.SignoffAppr
         return f"This request was already rejected by {by}{why}. Nothing changed."
     if request.status == sq.CANCELLED:
         return f"This request was withdrawn by {by}, so there is nothing to decide. Nothing changed."
+    if request.status == sq.WITHDRAWN:
+        return f"This sign-off was withdrawn by {by} when {number} was reopened; nothing changed."
     if request.status == sq.SUPERSEDED:
         return (
             f"A newer sign-off request for {number} replaced this one; use the buttons in the newest message. "

@@ -98,7 +98,7 @@ class Contact(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Append-only log of every change; `history` reads it."""
+    """Append-only log of every change; `history` reads it. Chained by hashes: `storage.audit`."""
 
     id: int | None = Field(default=None, primary_key=True)
     checklist_id: int = Field(foreign_key="checklist.id", index=True, ondelete="CASCADE")
@@ -108,6 +108,9 @@ class Event(SQLModel, table=True):
     old: str | None = Field(default=None, sa_column=Column(Text))
     new: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # The hash chain (storage/audit.py): the previous event's hash, and this event's hash over its content + link.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class SeenRequest(SQLModel, table=True):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
+from . import audit
 from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent, SeenRequest
 from .sql import dialect_insert
 
@@ -21,6 +22,24 @@ def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: b
     if lock:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
+
+
+def archived_checklists(session: Session, team_id: str, channel_id: str) -> list[Checklist]:
+    """The channel's archived checklists, oldest archive first: `archived 1` always names the same one."""
+    stmt = (
+        select(Checklist)
+        .where(
+            Checklist.team_id == team_id, Checklist.channel_id == channel_id, col(Checklist.archived_at).is_not(None)
+        )
+        .order_by(Checklist.archived_at, Checklist.id)
+    )
+    return list(session.exec(stmt).all())
+
+
+def signoff_roles(session: Session, checklist_id: int) -> set[str]:
+    """The `signoff:` roles of a checklist's items (removed ones included)."""
+    stmt = select(Item.signoff_role).where(Item.checklist_id == checklist_id, col(Item.signoff_role).is_not(None))
+    return {r for r in session.exec(stmt).all() if r}
 
 
 def create_checklist(
@@ -181,7 +200,9 @@ def log_event(
     event = Event(
         checklist_id=checklist_id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
     )
+    audit.seal(session, event)  # autoflushes the events added before it in this unit of work
     session.add(event)
+    session.flush()
     return event
 
 

@@ -20,6 +20,7 @@ APPROVED = "approved"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
 SUPERSEDED = "superseded"
+WITHDRAWN = "withdrawn"  # was approved; the item was reopened with a reason, so it needs a new sign-off
 
 
 class SignoffRequest(SQLModel, table=True):
@@ -59,6 +60,8 @@ class SignoffApproval(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=16)  # None | approved | rejected
     reason: str | None = Field(default=None, sa_column=Column(Text))
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When this person was asked (a backup later than the others); the age "waiting on @eve (1 d)" counts from it.
+    asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def create_request(
@@ -83,16 +86,18 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    approvals = [SignoffApproval(request_id=request.id, user_id=u, dm_channel=dm) for u, dm in approvers]
+    approvals = [SignoffApproval(request_id=request.id, user_id=u, dm_channel=dm, asked_at=at) for u, dm in approvers]
     session.add_all(approvals)
     session.flush()
     return request, approvals
 
 
 def add_approver(
-    session: Session, *, request_id: int, user_id: str, dm_channel: str | None, backup: bool
+    session: Session, *, request_id: int, user_id: str, dm_channel: str | None, backup: bool, at: datetime
 ) -> SignoffApproval:
-    approval = SignoffApproval(request_id=request_id, user_id=user_id, dm_channel=dm_channel, backup=backup)
+    approval = SignoffApproval(
+        request_id=request_id, user_id=user_id, dm_channel=dm_channel, backup=backup, asked_at=at
+    )
     session.add(approval)
     session.flush()
     return approval
@@ -120,6 +125,21 @@ def approvals_of(session: Session, request_ids: Sequence[int]) -> dict[int, list
 def pending_for_item(session: Session, item_id: int) -> SignoffRequest | None:
     stmt = select(SignoffRequest).where(SignoffRequest.item_id == item_id, SignoffRequest.status == PENDING)
     return session.exec(stmt).first()
+
+
+def latest_for_item(session: Session, item_id: int) -> SignoffRequest | None:
+    stmt = select(SignoffRequest).where(SignoffRequest.item_id == item_id)
+    return session.exec(stmt.order_by(col(SignoffRequest.id).desc())).first()
+
+
+def withdraw_approved(session: Session, *, request_id: int, by: str, at: datetime) -> bool:
+    """An approved request becomes `withdrawn` (its item was reopened); False when it was not approved."""
+    result = session.execute(
+        update(SignoffRequest)
+        .where(col(SignoffRequest.id) == request_id, col(SignoffRequest.status) == APPROVED)
+        .values(status=WITHDRAWN, decided_by=by, decided_at=at)
+    )
+    return result.rowcount == 1
 
 
 def requests(

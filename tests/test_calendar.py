@@ -326,7 +326,7 @@ def test_timezone_shows_and_sets_the_calendar(started):
     assert "<@U0LOCAL> set this checklist's timezone to *Pacific/Fiji* (was UTC)" in reply.text
     assert "Wed 25 Nov 22:00" in reply.text  # UTC+12
     assert checklist(bot).timezone == "Pacific/Fiji"
-    assert "set the timezone UTC → Pacific/Fiji" in bot.slack.command("history").content
+    assert "set the timezone to Pacific/Fiji (was UTC)" in bot.slack.command("history").content
     footer = bot.slack.command("status").blocks[-1]["elements"][0]["text"]
     assert footer == "`/checklist help` · dates in Pacific/Fiji"
     again = bot.slack.command("timezone Pacific/Fiji")
@@ -339,7 +339,7 @@ def test_workweek_sets_the_week_and_tells_the_channel(started):
     reply = bot.slack.command("workweek SUN-THU")
     assert reply.response_type == "in_channel" and "*Sunday–Thursday* (was Monday–Friday)" in reply.text
     assert checklist(bot).workweek == "sun-thu"
-    assert "set the working week Monday–Friday → Sunday–Thursday" in bot.slack.command("history").content
+    assert "set the working week to Sunday–Thursday (was Monday–Friday)" in bot.slack.command("history").content
     footer = bot.slack.command("status").blocks[-1]["elements"][0]["text"]
     assert footer == "`/checklist help` · dates in UTC · week Sunday–Thursday"
     assert "Sunday–Thursday" in bot.slack.command("workweek").text  # no week: shows the calendar
@@ -392,7 +392,7 @@ def test_start_takes_the_starters_profile_timezone_after_the_ack(bot, fake_slack
     [told] = fake_slack.wait_for("response_url", lambda c: "Pacific/Fiji" in c.args.get("text", ""))
     assert told.args["response_type"] == "in_channel" and "Monday–Friday" in told.args["text"]
     assert checklist(bot).timezone == "Pacific/Fiji" and checklist(bot).workweek == "mon-fri"
-    assert "set the timezone UTC → Pacific/Fiji" in bot.slack.command("history").content
+    assert "set the timezone to Pacific/Fiji (was UTC)" in bot.slack.command("history").content
     # The profile is remembered: a second checklist starts in Fiji's calendar at once, with no lookup.
     lookups = len(fake_slack.calls_to("users.info"))
     second = bot.slack.command("start", channel="COTHER")
@@ -410,6 +410,28 @@ def test_start_stays_in_utc_when_the_profile_cannot_be_read(bot, fake_slack):
     [note] = fake_slack.wait_for("response_url", lambda c: "couldn't read your timezone" in c.args.get("text", ""))
     assert note.args["response_type"] == "ephemeral"
     assert checklist(bot).timezone == "UTC" and events(bot, "timezone") == []
+
+
+def test_a_slow_profile_lookup_never_holds_up_the_answer(bot, fake_slack):
+    fake_slack.add_user("U0LOCAL", tz="Asia/Phnom_Penh")
+    fake_slack.fail("users.info", status=429, retry_after=2)  # Slack says: come back in 2 s
+    reply = bot.slack.command("start")
+    assert reply.response_type == "in_channel"
+    assert not [c for c in fake_slack.calls_to("users.info") if c.ok]  # answered before the profile was read
+    assert checklist(bot).timezone == "UTC"
+    bot.settle()
+    assert checklist(bot).timezone == "Asia/Phnom_Penh"
+
+
+def test_start_stays_in_utc_when_slack_cannot_be_reached(bot, fake_slack, monkeypatch):
+    def unreachable(client, user_id):
+        raise TimeoutError("users.info timed out")
+
+    monkeypatch.setattr(bot.rt.reminders, "user_timezone", unreachable)
+    assert bot.slack.command("start").response_type == "in_channel"
+    bot.settle()
+    fake_slack.wait_for("response_url", lambda c: "couldn't read your timezone" in c.args.get("text", ""))
+    assert checklist(bot).timezone == "UTC"
 
 
 def test_a_zone_set_by_hand_wins_over_a_late_profile_answer(bot, fake_slack):

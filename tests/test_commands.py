@@ -166,8 +166,8 @@ def test_history_shows_who_what_old_new(started):
     hist = started.slack.command("history 3.3")
     assert hist.response_type == "ephemeral"
     body = hist.content
-    assert "<@UALICE> assign *3.3* <@UBOB> → <@UCARA>" in body
-    assert "no date → Tue 1 Dec" in body and "marked *3.3* done" in body
+    assert "<@UALICE> assigned *3.3* to <@UCARA> (was <@UBOB>)" in body
+    assert "set the due date of *3.3* to Tue 1 Dec (was no date)" in body and "marked *3.3* done" in body
     assert re.search(r"<!date\^\d+\^\{date_short\} \{time\}\|2026-11-25 10:00 UTC> · <@U0LOCAL> marked", body)
     everything = started.slack.command("history").content
     assert "started the checklist" in everything

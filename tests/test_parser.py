@@ -61,7 +61,7 @@ def test_unknown_subcommand_is_help_naming_it():
         ("contact <!here> <@U1>", "not a role name"),
         ("contact security", "Who?"),
         ("start a b", "templates"),
-        ("undo 3.3 3.4", "Use `/checklist undo"),
+        ("show 3.3 3.4", "Use `/checklist show"),
     ],
 )
 def test_bad_input_says_what_to_do(text, says):

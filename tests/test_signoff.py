@@ -364,6 +364,7 @@ def test_failed_dm_open_records_nothing(security, user, kind, expect):
     bot = security
     if kind:
         bot.fake.add_user(user, **kind)
+    contacts(bot, "security", "UCARA", "UDAN", user)  # only the role's contacts can be asked
     reply = ask(bot, f"signoff 5.1 <@UCARA> <@{user}>")
     assert reply.response_type == "ephemeral"
     (answer,) = responses(bot, reply)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from ..exports import upload_export
 from ..parser import Command, parse
 from ..service import Who
 from ..text import mention
-from ..views.answers import contacts_view, ephemeral, help_view, in_channel, templates_view
+from ..views.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
 from ..views.digest import remind_status_view
 from ..views.item import history_view, show_view
 from ..views.signoff import status_lines
@@ -27,6 +28,8 @@ from .errors import outcome_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[["Runtime", Who, Command], dict]
 
@@ -43,7 +46,9 @@ def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
         last = max((p.number for p in board.phases), default=0)
         raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
-    payload = status_view(board, cmd.phase, extra_lines=status_lines(board)) | {"response_type": "in_channel"}
+    payload = status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived) | {
+        "response_type": "in_channel"
+    }
     rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
     return payload
 
@@ -61,7 +66,11 @@ def _start(
 
 def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int, response_url: str | None) -> None:
     """After the answer to `start`: give the new checklist the starter's profile timezone and tell the channel."""
-    tz = canonical_timezone(rt.reminders.user_timezone(client, who.user_id) or "")
+    try:
+        tz = canonical_timezone(rt.reminders.user_timezone(client, who.user_id) or "")
+    except Exception:  # noqa: BLE001  (Slack unreachable: the checklist stays in UTC and the starter is told)
+        log.warning("start: could not read %s's timezone from Slack", who.user_id, exc_info=True)
+        tz = None
     info = rt.service.apply_profile_timezone(who, checklist_id, tz)
     if not response_url:
         return
@@ -104,8 +113,12 @@ def _done(rt: Runtime, who: Who, cmd: Command) -> dict:
     return in_channel(rt.service.mark_done(who, cmd.item, cmd.text).message)
 
 
-def _undo(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.undo(who, cmd.item).message)
+def _undo(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
+    undone = rt.service.undo(who, cmd.item, cmd.text)
+    if undone.withdrawn_request_id is not None:
+        flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
+        rt.background.submit(flow.after_withdraw, undone.withdrawn_request_id, who.user_id, cmd.text)
+    return in_channel(undone.change.message)
 
 
 def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -139,8 +152,12 @@ def _history(rt: Runtime, who: Who, cmd: Command) -> dict:
     return history_view(checklist, events, cmd.item, rules.today(checklist, rt.clock.now()))
 
 
-def _contact(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users))
+def _contact(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
+    change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
+    if change.removed:
+        flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
+        rt.background.submit(flow.tell_removed_contacts, change)
+    return in_channel(change.message)
 
 
 def _contacts(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -152,8 +169,16 @@ def _templates(rt: Runtime, who: Who, cmd: Command) -> dict:
     return templates_view(rt.service.templates)
 
 
-def _archive(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.archive(who))
+def _archive(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
+    archived = rt.service.archive(who)
+    if archived.cancelled_request_ids:
+        flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
+        rt.background.submit(flow.after_archive, archived.cancelled_request_ids)
+    return in_channel(archived.message)
+
+
+def _archived(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return archived_view(rt.service.archived_list(who))
 
 
 def _help(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -213,6 +238,7 @@ HANDLERS: dict[str, Handler] = {
     "contacts": _contacts,
     "templates": _templates,
     "archive": _archive,
+    "archived": _archived,
     "help": _help,
     "remind": _remind,
     "timezone": _timezone,
@@ -220,6 +246,8 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# Commands whose follow-ups (DMs) go out with the requesting workspace's client.
+WITH_CLIENT = {"undo": _undo, "contact": _contact, "archive": _archive}
 # Subcommands as metric labels: a bounded set, whatever people type ("unknown" for the rest).
 KNOWN = frozenset(HANDLERS) | frozenset(signoff.COMMANDS) | {"export", "remind"}
 
@@ -237,8 +265,13 @@ def register(app: App, rt: Runtime) -> None:
         metrics.command_done(name, "ok")
 
     def _run(ack: Ack, command: dict, client: WebClient) -> None:
-        who = Who(team_id=command.get("team_id", ""), channel_id=command["channel_id"], user_id=command["user_id"])
         cmd = parse(command.get("text", ""))
+        who = Who(
+            team_id=command.get("team_id", ""),
+            channel_id=command["channel_id"],
+            user_id=command["user_id"],
+            archived=cmd.archived,
+        )
         if cmd.name in signoff.COMMANDS:
             signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack, client)
             return
@@ -247,6 +280,9 @@ def register(app: App, rt: Runtime) -> None:
             return
         if cmd.name == "export":
             ack(**_export(rt, who, cmd, command.get("response_url"), client))
+            return
+        if cmd.name in WITH_CLIENT:
+            ack(**WITH_CLIENT[cmd.name](rt, who, cmd, client))
             return
         if cmd.name == "start":
             ack(**_start(rt, who, cmd, command.get("response_url"), client))

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from .. import rules
 from ..errors import UserError
 from ..ids import FROM_HOME, Action, Input, View
 from ..parser import Command
@@ -49,7 +50,7 @@ def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, clien
 
 def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
     checklist, records = rt.signoffs.pending(who)
-    ack(**pending_view(checklist, records, rt.clock.today()))
+    ack(**pending_view(checklist, records, rules.today(checklist, rt.clock.now())))
 
 
 COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}

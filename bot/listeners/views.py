@@ -43,7 +43,7 @@ def register(app: App, rt: Runtime) -> None:
     @app.view(View.ASSIGN)
     def assign(ack: Ack, body: dict, view: dict) -> None:
         who, ref = submitted(body, view)
-        rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"))
+        rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"), field=Input.OWNER)
         ack()
         after(who, ref)
 

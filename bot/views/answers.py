@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from storage.models import Contact
+from storage.models import Checklist, Contact
 
+from ..dates import slack_day
 from ..parser import USAGE
 from ..templates import DEFAULT_TEMPLATE, Template
 from ..text import mention, user_text
@@ -68,3 +69,21 @@ def contacts_view(contacts: Sequence[Contact]) -> dict:
         roles.setdefault(c.role, []).append(mention(c.user_id))
     lines = [f"• *{role}*: {', '.join(people)}" for role, people in sorted(roles.items())]
     return ephemeral("*Contacts*\n" + "\n".join(lines))
+
+
+def archived_view(checklists: Sequence[Checklist]) -> dict:
+    """The channel's archived checklists, numbered oldest first (the number `… archived <n>` takes)."""
+    if not checklists:
+        return ephemeral("This channel has no archived checklists. `/checklist archive` closes the current one.")
+    lines = [
+        f"{n}. *{user_text(c.title)}* · started {slack_day(c.created_at)} by {mention(c.created_by)} · "
+        f"archived {slack_day(c.archived_at)} by {mention(c.archived_by)}"
+        for n, c in enumerate(checklists, 1)
+        if c.archived_at is not None
+    ]
+    text = "*Archived checklists here* (read-only)\n" + "\n".join(lines[-40:])
+    hint = (
+        "`/checklist status archived <n>` · `history archived <n>` · `show <item> archived <n>` · "
+        "`export md archived <n>`"
+    )
+    return message(text, [section(text[:2990]), context(hint)], response_type="ephemeral")

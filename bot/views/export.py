@@ -100,6 +100,8 @@ def markdown(data: ExportData, names: dict[str, str], generated_at: datetime) ->
         f"- Started {when(c.created_at)} by {name(c.created_by)}",
         f"- Progress: {p.done}/{p.total} done ({p.percent}%), {p.overdue} overdue",
         f"- Exported {when(generated_at)}",
+        f"- Record: {data.chain_length} events; hash chain head `{data.chain_head}` "
+        "(`checklist-bot audit verify --hash <head>` checks it against the live database)",
     ]
     if data.contacts:
         roles: dict[str, list[str]] = {}
@@ -167,6 +169,7 @@ CSV_COLUMNS = (
     "notes",
     "removed_at",
     "removed_by",
+    "record_head",  # the hash chain's head when exported (the same in every row): `checklist-bot audit verify --hash`
 )
 
 
@@ -201,6 +204,7 @@ def csv_text(data: ExportData, names: dict[str, str]) -> str:
             "\n".join(f"{when(n.created_at)} {name(n.author_id)}: {n.text}" for n in data.notes.get(item.id, [])),
             when(item.removed_at),
             name(item.removed_by) if item.removed_by else "",
+            data.chain_head,
         ]
         writer.writerow([_cell(v) for v in row])
     return buf.getvalue()

@@ -51,7 +51,19 @@ def _signoff_event(action: str, item: str, old: str | None, new: str | None) -> 
         "signoff_done": f"completed {item} by sign-off (signed off by {_people(new)})",
         "signoff_escalate": f"escalated the sign-off of {item} (waiting too long)",
         "signoff_backup": f"asked the backup {_people(new)} to sign off {item}",
+        "signoff_withdraw": f"withdrew the sign-off of {item}: “{_value(action, new)}”",
     }.get(action, f"{user_text(action)} {item}")
+
+
+def _contacts_change(old: str | None, new: str | None) -> str:
+    """`contact` events store `role: U1 U2`; shown as mentions: set the *security* contacts to @cara (were @bob)."""
+    role, _, after = (new or "").partition(":")
+    _, _, before = (old or "").partition(":")
+    role = user_text(role.strip())
+    was = f" (were {_people(before)})" if before.split() else ""
+    if not after.split():
+        return f"cleared the *{role}* contacts{was}"
+    return f"set the *{role}* contacts to {_people(after)}{was}"
 
 
 def _newest_lines(lines: list[str], limit: int) -> str:
@@ -76,7 +88,12 @@ def event_line(event: Event, today: date | None = None) -> str:
     if a == "done":
         what = f"marked {item}done"
     elif a == "undo":
-        what = f"reopened {item}"
+        what = f"reopened {item}".rstrip()
+        _, _, deps = (event.new or "").partition(": ")
+        if deps.split():
+            many = len(deps.split()) > 1
+            verb, was = ("wait", "were") if many else ("waits", "was")
+            what += f" ({', '.join(deps.split())} {verb} for it and {was} already done)"
     elif a == "note":
         what = f"noted on {item}“{_value(a, event.new)}”"
     elif a == "start":
@@ -87,14 +104,24 @@ def event_line(event: Event, today: date | None = None) -> str:
         what = f"removed {item}“{_value(a, event.old)}”"
     elif a == "archive":
         what = "archived the checklist"
+    elif a == "contact":
+        what = _contacts_change(event.old, event.new)
     elif a.startswith("signoff_"):
         what = _signoff_event(a, f"*{event.item_number}*" if event.item_number else "", event.old, event.new)
-    elif a in ("assign", "due"):
-        what = f"{a} {item}{_value(a, event.old, today)} → {_value(a, event.new, today)}"
+    elif a == "assign":
+        was = f" (was {_value(a, event.old, today)})"
+        what = f"assigned {item}to {mention(event.new)}{was}" if event.new else f"unassigned {item}{was}"
+    elif a == "due":
+        was = f" (was {_value(a, event.old, today)})"
+        what = (
+            f"set the due date of {item}to {_value(a, event.new, today)}{was}"
+            if event.new
+            else f"cleared the due date of {item}{was}"
+        )
     elif a == "timezone":
-        what = f"set the timezone {_value(a, event.old)} → {_value(a, event.new)}"
+        what = f"set the timezone to {_value(a, event.new)} (was {_value(a, event.old)})"
     elif a == "workweek":
-        what = f"set the working week {_value(a, event.old)} → {_value(a, event.new)}"
+        what = f"set the working week to {_value(a, event.new)} (was {_value(a, event.old)})"
     else:
         what = f"{user_text(a)} {item}{_value(a, event.old)} → {_value(a, event.new)}"
     return f"{when} · {who} {what}"

@@ -86,7 +86,7 @@ def outcome_line(s: Signoff, approver_id: str) -> str:
     """What the approver's DM says once there is nothing left for them to press."""
     r = s.request
     own = s.approval(approver_id)
-    if own is not None and own.decision == rules.APPROVED:
+    if own is not None and own.decision == rules.APPROVED and r.status != sq.WITHDRAWN:
         line = f"✅ You approved this on {_when(own.decided_at)}."
         if r.status == sq.APPROVED:
             return line + " It is signed off."
@@ -105,6 +105,9 @@ def outcome_line(s: Signoff, approver_id: str) -> str:
         return f"🚫 Withdrawn by {mention(r.decided_by)} on {_when(r.decided_at)}; nothing to decide."
     if r.status == sq.SUPERSEDED:
         return "↪️ Replaced by a newer request; use the buttons in the newest message."
+    if r.status == sq.WITHDRAWN:
+        who, at = mention(r.decided_by), _when(r.decided_at)
+        return f"↩️ This sign-off was withdrawn by {who} on {at}; the item is open again."
     return "⏰ A reminder was sent below; use its buttons."
 
 
@@ -203,10 +206,31 @@ def cancelled_text(s: Signoff) -> str:
     return f"🚫 {mention(s.request.decided_by)} withdrew the sign-off request for {_item_line(s)}."
 
 
-def escalation_text(s: Signoff, reminded: Sequence[str], backups: Sequence[str], days: int) -> str:
-    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {days} working days."]
+def withdrawn_dm_text(s: Signoff, by: str, reason: str) -> str:
+    return (
+        f"↩️ {mention(by)} reopened *{s.request.item_number}* {user_text(s.item_title)} in <#{s.channel_id}>, "
+        f"so the sign-off you approved is withdrawn: “{user_text(truncate(reason, 500))}”. "
+        "It needs a new sign-off; you may be asked again."
+    )
+
+
+def removed_contact_text(change) -> str:
+    return (
+        f"📇 {mention(change.by)} took you out of the *{user_text(change.role)}* contacts of "
+        f"*{user_text(change.checklist_title)}* in <#{change.channel_id}>: you no longer sign off its items."
+    )
+
+
+def escalation_text(s: Signoff, reminded: Sequence[str], backups: Sequence[str], days: int, today: date) -> str:
+    """`days`: the working days the request has really waited (`rules.working_days_between`)."""
+    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {days} working day{'s' if days != 1 else ''}."]
     if reminded:
-        bits.append(f"Reminded {_people(reminded)}.")
+        ages = []
+        for user_id in reminded:
+            a = s.approval(user_id)
+            asked = (a.asked_at if a else None) or s.request.created_at
+            ages.append(f"{mention(user_id)} (asked {max((today - asked.date()).days, 0)} d ago)")
+        bits.append(f"Reminded {', '.join(ages)}.")
     if backups:
         bits.append(f"Also asked the backup {_people(backups)}.")
     return " ".join(bits)
@@ -219,9 +243,9 @@ def waiting_line(record: SignoffRecord, today: date) -> str:
     """`⏳ waiting on @cara (3 d), @dan approved` for a pending request; the rejection for a rejected one."""
     r = record.request
     if r.status == sq.PENDING:
-        days = max((today - r.created_at.date()).days, 0)
+        # Each person's own wait: a backup asked on escalation counts from then, not from the request.
         waiting = [
-            f"{mention(a.user_id)} ({days} d)"
+            f"{mention(a.user_id)} ({max((today - (a.asked_at or r.created_at).date()).days, 0)} d)"
             for a in record.approvals
             if a.decision != rules.APPROVED and (not a.backup or r.escalated_at)
         ]
@@ -276,7 +300,7 @@ def record_lines(records: Sequence[SignoffRecord]) -> list[str]:
         asked = _people([a.user_id for a in record.approvals])
         head = f"🔏 {_when(r.created_at)} {mention(r.requested_by)} asked {asked}"
         head += f" · *{r.status}*"
-        if r.status in (sq.CANCELLED, sq.SUPERSEDED) and r.decided_by:
+        if r.status in (sq.CANCELLED, sq.SUPERSEDED, sq.WITHDRAWN) and r.decided_by:
             head += f" by {mention(r.decided_by)} {_when(r.decided_at)}"
         if r.escalated_at:
             head += f" · escalated {_when(r.escalated_at)}"

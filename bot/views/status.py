@@ -113,15 +113,21 @@ def _merge(lines: list[str], limit: int = 2900) -> str:
     return "\n".join(out)
 
 
-def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str, str] | None = None) -> dict:
+def status_view(
+    board: Board, phase: int | None = None, *, extra_lines: dict[str, str] | None = None, archived: int | None = None
+) -> dict:
     """The whole status message (`phase=None`) or one phase in full, done items included.
 
     `extra_lines` maps an item number to a short note shown on its line (pending sign-offs, for instance).
+    `archived` (its number in `/checklist archived`) renders an archived checklist: read-only, no menus.
     """
     extra_lines = extra_lines or {}
     checklist = board.checklist
+    where = f"<#{checklist.channel_id}>"
+    if archived is not None and checklist.archived_at is not None:
+        where += f" · 🗄️ archived {slack_day(checklist.archived_at)} (archived {archived}, read-only)"
     head = section(
-        f"📋 *{user_text(checklist.title)}* · <#{checklist.channel_id}>\n{_summary(board)}",
+        f"📋 *{user_text(checklist.title)}* · {where}\n{_summary(board)}",
         block_id=status_block_id(checklist.id, phase),
     )
     blocks: list[Block] = [head, divider()]
@@ -167,9 +173,8 @@ def status_view(board: Board, phase: int | None = None, *, extra_lines: dict[str
             if item.group and item.group != group_name:
                 group_name = item.group
                 line = f"_{user_text(item.group)}_\n{line}"
-            blocks.append(
-                section(line, accessory=item_menu(item, checklist.id), block_id=f"item|{checklist.id}|{item.number}")
-            )
+            menu = None if archived is not None else item_menu(item, checklist.id)
+            blocks.append(section(line, accessory=menu, block_id=f"item|{checklist.id}|{item.number}"))
     if lines:
         blocks.append(section(_merge(lines)))
 
