@@ -125,7 +125,8 @@ def observed(route: Callable, rt: Runtime) -> Callable:
         if path == METRICS_PATH:
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
                 return _reply(start_response, 405, {"ok": False, "error": "GET only"})
-            body, content_type = metrics.exposition([claims])
+            with deadline.within(HEALTHZ_DB_BUDGET_S):  # a stalled database must not hang the scrape
+                body, content_type = metrics.exposition([claims])
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]
         if path != EVENTS_PATH:
