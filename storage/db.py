@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import deadline, models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import deadline, lifecycle, models, outbox, schedules, signoffs  # noqa: F401  (registers the tables)
 from .bounded import connect_within_budget
 
 # Waits, chosen so that a database that stalls costs a request at most about 2 s (Slack gives 3 s to answer):
@@ -49,6 +50,8 @@ def rerun_if_race_lost(unit: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+# The write session of `Database.joined()` on this thread: units of work inside it join its transaction.
+_JOINED: ContextVar[Session | None] = ContextVar("joined_write_session", default=None)
 # How the app's connections name themselves in PostgreSQL's pg_stat_activity, unless the URL's
 # `?application_name=` says otherwise.
 APPLICATION_NAME = "checklist-bot"
@@ -127,9 +130,30 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A unit of work that commits on success and rolls back on any exception, and on running out of the
-        request's time budget before its COMMIT (storage/deadline.py)."""
+        request's time budget before its COMMIT (storage/deadline.py).
+
+        Inside `joined()` it is a SAVEPOINT of the joined transaction instead, so its changes commit together with
+        whatever else that transaction writes (e.g. the outbox effects that belong to the change)."""
+        joined = _JOINED.get()
+        if joined is not None:
+            with joined.begin_nested():
+                yield joined
+            return
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
+            deadline.check_time_to_commit()
+
+    @contextmanager
+    def joined(self) -> Iterator[Session]:
+        """One transaction that every `write()` on this thread joins until it ends; commits on success."""
+        if _JOINED.get() is not None:
+            raise RuntimeError("joined() does not nest")
+        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+            token = _JOINED.set(session)
+            try:
+                yield session
+            finally:
+                _JOINED.reset(token)
             deadline.check_time_to_commit()
 
     @contextmanager

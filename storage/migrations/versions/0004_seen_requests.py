@@ -1,7 +1,7 @@
 """seen requests: fingerprints of handled signed requests, so a replay counts once across replicas
 
 Revision ID: 0004
-Revises: 0006
+Revises: 0005
 Create Date: 2026-11-29 00:10:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types  # noqa: F401
 
 revision: str = "0004"
-down_revision: str | None = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
