@@ -12,12 +12,17 @@ from sqlmodel import select
 from bot.errors import UserError
 from bot.ids import Input
 from bot.parser import USAGE, parse
+from bot.views.answers import help_view
 from storage.models import Item, Note
 from tests.test_interactive import open_modal, status_message
 
 # The app's own usage texts write placeholders such as `<item>`; anything else in angle brackets must be a
 # user or channel mention we made safe, or one of our date tokens.
-OWN_PLACEHOLDERS = {m for u in USAGE.values() for m in re.findall(r"<[^<>]*>", u[0] + u[1])} | {"<name>"}
+OWN_PLACEHOLDERS = {
+    m
+    for text in [*(u[0] + u[1] for u in USAGE.values()), str(help_view()), "<name>"]
+    for m in re.findall(r"<[a-z][a-z |…]*>", text)
+}
 SAFE = re.compile(r"<@[UW][A-Z0-9]{1,20}>|<#C[A-Z0-9]{1,20}>|<!date\^\d+\^[^<>|]*\|[^<>]*>")
 
 
