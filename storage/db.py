@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel
 from . import deadline, lifecycle, models, outbox, schedules, signoffs  # noqa: F401  (registers the tables)
 from .bounded import connect_within_budget
 
-# Waits, chosen so that a database that stalls costs a request at most about 2 s (Slack gives 3 s to answer):
+# Waits, chosen so that a database that stalls costs a request at most 2.5 s (Slack gives 3 s to answer):
 SQLITE_BUSY_TIMEOUT_MS = 2_000  # a writer queues this long for the write lock, then "temporarily unavailable"
 PG_CONNECT_TIMEOUT_S = 2  # libpq's minimum; under a request's budget the wait is cut shorter (storage/bounded.py)
 PG_POOL_TIMEOUT_S = 1  # waiting for a free pooled connection

@@ -107,7 +107,7 @@ def test_a_stalled_database_is_answered_in_time_and_commits_nothing_late(fake_sl
             answers = list(pool.map(note, range(4)))
         for reply, took in answers:
             assert reply.status == 200 and "temporarily unavailable" in reply.text, reply.body
-            assert took < 3.0, took
+            assert took < 3.5, took  # 2.5 s budget; old code hung until the stall ended
         assert health_s < 1.5, health_s  # 0.8 s budget; generous for a busy machine
 
         proxy.resume()
@@ -139,7 +139,7 @@ def test_a_locked_sqlite_database_is_answered_in_time_and_commits_nothing(starte
         reply = started.slack.command("note 1.1 while locked")
         took = time.monotonic() - t
         assert "temporarily unavailable" in reply.text, reply.body
-        assert took < 3.0, took
+        assert took < 3.5, took
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -21,7 +21,7 @@ from tests.test_interactive import open_modal, status_message
 OWN_PLACEHOLDERS = {
     m
     for text in [*(u[0] + u[1] for u in USAGE.values()), str(help_view()), "<name>"]
-    for m in re.findall(r"<[a-z][a-z |…]*>", text)
+    for m in re.findall(r"<[A-Za-z][A-Za-z: |…]*>", text)
 }
 SAFE = re.compile(r"<@[UW][A-Z0-9]{1,20}>|<#C[A-Z0-9]{1,20}>|<!date\^\d+\^[^<>|]*\|[^<>]*>")
 
