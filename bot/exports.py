@@ -52,7 +52,7 @@ def upload_export(
     names = user_names(client, data.user_ids())
     content = markdown(data, names, now) if fmt == "md" else csv_text(data, names)
     p = rules.progress(data.items, data.today)
-    title = f"{data.checklist.title} ({p.done}/{p.total} done)"
+    title = f"{data.checklist.title} ({p.text})"
     try:
         client.files_upload_v2(
             channel=data.checklist.channel_id,
