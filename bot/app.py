@@ -26,6 +26,7 @@ from .background import Background
 from .cache import LRUCache
 from .clock import Clock
 from .config import Settings
+from .lifecycle import Lifecycle
 from .listeners import register_listeners
 from .reminders.digest import pending_signoffs
 from .reminders.runner import Reminders
@@ -72,6 +73,7 @@ class Runtime:
     reminders: Reminders
     remind: ReminderService
     workspaces: Workspaces
+    lifecycle: Lifecycle
     scheduler: BackgroundScheduler | None = None  # set by start_scheduler()
     status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
 
@@ -88,6 +90,10 @@ class Runtime:
             self.escalate_stale_signoffs(now)
         except Exception:  # noqa: BLE001  (logged; the next tick tries again)
             log.exception("sign-off escalation failed")
+        try:
+            self.lifecycle.run_due(now)
+        except Exception:  # noqa: BLE001  (logged; the next tick tries again)
+            log.exception("data retention failed")
 
     def start_scheduler(self, interval_seconds: int = 60) -> None:
         """Run `tick` every minute in this process (first tick now, to catch up missed runs).
@@ -145,12 +151,24 @@ def create_runtime(
         schema.prepare(db, upgrade=settings.db_upgrade_on_start)
     templates = load_templates(settings.templates_dir)
     client = web_client(settings)
+    lifecycle = Lifecycle(
+        db,
+        clock,
+        uninstall_retention_days=settings.uninstall_retention_days,
+        archive_retention_days=settings.archive_retention_days,
+    )
+    try:
+        lifecycle.refresh_pending()
+    except Exception:  # noqa: BLE001  (the database may be down at start; the first tick refreshes it)
+        log.warning("could not read the workspaces waiting for deletion; the scheduler reads them again")
     oauth: dict = {}
     installations = None
     if settings.oauth:
         if settings.bot_token:
             log.warning("SLACK_CLIENT_ID is set, so SLACK_BOT_TOKEN is ignored: each workspace installs the app")
-        oauth_settings, installations = oauth_setup(settings, db, client, create_tables=prepare_schema)
+        oauth_settings, installations = oauth_setup(
+            settings, db, client, create_tables=prepare_schema, on_install=lambda team: lifecycle.returned(team)
+        )
         # Stored installations authorize requests without an auth.test round trip on the acknowledgement path.
         oauth = {"oauth_settings": oauth_settings, "authorize": StoredBotAuthorize(installations)}
     app = App(
@@ -177,14 +195,12 @@ def create_runtime(
         reminders=Reminders(db, workspaces, clock, signoffs=pending_signoffs),
         remind=ReminderService(db, clock),
         workspaces=workspaces,
+        lifecycle=lifecycle,
     )
     metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
 
-    @app.middleware
-    def observe(body: dict, next) -> None:  # noqa: A002  (Bolt passes `next` by name)
-        """What kind of request this is, for the metrics and the request log line (verified requests only)."""
-        metrics.note_request(body)
-        return next()
+    # What kind of request this is, for the metrics and the request log line (verified requests only).
+    app.middleware(metrics.bolt_middleware)
 
     register_listeners(app, rt)
     return rt

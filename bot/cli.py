@@ -173,10 +173,25 @@ def cmd_socket(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
     rt.start_scheduler()
     try:
-        SocketModeHandler(rt.app, settings.app_token).start()
+        observed_socket_mode(SocketModeHandler)(rt.app, settings.app_token).start()
     finally:
         rt.close()
     return 0
+
+
+def observed_socket_mode(handler_class: type) -> type:
+    """Bolt's Socket Mode handler, each request timed and logged as `serve`'s WSGI layer does it."""
+    from . import metrics
+
+    class Observed(handler_class):
+        def handle(self, client, req) -> None:
+            record = metrics.begin()
+            try:
+                super().handle(client, req)
+            finally:
+                metrics.finish(record)
+
+    return Observed
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -196,6 +211,54 @@ def cmd_db(settings: Settings, action: str) -> int:
         current, head = migrate.current(db), migrate.head()
         print(f"checklist-bot: database schema at revision {current or 'none'} (newest: {head})")
         return 0 if current == head else 1
+    except Exception as exc:  # noqa: BLE001  (one line, no traceback, for the operator)
+        raise ConfigError(f"DATABASE_URL: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    finally:
+        db.dispose()
+
+
+def cmd_forget_user(settings: Settings, user_id: str) -> int:
+    """Replace a person's id everywhere with a pseudonym and drop their preferences (one line; exit 0)."""
+    from storage.lifecycle import USER_ID
+
+    if not USER_ID.fullmatch(user_id):
+        raise ConfigError(f"forget-user: {user_id!r} is not a Slack user id (U… or W…, as in their profile's link)")
+    done = _lifecycle(settings, lambda lc: lc.forget_user(user_id))
+    if not done.rows:
+        print(f"checklist-bot: forget-user: nothing is stored about {user_id}; nothing changed")
+    else:
+        where = ", ".join(f"{table} {n}" for table, n in sorted(done.tables.items()))
+        print(
+            f"checklist-bot: forget-user: {user_id} is now {done.pseudonym} in {done.rows} rows ({where}); "
+            f"{len(done.checklists)} checklists record the erasure"
+        )
+    return 0
+
+
+def cmd_purge_workspace(settings: Settings, team_id: str) -> int:
+    """Delete everything kept about one workspace now (one line; exit 0)."""
+    from storage.lifecycle import TEAM_ID
+
+    if not TEAM_ID.fullmatch(team_id):
+        raise ConfigError(f"purge-workspace: {team_id!r} is not a Slack workspace id (T… or E…)")
+    rows = _lifecycle(settings, lambda lc: lc.purge_workspace(team_id))
+    print(f"checklist-bot: purge-workspace: deleted {rows} rows of workspace {team_id}")
+    return 0
+
+
+def _lifecycle(settings: Settings, work):
+    from storage.db import Database
+
+    from . import schema
+    from .clock import Clock
+    from .lifecycle import Lifecycle
+
+    db = Database(settings.database_url)
+    try:
+        schema._prepare(db, upgrade=settings.db_upgrade_on_start)  # fails at once, no retrying in the background
+        return work(Lifecycle(db, Clock()))
+    except ConfigError:
+        raise
     except Exception as exc:  # noqa: BLE001  (one line, no traceback, for the operator)
         raise ConfigError(f"DATABASE_URL: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
     finally:
@@ -254,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("--hash", default=None, help="also say which event has this hash (an export's head)")
     audit.add_argument("--verbose", "-v", action="store_true", help="print each chain's length and head hash")
+    forget = sub.add_parser("forget-user", help="erase a person: their id becomes a pseudonym everywhere")
+    forget.add_argument("user_id", metavar="U…")
+    purge = sub.add_parser("purge-workspace", help="delete everything kept about one workspace, now")
+    purge.add_argument("team_id", metavar="T…")
     console = sub.add_parser("console", help="try it locally: Slack's side is played in this terminal")
     for p in (parser, console):
         p.add_argument("--user", default="U0LOCAL", help=argparse.SUPPRESS if p is parser else "acting user")
@@ -286,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(settings, args.action)
         if mode == "audit":
             return cmd_audit(settings, args)
+        if mode == "forget-user":
+            return cmd_forget_user(settings, args.user_id)
+        if mode == "purge-workspace":
+            return cmd_purge_workspace(settings, args.team_id)
         return cmd_console(settings, args)
     except ConfigError as exc:
         print(f"checklist-bot: {exc}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlparse
 
@@ -39,6 +39,8 @@ class Settings:
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     redirect_uri: str | None = None  # only needed when the manifest lists several redirect URLs
+    uninstall_retention_days: int = 30  # an uninstalled workspace's data is deleted this long after, unless it returns
+    archive_retention_days: int | None = None  # archived checklists older than this are deleted; None keeps them
 
     @property
     def oauth(self) -> bool:
@@ -95,6 +97,21 @@ _ATTRS = {
 }
 
 
+def drop_blank_variables(environ: MutableMapping[str, str]) -> None:
+    """A blank variable means "not set" here (a .env copied from .env.example is full of them), but libraries read
+    the environment too: Bolt turns OAuth on when SLACK_CLIENT_ID is present at all, even empty, and gunicorn
+    fails on an empty WEB_CONCURRENCY. So blank ones are removed from this process's environment."""
+    for name in [n for n, value in environ.items() if not value.strip()]:
+        if name.startswith("SLACK_") or name in BLANK_MEANS_UNSET:
+            del environ[name]
+
+
+BLANK_MEANS_UNSET = frozenset(
+    {"DATABASE_URL", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL", "LOG_FORMAT", "TEMPLATES_DIR", "DB_UPGRADE_ON_START"}
+    | {"SIGNOFF_ESCALATION_DAYS", "PROMETHEUS_MULTIPROC_DIR"}
+)
+
+
 def _token(env: Mapping[str, str], name: str, prefix: str) -> str | None:
     value = env.get(name, "").strip()
     if not value:
@@ -111,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
             from dotenv import load_dotenv
 
             load_dotenv(".env", override=False)
+        drop_blank_variables(os.environ)
         env = os.environ
 
     secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
@@ -184,6 +202,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         if parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc:
             raise ConfigError(f"SLACK_REDIRECT_URI is malformed: {redirect_uri!r} is not an http(s) URL")
 
+    uninstall_raw = env.get("UNINSTALL_RETENTION_DAYS", "").strip() or "30"
+    if not uninstall_raw.isdigit() or not int(uninstall_raw) <= 3650:
+        raise ConfigError(f"UNINSTALL_RETENTION_DAYS is malformed: {uninstall_raw!r} is not a number of days (0-3650)")
+    archive_raw = env.get("ARCHIVE_RETENTION_DAYS", "").strip().lower()
+    if archive_raw not in ("", "keep") and (not archive_raw.isdigit() or not 1 <= int(archive_raw) <= 36500):
+        raise ConfigError(
+            f"ARCHIVE_RETENTION_DAYS is malformed: {archive_raw!r}; a number of days (1-36500), or empty to keep them"
+        )
+
     upgrade_raw = (env.get("DB_UPGRADE_ON_START", "").strip() or "true").lower()
     if upgrade_raw not in ("true", "false", "1", "0", "yes", "no"):
         raise ConfigError(f"DB_UPGRADE_ON_START is malformed: {upgrade_raw!r}; use true or false")
@@ -205,6 +232,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         web_concurrency=int(workers_raw),
         db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
         signoff_escalation_days=int(escalation_raw),
+        uninstall_retention_days=int(uninstall_raw),
+        archive_retention_days=int(archive_raw) if archive_raw.isdigit() else None,
     )
 
 

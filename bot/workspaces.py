@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
@@ -18,6 +19,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -34,6 +36,20 @@ log = logging.getLogger(__name__)
 STATE_EXPIRATION_SECONDS = 600
 TEAM_CHUNK = 500
 ROTATE_BEFORE_MINUTES = 120  # Bolt's default: refresh a rotating token this long before it expires
+
+
+class InstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's SQL installation store, telling the app when a workspace installs (again): a reinstall
+    cancels the deletion of an uninstalled workspace's data."""
+
+    def __init__(self, *args: Any, on_install: Callable[[str], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_install = on_install
+
+    def save(self, installation: Installation) -> None:
+        super().save(installation)
+        if self.on_install is not None and installation.team_id:
+            self.on_install(installation.team_id)
 
 
 class StateStore(SQLAlchemyOAuthStateStore):
@@ -202,12 +218,17 @@ def create_oauth_tables(settings: Settings, db: Database) -> None:
 
 
 def oauth_setup(
-    settings: Settings, db: Database, client: WebClient, *, create_tables: bool = True
+    settings: Settings,
+    db: Database,
+    client: WebClient,
+    *,
+    create_tables: bool = True,
+    on_install: Callable[[str], None] | None = None,
 ) -> tuple[OAuthSettings, Installations]:
     """Bolt's OAuth settings (install at /slack/install, back at /slack/oauth_redirect, Slack's authorize page on
     SLACK_API_URL's host) with both stores on the app's database, and the installations they keep."""
     assert settings.client_id and settings.client_secret, "OAuth needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
-    writer = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.writer)
+    writer = InstallationStore(client_id=settings.client_id, engine=db.writer, on_install=on_install)
     reader = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.reader)
     states = StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer)
     if create_tables:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import lifecycle, models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # How the app's connections name themselves in PostgreSQL's pg_stat_activity, unless the URL's

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..app import Runtime
 
 log = logging.getLogger(__name__)
+UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 DM_ANSWER_EVERY = 600.0  # seconds: one answer per person per ten minutes, however many messages they send
 
@@ -60,6 +61,14 @@ def register(app: App, rt: Runtime) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
+    @app.middleware
+    def back_from_uninstall(body: dict, context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        """A workspace waiting for its data to be deleted that talks to the app again is back: keep its data."""
+        team_id = context.team_id
+        if team_id and team_id in rt.lifecycle.pending and body.get("event", {}).get("type") not in UNINSTALL_EVENTS:
+            rt.lifecycle.returned(team_id)
+        return next()
+
     @app.event("app_home_opened")
     def app_home_opened(body: dict, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -91,5 +100,14 @@ def register(app: App, rt: Runtime) -> None:
 
         @app.event("app_uninstalled")
         def app_uninstalled(context: BoltContext) -> None:
-            log.info("app uninstalled from team %s: its installation is deleted (checklists are kept)", context.team_id)
+            log.info("app uninstalled from team %s: its installation is deleted", context.team_id)
             uninstalled(context=context)
+            if context.team_id:
+                rt.lifecycle.uninstalled(context.team_id)
+
+    else:
+
+        @app.event("app_uninstalled")
+        def app_uninstalled_single(context: BoltContext) -> None:
+            if context.team_id:
+                rt.lifecycle.uninstalled(context.team_id)

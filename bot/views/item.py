@@ -104,6 +104,8 @@ def event_line(event: Event, today: date | None = None) -> str:
         what = f"removed {item}“{_value(a, event.old)}”"
     elif a == "archive":
         what = "archived the checklist"
+    elif a == "erase":
+        what = "erased a person's data on request: their id was replaced by a pseudonym"
     elif a == "contact":
         what = _contacts_change(event.old, event.new)
     elif a.startswith("signoff_"):
