@@ -746,6 +746,7 @@ class ChecklistService:
         for c in q.contacts(session, checklist.id):
             contacts.setdefault(c.role, []).append(c.user_id)
         moved: list[str] = []
+        changes: list[str] = []  # "1.1 due 2026-12-14", "3.1 owners U1 U2": the event keeps each change
         kept: list[tuple[str, date, date]] = []
         owned: dict[str, list[str]] = {}
         no_contacts: dict[str, list[str]] = {}
@@ -761,12 +762,14 @@ class ChecklistService:
                 elif item.due_date != new:
                     item.due_date = new
                     moved.append(item.number)
+                    changes.append(f"{item.number} due {new.isoformat()}")
                 item.planned_due = new
             if item.owner_role and not rules.owners(item):
                 people = contacts.get(item.owner_role, [])[: rules.MAX_OWNERS]
                 if people:
                     item.owner_id, item.co_owners = people[0], " ".join(people[1:]) or None
                     owned.setdefault(item.owner_role, []).append(item.number)
+                    changes.append(f"{item.number} owners {' '.join(people)}")
                 else:
                     no_contacts.setdefault(item.owner_role, []).append(item.number)
             session.add(item)
@@ -776,7 +779,9 @@ class ChecklistService:
             + (" (all moved)" if move_all else "")
             + "".join(f"; {role} owns {' '.join(nums)}" for role, nums in sorted(owned.items()))
         )
-        self._log(session, checklist, who, "plan", new=summary)
+        # One event: the summary on its first line (history shows it), then every change, so the record alone
+        # says what the plan did to each item (and replays it).
+        self._log(session, checklist, who, "plan", new=summary + ("\n" + "; ".join(changes) if changes else ""))
         return PlanResult(kickoff, dates, tuple(moved), tuple(kept), owned, no_contacts, contacts, move_all)
 
     def skip(self, who: Who, number: str, reason: str) -> Change | None:

@@ -122,7 +122,7 @@ def event_line(event: Event, today: date | None = None) -> str:
     elif a == "skip_request":
         what = f"asked {_people(event.old)} to agree that {item}is not applicable: “{_value(a, event.new)}”"
     elif a == "plan":
-        what = f"planned the checklist: {_value(a, event.new)}"
+        what = f"planned the checklist: {_value(a, (event.new or '').split(chr(10))[0])}"
     elif a == "due":
         was = f" (was {_value(a, event.old, today)})"
         what = (
