@@ -200,6 +200,27 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return run_console(settings, user=args.user, channel=args.channel, now=args.now)
 
 
+def effects_summary(db) -> str:
+    """Side effects by state, the unknown ones first: what an operator checks after timeouts or crashes."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from storage import outbox as oq
+    from storage import schedules as sq
+
+    with db.read() as session:
+        effects = oq.counts(session)
+        runs = dict(
+            session.execute(select(sq.ReminderRun.status, func.count()).group_by(sq.ReminderRun.status)).all()
+        )
+    unknown = effects.get(oq.UNKNOWN, 0) + runs.get(sq.UNKNOWN, 0)
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(effects.items())) or "none"
+    return (
+        f"{unknown} side effect(s) of unknown outcome; outbox: {parts}; digests and nudges: "
+        + (", ".join(f"{n} {status}" for status, n in sorted(runs.items())) or "none")
+    )
+
+
 def cmd_db(settings: Settings, action: str) -> int:
     from storage import migrate
     from storage.db import Database
@@ -210,6 +231,8 @@ def cmd_db(settings: Settings, action: str) -> int:
             migrate.upgrade(db)
         current, head = migrate.current(db), migrate.head()
         print(f"checklist-bot: database schema at revision {current or 'none'} (newest: {head})")
+        if current == head:
+            print(f"checklist-bot: {effects_summary(db)}")
         return 0 if current == head else 1
     except Exception as exc:  # noqa: BLE001  (one line, no traceback, for the operator)
         raise ConfigError(f"DATABASE_URL: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None

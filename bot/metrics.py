@@ -272,7 +272,8 @@ class UnknownClaims:
     def collect(self):
         family = GaugeMetricFamily(
             "checklist_claims_unknown",
-            "Scheduled posts whose claim was left unknown (crashed while posting; never retried), by kind",
+            "Side effects of unknown outcome (uncertain and impossible to look up; never retried), by kind: "
+            "digest, nudge, effect (the outbox)",
             labels=["kind"],
         )
         try:
