@@ -235,9 +235,13 @@ class PlanResult:
                 f"(`/checklist contact {role} @…`, then `/checklist plan {self.kickoff.isoformat()}`)"
             )
         if self.kept:
-            kept = ", ".join(f"{n} ({plain_date(d, today)}; plan {plain_date(p, today)})" for n, d, p in self.kept)
+            kept = ", ".join(
+                f"{n} ({plain_date(d, today) if d else 'no date'}; plan {plain_date(p, today)})"
+                for n, d, p in self.kept
+            )
             lines.append(
-                f"📌 Kept dates set by hand: {kept}. `/checklist plan {self.kickoff.isoformat()} all` moves them too."
+                f"📌 Kept dates set by hand (or locked by a pending sign-off): {kept}. "
+                f"`/checklist plan {self.kickoff.isoformat()} all` moves those set by hand too."
             )
         return "\n".join(lines)
 
@@ -750,10 +754,16 @@ class ChecklistService:
         kept: list[tuple[str, date, date]] = []
         owned: dict[str, list[str]] = {}
         no_contacts: dict[str, list[str]] = {}
+        # A pending sign-off locks its item's date and owners (`rules.refuse_if_locked`): the plan leaves it too.
+        locked = {r.item_id for r in sq.requests(session, checklist.id, status=sq.PENDING)}
         for item in items:
             if not rules.is_open(item):
                 continue
             new = dates.get(item.number)
+            if item.id in locked:
+                if new is not None and item.due_date != new:
+                    kept.append((item.number, item.due_date, new))
+                continue
             if new is not None:
                 hand_set = item.due_date is not None and item.due_date != item.planned_due
                 if hand_set and not move_all:

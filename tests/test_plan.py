@@ -185,7 +185,8 @@ def test_plan_moves_planned_dates_keeps_hand_set_ones_and_all_moves_them(started
     before_plan_events = events(started, "plan")
     reply = started.slack.command("plan 2026-12-14")
     text = reply.text
-    assert "Kept dates set by hand: 1.1 (Wed 16 Dec; plan Mon 21 Dec)" in text and "plan 2026-12-14 all" in text
+    assert "Kept dates set by hand (or locked by a pending sign-off): 1.1 (Wed 16 Dec; plan Mon 21 Dec)" in text
+    assert "plan 2026-12-14 all" in text
     assert item(started, "1.1").due_date == date(2026, 12, 16)
     assert item(started, "1.2").due_date == item(started, "1.2").planned_due == date(2027, 1, 4)
     assert item(started, "3.1").due_date == date(2026, 12, 21)  # done: left as it was (the first plan's date)
@@ -194,6 +195,15 @@ def test_plan_moves_planned_dates_keeps_hand_set_ones_and_all_moves_them(started
     assert item(started, "1.1").due_date == date(2026, 12, 21)
     history = started.slack.command("history").content
     assert "planned the checklist: kickoff 2026-12-14" in history
+
+
+def test_plan_leaves_an_item_locked_by_a_pending_signoff(started):
+    started.slack.command("contact security <@UCARA|cara>")
+    started.slack.command("signoff 5.1", user="UALICE")
+    started.settle()
+    reply = started.slack.command("plan 2026-12-07")
+    assert "5.1 (no date; plan" in reply.text
+    assert item(started, "5.1").due_date is None and item(started, "5.2").due_date is not None
 
 
 def test_plan_on_a_sunday_to_thursday_checklist(started):
