@@ -13,7 +13,7 @@ from sqlmodel import Session
 from storage import audit
 from storage import queries as q
 from storage import signoffs as sq
-from storage.db import Database
+from storage.db import Database, rerun_if_race_lost
 from storage.models import Checklist, Contact, Event, Item, Note, Phase
 from storage.signoffs import SignoffApproval, SignoffRequest
 
@@ -25,6 +25,8 @@ from .plan import planned_dates as plan_dates
 from .templates import DEFAULT_TEMPLATE, Template
 from .text import escape, mention, user_text
 
+# Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
+MAX_ITEMS_PER_PHASE = 999
 ARCHIVED_REASON = "the checklist was archived"
 # A profile timezone read from Slack this recently is used as it is (as the reminders do).
 PROFILE_TIMEZONE_FRESH = timedelta(days=7)
@@ -421,6 +423,7 @@ class ChecklistService:
 
     # -- changing ----------------------------------------------------------------------------------------
 
+    @rerun_if_race_lost
     def start(self, who: Who, template_name: str | None, kickoff: str | None = None) -> Change:
         """Create the channel's checklist with the starter's calendar: their Slack profile's timezone when it
         was read recently (no Web API call on the acknowledgement path), else UTC and `lookup_timezone`.
@@ -531,12 +534,28 @@ class ChecklistService:
             old, checklist.timezone = checklist.timezone, timezone
             session.add(checklist)
             self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            moved = self._move_digest(session, checklist, old)
             info = CalendarInfo.of(checklist, self.clock.now())
         return (
             f"🌐 {mention(who.user_id)} set this checklist's timezone to *{timezone}* (was {old}): due dates, "
             f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today, info.today)} "
             f"{info.now:%H:%M} there."
+            + (f" The weekly digest moves with it: {moved}." if moved else "")
         )
+
+    def _move_digest(self, session: Session, checklist: Checklist, old: str) -> str | None:
+        """A weekly digest that followed the checklist's old zone follows the new one (one set in another zone
+        stays); it restarts from now, so a run already past in the new zone is not caught up. Its description."""
+        from storage import schedules as rq
+
+        from .reminders.schedule import Weekly, describe
+
+        schedule = rq.schedule_for(session, checklist.team_id, checklist.channel_id)
+        if schedule is None or schedule.timezone != old:
+            return None
+        schedule.timezone, schedule.updated_at = checklist.timezone, self.clock.now()
+        session.add(schedule)
+        return describe(Weekly(schedule.weekday, schedule.hour, schedule.minute, schedule.timezone))
 
     def set_workweek(self, who: Who, workweek: str) -> str:
         with self.db.write() as session:
@@ -574,6 +593,7 @@ class ChecklistService:
             old, checklist.timezone = checklist.timezone, timezone
             session.add(checklist)
             self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            self._move_digest(session, checklist, old)
             return CalendarInfo.of(checklist, self.clock.now())
 
     def _change_item(self, who: Who, number: str, apply) -> Change:
@@ -951,6 +971,11 @@ class ChecklistService:
                 last = max((p.number for p in phases), default=0)
                 raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
             position = q.next_position(session, checklist.id, phase_number)
+            if position > MAX_ITEMS_PER_PHASE:
+                raise UserError(
+                    f"Phase {phase_number} is full: a phase holds at most {MAX_ITEMS_PER_PHASE} items "
+                    f"(numbers {phase_number}.1 to {phase_number}.{MAX_ITEMS_PER_PHASE}). Add it to another phase."
+                )
             item = Item(
                 checklist_id=checklist.id,
                 phase_number=phase_number,

@@ -3,7 +3,7 @@
 Existing items get no plan, no co-owners and stay open or done; existing sign-off requests are sign-offs.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0004
 Create Date: 2026-11-29 00:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from storage.types import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
