@@ -13,11 +13,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from storage.db import Database
 
@@ -26,8 +22,11 @@ from .background import Background
 from .cache import LRUCache
 from .clock import Clock
 from .config import Settings
+from .delivery import SafeConnectionRetry, SafeServerErrorRetry
+from .effects import register_effects
 from .lifecycle import Lifecycle
 from .listeners import register_listeners
+from .outbox import Outbox
 from .reminders.digest import pending_signoffs
 from .reminders.runner import Reminders
 from .reminders.service import ReminderService
@@ -41,21 +40,23 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
+OUTBOX_SWEEP_SECONDS = 5
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections.
+    """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections,
+    but never a post that may have reached Slack (see `bot.delivery`).
 
     Without `token` it carries SLACK_BOT_TOKEN, or none in OAuth mode (each workspace has its own)."""
     return WebClient(
         token=token or (None if settings.oauth else settings.bot_token),
         base_url=settings.api_url,
-        timeout=10,
+        timeout=settings.api_timeout,
         retry_handlers=[
             metrics.WebApiObserver(),  # first: it sees every attempt and retry, and never retries itself
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionRetry(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            SafeServerErrorRetry(max_retry_count=2),
         ],
     )
 
@@ -73,6 +74,7 @@ class Runtime:
     reminders: Reminders
     remind: ReminderService
     workspaces: Workspaces
+    outbox: Outbox
     lifecycle: Lifecycle
     scheduler: BackgroundScheduler | None = None  # set by start_scheduler()
     status_cache: LRUCache = field(default_factory=lambda: LRUCache(512))
@@ -82,9 +84,11 @@ class Runtime:
         return self.signoff_flow.escalate_stale_signoffs(now)
 
     def tick(self, now: datetime | None = None) -> None:
-        """One scheduler tick: due digests and nudges, then stale sign-offs. Each part claims its work in the
-        database first, so any number of processes may tick."""
+        """One scheduler tick: effects left in the outbox (by a stopped or crashed process, or to be retried), due
+        digests and nudges, then stale sign-offs. Each part claims its work in the database first, so any number
+        of processes may tick. The first tick runs at start-up."""
         now = now or self.clock.now()
+        self.sweep_outbox()
         metrics.count_reminders(self.reminders.run_due(now))
         try:
             self.escalate_stale_signoffs(now)
@@ -94,6 +98,12 @@ class Runtime:
             self.lifecycle.run_due(now)
         except Exception:  # noqa: BLE001  (logged; the next tick tries again)
             log.exception("data retention failed")
+
+    def sweep_outbox(self) -> None:
+        try:
+            self.outbox.sweep()
+        except Exception:  # noqa: BLE001  (logged; the next sweep tries again)
+            log.exception("outbox sweep failed")
 
     def start_scheduler(self, interval_seconds: int = 60) -> None:
         """Run `tick` every minute in this process (first tick now, to catch up missed runs).
@@ -116,6 +126,17 @@ class Runtime:
             misfire_grace_time=None,
             next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
         )
+        # The outbox is swept more often: what a stopped or crashed process left goes out within seconds.
+        scheduler.add_job(
+            self.sweep_outbox,
+            "interval",
+            seconds=min(interval_seconds, OUTBOX_SWEEP_SECONDS),
+            id="outbox-sweep",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now().astimezone() + timedelta(seconds=1),
+        )
         scheduler.add_listener(_tick_submitted, EVENT_JOB_SUBMITTED)
         scheduler.start()
         self.scheduler = scheduler
@@ -128,6 +149,10 @@ class Runtime:
 
     def close(self) -> None:
         self.stop_scheduler()
+        try:
+            self.outbox.stop()
+        except Exception:  # noqa: BLE001  (the database may be down; the effects are safe in it either way)
+            log.warning("outbox: could not count what is left")
         self.background.shutdown()
         self.db.dispose()
 
@@ -183,27 +208,31 @@ def create_runtime(
     workspaces = Workspaces(app.client, lambda token: web_client(settings, token), installations)
     service = ChecklistService(db, templates, clock)
     signoffs = SignoffService(service)
+    background = Background()
+    # A claim on an effect not renewed for this long belongs to a dead process: each step renews it, and a step
+    # is one Web API call (with its retries), so a dozen client timeouts is ample.
+    lease = timedelta(seconds=max(6.0, 12 * settings.api_timeout))
+    outbox = Outbox(db, background, workspaces, lease=lease)
     rt = Runtime(
         settings=settings,
         app=app,
         db=db,
         service=service,
-        background=Background(),
+        background=background,
         clock=clock,
         signoffs=signoffs,
-        signoff_flow=SignoffFlow(signoffs, workspaces, clock, settings.signoff_escalation_days),
+        signoff_flow=SignoffFlow(signoffs, workspaces, clock, settings.signoff_escalation_days, outbox=outbox),
         reminders=Reminders(db, workspaces, clock, signoffs=pending_signoffs),
         remind=ReminderService(db, clock),
         workspaces=workspaces,
+        outbox=outbox,
         lifecycle=lifecycle,
     )
     metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
 
-    @app.middleware
-    def observe(body: dict, next) -> None:  # noqa: A002  (Bolt passes `next` by name)
-        """What kind of request this is, for the metrics and the request log line (verified requests only)."""
-        metrics.note_request(body)
-        return next()
+    # What kind of request this is, for the metrics and the request log line (verified requests only).
+    app.middleware(metrics.bolt_middleware)
 
+    register_effects(outbox, rt)
     register_listeners(app, rt)
     return rt

@@ -173,16 +173,52 @@ def cmd_socket(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: finish, close the pool and DB
     rt.start_scheduler()
     try:
-        SocketModeHandler(rt.app, settings.app_token).start()
+        observed_socket_mode(SocketModeHandler)(rt.app, settings.app_token).start()
     finally:
         rt.close()
     return 0
+
+
+def observed_socket_mode(handler_class: type) -> type:
+    """Bolt's Socket Mode handler, each request timed and logged as `serve`'s WSGI layer does it."""
+    from . import metrics
+
+    class Observed(handler_class):
+        def handle(self, client, req) -> None:
+            record = metrics.begin()
+            try:
+                super().handle(client, req)
+            finally:
+                metrics.finish(record)
+
+    return Observed
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from .console import run_console
 
     return run_console(settings, user=args.user, channel=args.channel, now=args.now)
+
+
+def effects_summary(db) -> str:
+    """Side effects by state, the unknown ones first: what an operator checks after timeouts or crashes."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from storage import outbox as oq
+    from storage import schedules as sq
+
+    with db.read() as session:
+        effects = oq.counts(session)
+        runs = dict(
+            session.execute(select(sq.ReminderRun.status, func.count()).group_by(sq.ReminderRun.status)).all()
+        )
+    unknown = effects.get(oq.UNKNOWN, 0) + runs.get(sq.UNKNOWN, 0)
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(effects.items())) or "none"
+    return (
+        f"{unknown} side effect(s) of unknown outcome; outbox: {parts}; digests and nudges: "
+        + (", ".join(f"{n} {status}" for status, n in sorted(runs.items())) or "none")
+    )
 
 
 def cmd_db(settings: Settings, action: str) -> int:
@@ -195,6 +231,8 @@ def cmd_db(settings: Settings, action: str) -> int:
             migrate.upgrade(db)
         current, head = migrate.current(db), migrate.head()
         print(f"checklist-bot: database schema at revision {current or 'none'} (newest: {head})")
+        if current == head:
+            print(f"checklist-bot: {effects_summary(db)}")
         return 0 if current == head else 1
     except Exception as exc:  # noqa: BLE001  (one line, no traceback, for the operator)
         raise ConfigError(f"DATABASE_URL: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None

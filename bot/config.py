@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlparse
 
@@ -12,7 +12,10 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///checklist.db"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # The manifest's bot scopes: what an OAuth install asks for unless SLACK_SCOPES says otherwise.
-DEFAULT_SCOPES = ("commands", "chat:write", "im:write", "im:history", "users:read", "files:write")
+DEFAULT_SCOPES = (
+    "commands", "chat:write", "im:write", "im:history", "users:read", "files:write",
+    "channels:history", "groups:history",
+)
 _CLIENT_ID = re.compile(r"\d+\.\d+")
 _SCOPE = re.compile(r"[a-z][a-z0-9_.-]*(:[a-z0-9_.-]+)*")
 
@@ -39,6 +42,7 @@ class Settings:
     client_secret: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     redirect_uri: str | None = None  # only needed when the manifest lists several redirect URLs
+    api_timeout: float = 10.0  # seconds the Web API client waits for an answer (tests use less)
     uninstall_retention_days: int = 30  # an uninstalled workspace's data is deleted this long after, unless it returns
     archive_retention_days: int | None = None  # archived checklists older than this are deleted; None keeps them
 
@@ -97,6 +101,21 @@ _ATTRS = {
 }
 
 
+def drop_blank_variables(environ: MutableMapping[str, str]) -> None:
+    """A blank variable means "not set" here (a .env copied from .env.example is full of them), but libraries read
+    the environment too: Bolt turns OAuth on when SLACK_CLIENT_ID is present at all, even empty, and gunicorn
+    fails on an empty WEB_CONCURRENCY. So blank ones are removed from this process's environment."""
+    for name in [n for n, value in environ.items() if not value.strip()]:
+        if name.startswith("SLACK_") or name in BLANK_MEANS_UNSET:
+            del environ[name]
+
+
+BLANK_MEANS_UNSET = frozenset(
+    {"DATABASE_URL", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL", "LOG_FORMAT", "TEMPLATES_DIR", "DB_UPGRADE_ON_START"}
+    | {"SIGNOFF_ESCALATION_DAYS", "PROMETHEUS_MULTIPROC_DIR"}
+)
+
+
 def _token(env: Mapping[str, str], name: str, prefix: str) -> str | None:
     value = env.get(name, "").strip()
     if not value:
@@ -113,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
             from dotenv import load_dotenv
 
             load_dotenv(".env", override=False)
+        drop_blank_variables(os.environ)
         env = os.environ
 
     secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
@@ -186,6 +206,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         if parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc:
             raise ConfigError(f"SLACK_REDIRECT_URI is malformed: {redirect_uri!r} is not an http(s) URL")
 
+    timeout_raw = env.get("SLACK_API_TIMEOUT", "").strip() or "10"
+    try:
+        api_timeout = float(timeout_raw)
+    except ValueError:
+        api_timeout = -1.0
+    if not 0.1 <= api_timeout <= 120:
+        raise ConfigError(f"SLACK_API_TIMEOUT is malformed: {timeout_raw!r}; use seconds (0.1-120)")
+
     uninstall_raw = env.get("UNINSTALL_RETENTION_DAYS", "").strip() or "30"
     if not uninstall_raw.isdigit() or not int(uninstall_raw) <= 3650:
         raise ConfigError(f"UNINSTALL_RETENTION_DAYS is malformed: {uninstall_raw!r} is not a number of days (0-3650)")
@@ -216,6 +244,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         web_concurrency=int(workers_raw),
         db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
         signoff_escalation_days=int(escalation_raw),
+        api_timeout=api_timeout,
         uninstall_retention_days=int(uninstall_raw),
         archive_retention_days=int(archive_raw) if archive_raw.isdigit() else None,
     )

@@ -62,10 +62,11 @@ def observed(route: Callable, rt: Runtime) -> Callable:
     """Time each request to `/slack/events` and write its log line; answer `/metrics` (GET)."""
 
     def unknown_claims() -> dict[str, int]:
+        from storage.outbox import UNKNOWN, counts
         from storage.schedules import unknown_runs
 
         with rt.db.read() as session:
-            return unknown_runs(session)
+            return unknown_runs(session) | {"effect": counts(session).get(UNKNOWN, 0)}
 
     claims = metrics.UnknownClaims(unknown_claims)
 

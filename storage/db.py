@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import lifecycle, models, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import lifecycle, models, outbox, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# The write session of `Database.joined()` on this thread: units of work inside it join its transaction.
+_JOINED: ContextVar[Session | None] = ContextVar("joined_write_session", default=None)
 # How the app's connections name themselves in PostgreSQL's pg_stat_activity, unless the URL's
 # `?application_name=` says otherwise.
 APPLICATION_NAME = "checklist-bot"
@@ -77,9 +80,29 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work that commits on success and rolls back on any exception."""
+        """A unit of work that commits on success and rolls back on any exception.
+
+        Inside `joined()` it is a SAVEPOINT of the joined transaction instead, so its changes commit together with
+        whatever else that transaction writes (e.g. the outbox effects that belong to the change)."""
+        joined = _JOINED.get()
+        if joined is not None:
+            with joined.begin_nested():
+                yield joined
+            return
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def joined(self) -> Iterator[Session]:
+        """One transaction that every `write()` on this thread joins until it ends; commits on success."""
+        if _JOINED.get() is not None:
+            raise RuntimeError("joined() does not nest")
+        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+            token = _JOINED.set(session)
+            try:
+                yield session
+            finally:
+                _JOINED.reset(token)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

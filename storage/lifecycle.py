@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col
 
 from . import audit
 from .models import Checklist, Contact, Event, Item, Note
+from .outbox import OutboxEffect
 from .queries import log_event
 from .schedules import DigestSchedule, ReminderRun, UserPref
 from .signoffs import SignoffApproval, SignoffRequest
@@ -260,6 +261,8 @@ def purge_workspace(session: Session, team_id: str, *, at: datetime, reason: str
     rows += (
         session.execute(delete(ReminderRun).where(col(ReminderRun.key).startswith(f"{team_id}:"))).rowcount or 0
     )
+    # Side effects still waiting to be sent for it (or kept as sent/unknown): they name its people and channels.
+    rows += session.execute(delete(OutboxEffect).where(col(OutboxEffect.team_id) == team_id)).rowcount or 0
     existing = {t.name: t for t in _all_tables(session) if t.name in OAUTH_TABLES}
     for table in existing.values():
         if "team_id" in table.c:

@@ -20,11 +20,11 @@ from .types import UTCDateTime
 
 # Run states.
 CLAIMED = "claimed"  # taken, nothing sent yet: safe to retake when stale
-POSTING = "posting"  # the Web API call is under way: outcome unknown if we crash now, never retried
+POSTING = "posting"  # the Web API call is under way: if it goes stale, its outcome is looked up in Slack
 POSTED = "posted"
 FAILED = "failed"  # Slack refused or could not be reached: nothing was posted, may be retried
 SKIPPED = "skipped"  # nothing to send (archived, complete, no overdue items)
-UNKNOWN = "unknown"  # a stale `posting`: may or may not have been posted, so left alone
+UNKNOWN = "unknown"  # may or may not have been posted and we cannot look: left alone, logged
 
 DIGEST = "digest"
 NUDGE = "nudge"
@@ -214,18 +214,27 @@ def finish_run(
     )
 
 
-def mark_unknown(session: Session, kind: str, stale_before: datetime, at: datetime) -> int:
-    """Runs left `posting` by a crash: we cannot know whether Slack got them, so they are never retried."""
+def stale_posting(session: Session, kind: str, stale_before: datetime) -> Sequence[ReminderRun]:
+    """Runs left `posting` by a dead process (or an unsettled look): their outcome must be looked up."""
+    return session.exec(
+        select(ReminderRun).where(
+            ReminderRun.kind == kind, ReminderRun.status == POSTING, col(ReminderRun.claimed_at) < stale_before
+        )
+    ).all()
+
+
+def touch_posting(session: Session, run: ReminderRun, *, owner: str, at: datetime) -> bool:
+    """Take a stale `posting` run to look it up (one looker at a time): a conditional UPDATE on what we read."""
     result = session.execute(
         update(ReminderRun)
         .where(
-            col(ReminderRun.kind) == kind,
+            col(ReminderRun.id) == run.id,
             col(ReminderRun.status) == POSTING,
-            col(ReminderRun.claimed_at) < stale_before,
+            col(ReminderRun.claimed_at) == run.claimed_at,
         )
-        .values(status=UNKNOWN, finished_at=at, error="crashed while posting; not retried to avoid a duplicate")
+        .values(claimed_by=owner, claimed_at=at, attempts=col(ReminderRun.attempts) + 1)
     )
-    return result.rowcount or 0
+    return result.rowcount == 1
 
 
 def prune_runs(session: Session, before: datetime) -> int:

@@ -65,7 +65,10 @@ def test_oauth_settings_and_mode():
     oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "0123456789abcdef", "SLACK_SIGNING_SECRET": "s3cret-v"}
     s = load_settings(oauth)
     assert s.oauth and s.mode == "http" and s.bot_token is None
-    assert s.scopes == ("commands", "chat:write", "im:write", "im:history", "users:read", "files:write")
+    assert s.scopes == (
+        "commands", "chat:write", "im:write", "im:history", "users:read", "files:write",
+        "channels:history", "groups:history",
+    )
     assert s.oauth_authorize_url == "https://slack.com/oauth/v2/authorize"
     gov = load_settings({**oauth, "SLACK_API_URL": "https://slack-gov.com/api/", "SLACK_SCOPES": "commands,chat:write"})
     assert gov.oauth_authorize_url == "https://slack-gov.com/oauth/v2/authorize"

@@ -14,7 +14,10 @@ from bot.config import DEFAULT_SCOPES
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
-BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
+BOT_SCOPES = {
+    "commands", "chat:write", "im:write", "im:history", "users:read", "files:write",
+    "channels:history", "groups:history",
+}
 
 
 # Slack's published schema, vendored with its licence (tests/slack/LICENSE) so the check runs on every clone.

@@ -176,3 +176,24 @@ def test_metrics_add_up_across_gunicorn_workers(fake_slack, tmp_path):
         out = stop(proc)
     assert proc.returncode == 0, out
     assert "Traceback" not in out
+
+
+def test_a_dotenv_copied_from_the_example_with_blanks_serves(fake_slack, tmp_path):
+    """Every variable of .env.example present and blank (as in a copied .env, or compose's env_file) but the ones
+    HTTP needs: serve starts and answers."""
+    from pathlib import Path
+
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    blanks = {line.split("=")[0]: "" for line in example.splitlines() if line and not line.startswith("#")}
+    for given in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL", "LOG_LEVEL"):
+        del blanks[given]
+    assert "WEB_CONCURRENCY" in blanks and "PORT" in blanks
+    port = free_port()
+    proc = start_serve(fake_slack, f"sqlite:///{tmp_path}/blank.db", port, blanks)
+    try:
+        driver = SlackDriver(http_transport(f"http://127.0.0.1:{port}/slack/events"), Signer(SECRET), fake_slack)
+        assert driver.command("start").response_type == "in_channel"
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ def test_socket_mode_answers_commands(fake_slack, tmp_path):
         "SLACK_APP_TOKEN": "xapp-1-socket",
         "SLACK_API_URL": fake_slack.api_url,
         "DATABASE_URL": db,
+        "LOG_FORMAT": "json",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -51,3 +53,7 @@ def test_socket_mode_answers_commands(fake_slack, tmp_path):
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert "starting socket mode" in out and "Traceback" not in out
+    # Each request has its log line here too (no HTTP layer: timed inside Bolt), every line one JSON object.
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    commands = [(r.get("subcommand"), r["outcome"]) for r in records if r.get("kind") == "command"]
+    assert commands == [("start", "ok"), ("done", "ok"), ("status", "ok"), ("done", "user_error")]

@@ -10,13 +10,15 @@ from slack_sdk import WebClient
 
 from ..errors import UserError
 from ..ids import Action, MenuChoice
+from ..outbox import Effect, Staged
 from ..service import Who
 from ..views.answers import ephemeral
 from ..views.item import show_view
 from ..views.modals import ItemRef, assign_modal, due_modal, note_modal
-from ..views.signoff import asking_text, status_lines
-from ..views.status import parse_status_block_id, status_view
+from ..views.signoff import asking_text
+from ..views.status import parse_status_block_id
 from .followups import open_modal
+from .signoff import request_effect
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -29,15 +31,19 @@ def status_phase(body: dict) -> int | None:
     return parsed[1] if parsed else None
 
 
-def refresh_status(rt: Runtime, who: Who, respond_url: str | None, phase: int | None) -> None:
-    """Redraw the status message in place (after the acknowledgement, from the background)."""
+def stage_refresh(fx: Staged, who: Who, respond_url: str | None, phase: int | None) -> None:
+    """Redraw the status message in place after the change commits (an outbox effect, `bot.effects`)."""
     if not respond_url or who.checklist_id is None:
         return
-    board = rt.service.board_by_id(who.checklist_id, who.team_id)
-    if board is None:
-        return
-    view = status_view(board, phase, extra_lines=status_lines(board))
-    Respond(response_url=respond_url)(replace_original=True, **view)
+    payload = {"url": respond_url, "checklist_id": who.checklist_id, "phase": phase}
+    fx.add("status.refresh", payload, team_id=who.team_id)
+
+
+def respond_effect(who: Who, url: str | None, body: dict) -> list[Effect]:
+    """A later answer through `response_url`, as an outbox effect."""
+    if not url:
+        return []
+    return [Effect("respond", {"url": url, "body": {"replace_original": False, **body}}, team_id=who.team_id)]
 
 
 def parse_menu_value(value: str) -> tuple[MenuChoice, int, str]:
@@ -64,12 +70,13 @@ def register(app: App, rt: Runtime) -> None:
         response_url = body.get("response_url")
 
         if choice in (MenuChoice.DONE, MenuChoice.UNDO):
-            if choice is MenuChoice.DONE:
-                rt.service.mark_done(who, number)
-            else:
-                rt.service.undo(who, number)
+            with rt.outbox.unit() as fx:
+                if choice is MenuChoice.DONE:
+                    rt.service.mark_done(who, number)
+                else:
+                    rt.service.undo(who, number)
+                stage_refresh(fx, who, response_url, phase)
             ack()
-            rt.background.submit(refresh_status, rt, who, response_url, phase)
         elif choice in modals:
             item = rt.service.show(who, number).item
             ref = ItemRef(checklist_id, who.channel_id, number, response_url, phase)
@@ -78,12 +85,12 @@ def register(app: App, rt: Runtime) -> None:
             rt.background.submit(open_modal, client, respond, body["trigger_id"], view)
         elif choice is MenuChoice.SHOW:
             detail = rt.service.show(who, number)
+            rt.outbox.send(*respond_effect(who, response_url, show_view(detail)))
             ack()
-            rt.background.submit(respond, replace_original=False, **show_view(detail))
         elif choice is MenuChoice.SIGNOFF:
             plan = rt.signoffs.plan(who, number, ())
+            asking = respond_effect(who, response_url, ephemeral(asking_text(number, plan.approvers)))
+            rt.outbox.send(*asking, request_effect(who, plan, "", response_url))
             ack()
-            rt.background.submit(respond, replace_original=False, **ephemeral(asking_text(number, plan.approvers)))
-            rt.background.submit(rt.signoff_flow.using(client).request, who, plan, "", response_url)
         else:
             raise UserError(f"Unknown menu choice {choice}.")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
@@ -13,7 +15,7 @@ from slack_sdk import WebClient
 from .. import metrics, rules
 from ..dates import plain_date, slack_datetime
 from ..errors import NoChecklist, UserError
-from ..exports import upload_export
+from ..outbox import Effect
 from ..parser import Command, parse
 from ..service import Who
 from ..text import mention
@@ -114,10 +116,12 @@ def _done(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 
 def _undo(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
-    undone = rt.service.undo(who, cmd.item, cmd.text)
-    if undone.withdrawn_request_id is not None:
-        flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
-        rt.background.submit(flow.after_withdraw, undone.withdrawn_request_id, who.user_id, cmd.text)
+    with rt.outbox.unit() as fx:
+        undone = rt.service.undo(who, cmd.item, cmd.text)
+        if undone.withdrawn_request_id is not None:
+            rid = undone.withdrawn_request_id
+            payload = {"request_id": rid, "by": who.user_id, "reason": cmd.text}
+            fx.add("signoff.withdrawn", payload, team_id=who.team_id, key=f"signoff.withdrawn:{rid}:{uuid4().hex}")
     return in_channel(undone.change.message)
 
 
@@ -153,10 +157,10 @@ def _history(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 
 def _contact(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
-    change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
-    if change.removed:
-        flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
-        rt.background.submit(flow.tell_removed_contacts, change)
+    with rt.outbox.unit() as fx:
+        change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
+        if change.removed:
+            fx.add("contacts.removed", asdict(change), team_id=who.team_id)
     return in_channel(change.message)
 
 
@@ -170,10 +174,10 @@ def _templates(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 
 def _archive(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) -> dict:
-    archived = rt.service.archive(who)
-    if archived.cancelled_request_ids:
-        flow = rt.signoff_flow.using(client) if client is not None else rt.signoff_flow
-        rt.background.submit(flow.after_archive, archived.cancelled_request_ids)
+    with rt.outbox.unit() as fx:
+        archived = rt.service.archive(who)
+        if archived.cancelled_request_ids:
+            fx.add("signoff.archived", {"request_ids": list(archived.cancelled_request_ids)}, team_id=who.team_id)
     return in_channel(archived.message)
 
 
@@ -216,9 +220,17 @@ def _remind(
 
 
 def _export(rt: Runtime, who: Who, cmd: Command, response_url: str | None, client: WebClient) -> dict:
-    """Read the checklist now (a missing one is answered at once), upload the file after the answer."""
-    data = rt.service.export(who)
-    rt.background.submit(upload_export, client, data, cmd.args[0], who.user_id, response_url, rt.clock.now())
+    """Check the checklist now (a missing one is answered at once); the upload is an outbox effect, sent after the
+    answer (and by the next process if this one stops first)."""
+    rt.service.export(who)
+    payload = {
+        "channel_id": who.channel_id,
+        "user_id": who.user_id,
+        "archived": who.archived,
+        "fmt": cmd.args[0],
+        "response_url": response_url,
+    }
+    rt.outbox.send(Effect("export", payload, team_id=who.team_id))
     return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
 
 

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from ..views.answers import dm_help_view
-from .home import publish_home
+from .home import home_effect
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -73,7 +73,7 @@ def register(app: App, rt: Runtime) -> None:
     def app_home_opened(body: dict, event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        rt.background.submit(publish_home, rt, client, body.get("team_id", ""), event["user"])
+        rt.outbox.send(home_effect(body.get("team_id", ""), event["user"]))
 
     throttle = DmThrottle()
 

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from ..errors import UserError
 from ..ids import Action
+from ..outbox import Effect
 from ..service import Who
 from ..views.home import home_view
 
@@ -34,8 +35,14 @@ def team_of(body: dict) -> str:
     return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id", "")
 
 
+def home_effect(team_id: str, user_id: str, notice: str | None = None) -> Effect:
+    """The outbox effect that publishes a person's Home (rendered when it is sent, so it is never stale)."""
+    return Effect("home", {"user_id": user_id, "notice": notice}, team_id=team_id)
+
+
 def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, notice: str | None = None) -> None:
-    """Read the person's Home (one read transaction, closed), then `views.publish` it (after the ack)."""
+    """Publish the person's Home now, best effort, outside the outbox: for error notices only, which must work
+    while the database that holds the outbox is down."""
     view = home_view(rt.service.home(team_id, user_id), notice)
     try:
         client.views_publish(user_id=user_id, view=view)
@@ -57,7 +64,8 @@ def register(app: App, rt: Runtime) -> None:
     def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         checklist_id, channel_id, number = parse_home_value(action.get("value"))
         team_id, user_id = team_of(body), body["user"]["id"]
-        change = rt.service.mark_done(Who(team_id, channel_id, user_id, checklist_id), number)
+        with rt.outbox.unit() as fx:
+            change = rt.service.mark_done(Who(team_id, channel_id, user_id, checklist_id), number)
+            fx.effects.append(home_effect(team_id, user_id))
+            fx.add("notice", {"channel": channel_id, "text": change.message}, team_id=team_id)
         ack()
-        rt.background.submit(publish_home, rt, client, team_id, user_id)
-        rt.background.submit(rt.signoff_flow.using(client).tell_channel, channel_id, change.message)

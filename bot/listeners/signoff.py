@@ -7,6 +7,7 @@ Each listener checks and records in the database inside the acknowledgement and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App
@@ -16,12 +17,14 @@ from slack_sdk import WebClient
 from .. import rules
 from ..errors import UserError
 from ..ids import FROM_HOME, Action, Input, View
+from ..outbox import Effect, Staged
 from ..parser import Command
 from ..service import Who
+from ..signoffs import Decision, Plan
 from ..views.answers import ephemeral, in_channel
 from ..views.signoff import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from .followups import open_modal
-from .home import from_home, publish_home, team_of
+from .home import from_home, home_effect, team_of
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -35,16 +38,34 @@ def request_id(value: str | None) -> int:
     return int(value)
 
 
+def request_effect(who: Who, plan: Plan, note: str, response_url: str | None) -> Effect:
+    """The outbox effect that asks the plan's approvers (`SignoffFlow.request`), with the workspace's token."""
+    payload = {"who": asdict(who), "plan": asdict(plan), "note": note, "response_url": response_url}
+    return Effect("signoff.request", payload, team_id=who.team_id)
+
+
+def stage_decision(fx: Staged, team_id: str, decision: Decision) -> None:
+    payload = {
+        "request_id": decision.signoff.id,
+        "user_id": decision.user_id,
+        "decision": decision.decision,
+        "closed": decision.closed,
+    }
+    key = f"signoff.decided:{decision.signoff.id}:{decision.user_id}"
+    fx.add("signoff.decided", payload, team_id=team_id, key=key)
+
+
 def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
-    flow = rt.signoff_flow.using(client)  # DMs go out with the requesting workspace's token
     if cmd.clear:
-        signoff = rt.signoffs.cancel(who, cmd.item)
+        with rt.outbox.unit() as fx:
+            signoff = rt.signoffs.cancel(who, cmd.item)
+            fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
+                   key=f"signoff.cancelled:{signoff.id}")
         ack(**in_channel(cancelled_text(signoff)))
-        rt.background.submit(flow.after_cancel, signoff)
         return
     plan = rt.signoffs.plan(who, cmd.item, cmd.users)
+    rt.outbox.send(request_effect(who, plan, cmd.text, command.get("response_url")))
     ack(**ephemeral(asking_text(plan.item_number, plan.approvers)))
-    rt.background.submit(flow.request, who, plan, cmd.text, command.get("response_url"))
 
 
 def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
@@ -58,11 +79,13 @@ COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoff
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
     def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        decision = rt.signoffs.approve(team_of(body), body["user"]["id"], request_id(action.get("value")))
+        team_id, user_id = team_of(body), body["user"]["id"]
+        with rt.outbox.unit() as fx:
+            decision = rt.signoffs.approve(team_id, user_id, request_id(action.get("value")))
+            stage_decision(fx, team_id, decision)
+            if from_home(body):
+                fx.effects.append(home_effect(team_id, user_id))
         ack()
-        rt.background.submit(rt.signoff_flow.using(client).after_decision, decision)
-        if from_home(body):
-            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"])
 
     @app.action(Action.SIGNOFF_REJECT)
     def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
@@ -83,12 +106,14 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
         meta, _, origin = (view.get("private_metadata") or "").partition("|")
         rid = request_id(meta)
+        team_id, user_id = team_of(body), body["user"]["id"]
         try:
-            decision = rt.signoffs.reject(team_of(body), body["user"]["id"], rid, text)
+            with rt.outbox.unit() as fx:
+                decision = rt.signoffs.reject(team_id, user_id, rid, text)
+                stage_decision(fx, team_id, decision)
+                if origin == FROM_HOME:
+                    fx.effects.append(home_effect(team_id, user_id))
         except UserError as exc:
             # The request closed while the modal was open: say why on the field, nothing changed.
             raise UserError(exc.message[:300], field=Input.REASON) from None
         ack()
-        rt.background.submit(rt.signoff_flow.using(client).after_decision, decision)
-        if origin == FROM_HOME:
-            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"])

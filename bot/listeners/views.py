@@ -12,7 +12,7 @@ from ..ids import Input, View
 from ..parser import MAX_NOTE
 from ..service import Who
 from ..views.modals import ItemRef
-from .actions import refresh_status
+from .actions import stage_refresh
 
 if TYPE_CHECKING:
     from ..app import Runtime
@@ -36,15 +36,14 @@ def register(app: App, rt: Runtime) -> None:
         )
         return who, ref
 
-    def after(who: Who, ref: ItemRef) -> None:
-        rt.background.submit(refresh_status, rt, who, ref.response_url, ref.phase)
 
     @app.view(View.ASSIGN)
     def assign(ack: Ack, body: dict, view: dict) -> None:
         who, ref = submitted(body, view)
-        rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"), field=Input.OWNER)
+        with rt.outbox.unit() as fx:
+            rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"), field=Input.OWNER)
+            stage_refresh(fx, who, ref.response_url, ref.phase)
         ack()
-        after(who, ref)
 
     @app.view(View.DUE)
     def due(ack: Ack, body: dict, view: dict) -> None:
@@ -54,9 +53,10 @@ def register(app: App, rt: Runtime) -> None:
             when = date.fromisoformat(raw) if raw else None
         except ValueError:
             raise UserError("Pick a date from the calendar.", field=Input.DUE) from None
-        rt.service.set_due(who, ref.number, when)
+        with rt.outbox.unit() as fx:
+            rt.service.set_due(who, ref.number, when)
+            stage_refresh(fx, who, ref.response_url, ref.phase)
         ack()
-        after(who, ref)
 
     @app.view(View.NOTE)
     def note(ack: Ack, body: dict, view: dict) -> None:
@@ -66,6 +66,7 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError("Write the note first.", field=Input.NOTE)
         if len(text) > MAX_NOTE:
             raise UserError(f"Notes can be at most {MAX_NOTE:,} characters.", field=Input.NOTE)
-        rt.service.add_note(who, ref.number, text)
+        with rt.outbox.unit() as fx:
+            rt.service.add_note(who, ref.number, text)
+            stage_refresh(fx, who, ref.response_url, ref.phase)
         ack()
-        after(who, ref)

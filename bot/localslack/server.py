@@ -3,7 +3,10 @@
 The tests and the console point `SLACK_API_URL` here. It records every call (with the token it carried),
 answers the methods the app uses, rejects what real Slack rejects (Block Kit limits as `invalid_blocks`, unknown
 methods, missing or revoked token) and can be told to fail: a 429 with Retry-After, a 5xx, or a Slack error for
-the next N calls of a method.
+the next N calls of a method. It also plays a slow or broken network *after* Slack acted: a call can be carried
+out and answered only after the client's timeout (`late`), or carried out and its connection dropped with no
+answer (`drop`). Posted messages are kept per channel, with their `metadata`, and `conversations.history` returns
+them (newest first; metadata only with `include_all_metadata`).
 
 It also plays Slack's side of an OAuth install: `GET /oauth/v2/authorize` sends the browser back to the app's
 redirect URL with a one-time `code` (and the `state` it was given), and `oauth.v2.access` trades that code, with
@@ -16,6 +19,7 @@ import base64
 import itertools
 import json
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -73,6 +77,8 @@ class Fault:
     status: int = 429
     retry_after: int | None = 1
     error: str | None = None
+    mode: str | None = None  # None: answer `status`/`error`; "late": act, answer after `delay`; "drop": act, hang up
+    delay: float = 0.0
 
 
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
@@ -101,6 +107,8 @@ class FakeSlack:
         self._files = itertools.count(1)
         # files.uploadV2: file id -> {"filename", "length", "title", "content" (bytes, once POSTed), "channel", ...}
         self.uploads: dict[str, dict[str, Any]] = {}
+        # Messages kept per channel as Slack would show them in conversations.history (oldest first here).
+        self.history: dict[str, list[dict[str, Any]]] = {}
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -182,6 +190,21 @@ class FakeSlack:
         with self._cond:
             self.faults.append(Fault(method, times, status, retry_after, error))
 
+    def act_then_fail(self, method: str, mode: str, *, times: int = 1, delay: float = 0.0) -> None:
+        """Carry out the next `times` calls of `method`, then either answer only after `delay` seconds ("late":
+        longer than the client's timeout, so the client gives up though Slack acted) or close the connection with
+        no answer at all ("drop")."""
+        assert mode in ("late", "drop")
+        with self._cond:
+            self.faults.append(Fault(method, times, mode=mode, delay=delay))
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages now in `channel` (or in every channel), oldest first."""
+        with self._cond:
+            if channel is not None:
+                return list(self.history.get(channel, []))
+            return [m for msgs in self.history.values() for m in msgs]
+
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method]
@@ -190,6 +213,7 @@ class FakeSlack:
         with self._cond:
             self.calls.clear()
             self.faults.clear()
+            self.history.clear()
 
     def wait_for(
         self, method: str, predicate: Callable[[Call], bool] | None = None, *, count: int = 1, timeout: float = 5.0
@@ -308,9 +332,33 @@ class FakeSlack:
                 return {"ok": False, "error": "channel_not_found"}
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": f"{time.time():.6f}"}
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    return {"ok": False, "error": "invalid_metadata_format"}
+            if metadata is not None and (
+                not isinstance(metadata, dict)
+                or not isinstance(metadata.get("event_type"), str)
+                or not isinstance(metadata.get("event_payload"), dict)
+            ):
+                return {"ok": False, "error": "invalid_metadata_format"}
             ts = args.get("ts") if method == "chat.update" else f"{1700000000 + next(self._ts)}.000100"
             if method == "chat.update" and not ts:
                 return {"ok": False, "error": "message_not_found"}
+            with self._cond:
+                msgs = self.history.setdefault(str(channel), [])
+                if method == "chat.update":
+                    for m in msgs:
+                        if m["ts"] == ts:
+                            m.update(text=args.get("text"), blocks=args.get("blocks"))
+                else:
+                    msg = {"type": "message", "ts": ts, "text": args.get("text"), "blocks": args.get("blocks")}
+                    msg |= {"bot_id": BOT_ID, "user": BOT_USER_ID}
+                    if metadata is not None:
+                        msg["metadata"] = metadata
+                    msgs.append(msg)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
         if method in VIEW_METHODS:
             view = args.get("view")
@@ -389,7 +437,25 @@ class FakeSlack:
                         initial_comment=args.get("initial_comment"),
                     )
                 done = [{"id": f["id"], "name": f["filename"], "title": f["title"]} for f in known]
+                if args.get("channel_id"):
+                    ts = f"{1700000000 + next(self._ts)}.000100"
+                    self.history.setdefault(str(args["channel_id"]), []).append(
+                        {"type": "message", "ts": ts, "text": args.get("initial_comment") or "", "files": done}
+                    )
             return {"ok": True, "files": done}
+        if method == "conversations.history":
+            channel = str(args.get("channel", ""))
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            with_meta = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+            oldest = float(args.get("oldest") or 0)
+            limit = int(args.get("limit") or 100)
+            with self._cond:
+                msgs = [dict(m) for m in reversed(self.history.get(channel, [])) if float(m["ts"]) > oldest]
+            for m in msgs:
+                if not with_meta:
+                    m.pop("metadata", None)
+            return {"ok": True, "messages": msgs[:limit], "has_more": len(msgs) > limit}
         if method == "chat.getPermalink":
             return {"ok": True, "permalink": f"https://fake.slack.test/archives/{args.get('channel')}/p1"}
         return {"ok": False, "error": "unknown_method"}
@@ -451,6 +517,29 @@ class FakeSlack:
                     basic = (user, password)
                 with fake._cond:
                     fault = fake._take_fault(method)
+                if fault and fault.mode is not None:
+                    answer = fake._answer(method, args, token, basic)
+                    fake._record(
+                        Call(
+                            method,
+                            args,
+                            path=self.path,
+                            ok=answer.get("ok", False),
+                            error=answer.get("error"),
+                            response=answer,
+                            token=token,
+                        )
+                    )
+                    if fault.mode == "drop":
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    time.sleep(fault.delay)
+                    try:
+                        self._send(200, answer)
+                    except OSError:
+                        pass  # the client gave up long ago
+                    return
                 if fault and fault.error is None:
                     call = Call(method, args, path=self.path, ok=False, error=f"http_{fault.status}", token=token)
                     fake._record(call)

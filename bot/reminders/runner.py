@@ -1,10 +1,13 @@
-"""`Reminders.run_due(now)`: everything that is due, posted exactly once per period across restarts and replicas.
+"""`Reminders.run_due(now)`: everything that is due, posted at most once per period across restarts and replicas.
 
-For each due (key, period) a claim row is inserted with ON CONFLICT DO NOTHING; only the process whose insert
-returned the row posts. The row then moves claimed → posting → posted(ts) | failed | skipped. A claim left
-`claimed` by a crashed process is retaken after `STALE_CLAIM`; one left `posting` (the crash hit during the Web
-API call, so Slack may have the message) becomes `unknown` and is never retried: a missing digest beats a double.
-No Web API call ever runs inside a database transaction.
+For each due (key, period) a claim row is inserted with ON CONFLICT DO NOTHING, one channel (or person) at a time
+right before its post, so a process that dies holds at most the one claim it was posting. The row then moves
+claimed → posting → posted(ts) | failed | skipped. Every post carries message metadata with the run's key, so an
+uncertain outcome (a timeout, a dropped connection, a 5xx, or a process that died while posting) is resolved by
+looking for that key in the channel's history (`bot.delivery`): found → posted; not there → failed, retried; the
+look itself impossible (e.g. the history scope is missing) → `unknown`, never retried, logged and counted.
+A claim left `claimed` by a dead process is retaken after `STALE_CLAIM`. No Web API call runs inside a database
+transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from storage.db import Database
 
 from .. import rules
 from ..clock import Clock
+from ..delivery import describe, find_post, metadata_for, uncertain
 from ..views.digest import digest_view, nudge_view
 from ..workspaces import Workspaces
 from .digest import Digest, DigestTarget, SignoffProvider, iter_digests, no_signoffs
@@ -37,9 +41,9 @@ log = logging.getLogger(__name__)
 PAUSE_ERRORS = {"channel_not_found", "is_archived", "channel_is_archived", "not_in_channel"}
 # A person we cannot DM: that day's nudge is skipped.
 DM_ERRORS = {"user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "users_not_found"}
-STALE_CLAIM = timedelta(minutes=10)
+STALE_CLAIM = timedelta(minutes=2)  # a claim or post that old belongs to a dead process (a post takes seconds)
 MAX_ATTEMPTS = 3
-CLAIM_CHUNK = 500
+BUILD_CHUNK = 100  # digests built together; each is still claimed on its own, right before its post
 TZ_REFRESH = timedelta(days=7)
 KEEP_RUNS = timedelta(days=60)  # claims older than this are pruned, once an hour per process
 NOT_INSTALLED = "app not installed in this workspace"
@@ -57,6 +61,7 @@ class RunReport:
     failed: list[str] = field(default_factory=list)
     paused: list[str] = field(default_factory=list)
     nudged: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # may or may not have been posted: left alone, logged
 
 
 def digest_key(team_id: str, channel_id: str) -> str:
@@ -75,9 +80,12 @@ def skip_reason(digest: Digest | None, client: WebClient | None) -> str | None:
 
 
 def _error(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
-    return type(exc).__name__
+    return describe(exc)
+
+
+def run_key(kind: str, key: str, period: str) -> str:
+    """The idempotency key a run's message carries in its metadata."""
+    return f"{kind}:{key}:{period}"
 
 
 class Reminders:
@@ -119,63 +127,136 @@ class Reminders:
         with self.db.write() as session:
             sq.prune_runs(session, now - KEEP_RUNS)
 
-    # -- claims --------------------------------------------------------------------------------------------
+    # -- claims ------------------------------------------------------------------------------------------
 
     def _retakable(self, run: sq.ReminderRun, now: datetime) -> bool:
         if run.status == sq.CLAIMED:
             return run.claimed_at < now - STALE_CLAIM
         return run.status == sq.FAILED and run.attempts < MAX_ATTEMPTS
 
-    def _claim(self, kind: str, due: dict[tuple[str, str], P], now: datetime) -> dict[tuple[str, str], P]:
-        """Claim what is due; return the part this process won."""
+    def _open(self, kind: str, due: dict[tuple[str, str], P], now: datetime) -> dict[tuple[str, str], P]:
+        """The due pairs nobody holds: never claimed, failed and retryable, or claimed by a dead process."""
         if not due:
             return {}
-        pairs = list(due)
         with self.db.read() as session:
-            existing = sq.runs_for(session, kind, pairs)
-        todo = [p for p in pairs if p not in existing or self._retakable(existing[p], now)]
-        stale = any(r.status == sq.POSTING and r.claimed_at < now - STALE_CLAIM for r in existing.values())
-        if not todo and not stale:
-            return {}
+            existing = sq.runs_for(session, kind, list(due))
+        return {p: v for p, v in due.items() if p not in existing or self._retakable(existing[p], now)}
+
+    def _claim_one(self, kind: str, pair: tuple[str, str], now: datetime) -> bool:
+        """Claim one (key, period) right before posting it; True when this process won it."""
         with self.db.write() as session:
-            lost = sq.mark_unknown(session, kind, now - STALE_CLAIM, now)
-            if lost:
-                log.warning(
-                    "reminders: %d %s run(s) crashed while posting; not retried to avoid duplicates", lost, kind
-                )
-            won = sq.claim_runs(session, kind, [p for p in todo if p not in existing], owner=self.owner, at=now)
-            for p in todo:
-                if p in existing and sq.retake_run(
-                    session,
-                    existing[p],
-                    owner=self.owner,
-                    at=now,
-                    stale_before=now - STALE_CLAIM,
-                    max_attempts=MAX_ATTEMPTS,
-                ):
-                    log.info("reminders: retook %s %s for %s (was %s)", kind, p[0], p[1], existing[p].status)
-                    won.add(p)
-        return {p: due[p] for p in pairs if p in won}
+            if sq.claim_runs(session, kind, [pair], owner=self.owner, at=now):
+                return True
+            run = sq.runs_for(session, kind, [pair]).get(pair)
+            if run is None or not self._retakable(run, now):
+                return False
+            if sq.retake_run(
+                session, run, owner=self.owner, at=now, stale_before=now - STALE_CLAIM, max_attempts=MAX_ATTEMPTS
+            ):
+                log.info("reminders: retook %s %s for %s (was %s)", kind, pair[0], pair[1], run.status)
+                return True
+        return False
 
     def _finish(self, kind: str, key: str, period: str, status: str, **kw: Any) -> None:
         with self.db.write() as session:
             sq.finish_run(session, kind, key, period, status=status, at=self.clock.now(), **kw)
 
-    def _post(self, kind: str, key: str, period: str, send: Callable[[], str]) -> str | None:
-        """Mark the claim `posting`, call `send()` (outside any transaction), record the outcome.
+    def _post(
+        self, kind: str, key: str, period: str, client: WebClient, channel: Callable[[], str], view: dict
+    ) -> str | None:
+        """Mark the claim `posting`, post `view` with the run's key in its metadata (outside any transaction),
+        record the outcome. An uncertain outcome is resolved by looking for the key in the channel.
 
-        Returns the message ts, or None when the claim was lost; Slack errors propagate after being recorded."""
+        Returns the message ts, or None when the claim was lost or the outcome stays uncertain; Slack's certain
+        refusals propagate after being recorded."""
         with self.db.write() as session:
             if not sq.start_posting(session, kind, key, period, owner=self.owner, at=self.clock.now()):
                 log.info("reminders: lost the claim on %s %s %s", kind, key, period)
                 return None
+        mkey = run_key(kind, key, period)
+        where: str | None = None
         try:
-            ts = send()
+            where = channel()
+            ts = client.chat_postMessage(channel=where, metadata=metadata_for(mkey), **view)["ts"]
         except Exception as exc:
-            self._finish(kind, key, period, sq.FAILED, error=_error(exc))
-            raise
+            if where is None or not uncertain(exc):
+                self._finish(kind, key, period, sq.FAILED, error=_error(exc))
+                raise
+            log.warning(
+                "reminders: %s %s %s: outcome uncertain (%s); looking in the channel", kind, key, period, _error(exc)
+            )
+            return self._look(kind, key, period, client, where, mkey)
         self._finish(kind, key, period, sq.POSTED, ts=ts)
         return ts
+
+    def _look(self, kind: str, key: str, period: str, client: WebClient, channel: str, mkey: str) -> str | None:
+        """Settle a post whose outcome is uncertain by looking for its key: posted, failed (safe to retry), or,
+        when the look itself fails, left `posting` for the stale check to look again."""
+        try:
+            ts = find_post(client, channel, mkey)  # the newest messages: a stale post is minutes old
+        except Exception as exc:  # noqa: BLE001  (the look failed: nothing is settled)
+            error = _error(exc)
+            if isinstance(exc, SlackApiError) and not uncertain(exc):
+                # e.g. missing_scope: we can never look, so never retry; an operator sees it in the log and the row
+                self._finish(kind, key, period, sq.UNKNOWN, error=f"outcome unknown; could not look: {error}")
+                log.error(
+                    "reminders: %s %s %s may or may not have been posted (cannot look: %s); not retried",
+                    kind,
+                    key,
+                    period,
+                    error,
+                )
+            else:
+                log.warning(
+                    "reminders: could not look for %s %s %s (%s); looking again later", kind, key, period, error
+                )
+            return None
+        if ts is not None:
+            log.info("reminders: %s %s %s was posted after all (found %s)", kind, key, period, ts)
+            self._finish(kind, key, period, sq.POSTED, ts=ts)
+            return ts
+        self._finish(kind, key, period, sq.FAILED, error="not posted (looked in the channel)")
+        return None
+
+    def resolve_stale(self, kind: str, now: datetime, report: RunReport) -> None:
+        """Runs left `posting` by a dead process (or an unsettled look): look for them in their channel."""
+        with self.db.read() as session:
+            stale = sq.stale_posting(session, kind, now - STALE_CLAIM)
+        if not stale:
+            return
+        clients = self.workspaces.clients_for(self._team_of(kind, r.key) for r in stale)
+        for run in stale:
+            client = clients.get(self._team_of(kind, run.key))
+            if client is None:
+                continue
+            try:
+                channel = self._channel_of(kind, run.key, client)
+            except Exception as exc:  # noqa: BLE001  (logged; looked at again next tick)
+                log.warning("reminders: could not open the channel of %s %s: %s", kind, run.key, _error(exc))
+                continue
+            mkey = run_key(kind, run.key, run.period)
+            if run.attempts >= MAX_ATTEMPTS + 2:
+                self._finish(kind, run.key, run.period, sq.UNKNOWN, error="outcome unknown; looked too often")
+            else:
+                with self.db.write() as session:  # restart the stale timer: one looker at a time
+                    if not sq.touch_posting(session, run, owner=self.owner, at=now):
+                        continue
+                self._look(kind, run.key, run.period, client, channel, mkey)
+            with self.db.read() as session:
+                after = sq.runs_for(session, kind, [(run.key, run.period)]).get((run.key, run.period))
+            if after is not None and after.status == sq.UNKNOWN:
+                report.unknown.append(run.key)
+
+    def _team_of(self, kind: str, key: str) -> str:
+        if kind == sq.DIGEST or self.workspaces.oauth:
+            return key.split(":", 1)[0]
+        return ""
+
+    def _channel_of(self, kind: str, key: str, client: WebClient) -> str:
+        if kind == sq.DIGEST:
+            return key.split(":", 1)[1]
+        user = key.rsplit(":", 1)[-1]
+        return client.conversations_open(users=user)["channel"]["id"]
 
     # -- digests -------------------------------------------------------------------------------------------
 
@@ -187,15 +268,17 @@ class Reminders:
             period = due_period(Weekly(s.weekday, s.hour, s.minute, s.timezone), now, s.updated_at)
             if period is not None:
                 due[(digest_key(s.team_id, s.channel_id), period.isoformat())] = s
+        self.resolve_stale(sq.DIGEST, now, report)
         pairs = list(due)
-        # Claim, build and post a chunk at a time, so claims stay fresh while a long run works through them.
-        for start in range(0, len(pairs), CLAIM_CHUNK):
-            won = self._claim(sq.DIGEST, {p: due[p] for p in pairs[start : start + CLAIM_CHUNK]}, now)
-            if won:
-                self._post_digests(won, now, report)
+        # Build a chunk at a time; each digest is claimed on its own right before it is posted, so a process that
+        # dies holds one claim, not a batch.
+        for start in range(0, len(pairs), BUILD_CHUNK):
+            todo = self._open(sq.DIGEST, {p: due[p] for p in pairs[start : start + BUILD_CHUNK]}, now)
+            if todo:
+                self._post_digests(todo, now, report)
 
-    def _post_digests(self, won: dict[tuple[str, str], sq.DigestSchedule], now: datetime, report: RunReport) -> None:
-        by_key = {key: (period, s) for (key, period), s in won.items()}
+    def _post_digests(self, todo: dict[tuple[str, str], sq.DigestSchedule], now: datetime, report: RunReport) -> None:
+        by_key = {key: (period, s) for (key, period), s in todo.items()}
         targets = [
             DigestTarget(
                 s.team_id,
@@ -206,13 +289,15 @@ class Reminders:
                 s.last_done,
                 now,
             )
-            for s in won.values()
+            for s in todo.values()
         ]
         clients = self.workspaces.clients_for(t.team_id for t in targets)
         for target, digest in iter_digests(self.db, targets, signoffs=self.signoffs):
             key = digest_key(target.team_id, target.channel_id)
             period, s = by_key[key]
             client = clients.get(target.team_id)
+            if not self._claim_one(sq.DIGEST, (key, period), now):
+                continue
             try:
                 why = skip_reason(digest, client)
                 if why is not None:
@@ -221,12 +306,7 @@ class Reminders:
                     continue
                 assert digest is not None and client is not None
                 view = digest_view(digest)
-                ts = self._post(
-                    sq.DIGEST,
-                    key,
-                    period,
-                    lambda d=digest, v=view, c=client: c.chat_postMessage(channel=d.channel_id, **v)["ts"],
-                )
+                ts = self._post(sq.DIGEST, key, period, client, lambda d=digest: d.channel_id, view)
                 if ts is None:
                     continue
                 with self.db.write() as session:
@@ -332,16 +412,19 @@ class Reminders:
                 key = self.nudge_key(team, user_id)
                 due[(key, period.isoformat())] = overdue
                 whose[key] = (team, user_id)
-        for (key, period), items in self._claim(sq.NUDGE, due, now).items():
+        self.resolve_stale(sq.NUDGE, now, report)
+        for (key, period), items in self._open(sq.NUDGE, due, now).items():
+            if not self._claim_one(sq.NUDGE, (key, period), now):
+                continue
             team, user_id = whose[key]
             view = nudge_view(user_id, items, now)
+            client = clients[team]
 
-            def send(u: str = user_id, v: dict = view, c: WebClient = clients[team]) -> str:
-                channel = c.conversations_open(users=u)["channel"]["id"]
-                return c.chat_postMessage(channel=channel, **v)["ts"]
+            def dm(u: str = user_id, c: WebClient = client) -> str:
+                return c.conversations_open(users=u)["channel"]["id"]
 
             try:
-                if self._post(sq.NUDGE, key, period, send):
+                if self._post(sq.NUDGE, key, period, client, dm, view):
                     report.nudged.append(key)
             except Exception as exc:  # noqa: BLE001  (one person failing does not stop the others)
                 error = _error(exc)
