@@ -66,7 +66,6 @@ DATABASE_ERRORS = Counter(
     "checklist_database_errors", "Errors from the database driver, by kind (disconnect or the error's class)", ["kind"]
 )
 
-OUTCOMES = ("ok", "user_error", "unavailable", "error")
 _METHOD = re.compile(r"[a-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+")
 _children: dict[tuple, Any] = {}
 
@@ -118,6 +117,8 @@ def finish(record: RequestRecord, status: int | None = None) -> None:
     latency = time.perf_counter() - record.start
     if status is not None and status >= 400 and record.outcome == "ok":
         record.outcome = "rejected" if status in (400, 401, 403, 404, 405, 413) else "error"
+        if record.kind == "other" and status == 401:
+            record.kind = "unverified"  # Bolt refused the signature: nothing in the body is believed
     child(ACK_SECONDS, record.kind).observe(latency)
     if request_log.isEnabledFor(logging.INFO):
         request_log.info(

@@ -479,12 +479,28 @@ class ChecklistService:
             old, checklist.timezone = checklist.timezone, timezone
             session.add(checklist)
             self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            moved = self._move_digest(session, checklist, old)
             info = CalendarInfo.of(checklist, self.clock.now())
         return (
             f"🌐 {mention(who.user_id)} set this checklist's timezone to *{timezone}* (was {old}): due dates, "
             f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today, info.today)} "
             f"{info.now:%H:%M} there."
+            + (f" The weekly digest moves with it: {moved}." if moved else "")
         )
+
+    def _move_digest(self, session: Session, checklist: Checklist, old: str) -> str | None:
+        """A weekly digest that followed the checklist's old zone follows the new one (one set in another zone
+        stays); it restarts from now, so a run already past in the new zone is not caught up. Its description."""
+        from storage import schedules as rq
+
+        from .reminders.schedule import Weekly, describe
+
+        schedule = rq.schedule_for(session, checklist.team_id, checklist.channel_id)
+        if schedule is None or schedule.timezone != old:
+            return None
+        schedule.timezone, schedule.updated_at = checklist.timezone, self.clock.now()
+        session.add(schedule)
+        return describe(Weekly(schedule.weekday, schedule.hour, schedule.minute, schedule.timezone))
 
     def set_workweek(self, who: Who, workweek: str) -> str:
         with self.db.write() as session:
@@ -522,6 +538,7 @@ class ChecklistService:
             old, checklist.timezone = checklist.timezone, timezone
             session.add(checklist)
             self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            self._move_digest(session, checklist, old)
             return CalendarInfo.of(checklist, self.clock.now())
 
     def _change_item(self, who: Who, number: str, apply) -> Change:

@@ -104,12 +104,11 @@ class SignoffFlow:
             except SlackApiError as exc:
                 failures[a.user_id] = _error(exc)
                 continue
-            self.signoffs.set_dm(signoff.id, a.user_id, posted["channel"], posted["ts"])
-            # A click may have decided it before its ts was recorded (its own update then skipped this DM).
-            fresh = self.signoffs.get(signoff.id)
-            mine = fresh.approval(a.user_id)
-            if fresh.request.status != PENDING or (mine is not None and mine.decision is not None):
-                self.update_dms(d, fresh, [a.user_id])
+            decided = self.signoffs.set_dm(signoff.id, a.user_id, posted["channel"], posted["ts"])
+            # A click may have decided it before its ts was kept (its own update then skipped this DM); set_dm is
+            # serialised with decisions on the checklist row, so exactly one of the two updates the DM.
+            if decided is not None:
+                self.update_dms(d, decided, [a.user_id])
         return failures
 
     def update_dms(self, d: Delivery, signoff: Signoff, user_ids: Iterable[str] | None = None) -> None:

@@ -205,9 +205,18 @@ class SignoffService:
             )
             return self._signoff(session, request, checklist, item), superseded
 
-    def set_dm(self, request_id: int, user_id: str, dm_channel: str, dm_ts: str) -> None:
+    def set_dm(self, request_id: int, user_id: str, dm_channel: str, dm_ts: str) -> Signoff | None:
+        """Keep a posted DM's ts. Serialised with decisions on the checklist row: when this person already decided,
+        or the request closed, before the ts was kept (a fast click), returns the Signoff so the DM is updated."""
         with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
             sq.set_dm_ts(session, request_id=request_id, user_id=user_id, dm_channel=dm_channel, dm_ts=dm_ts)
+            approval = signoff.approval(user_id)
+            if signoff.request.status != sq.PENDING or (approval is not None and approval.decision is not None):
+                session.flush()
+                session.expire_all()
+                return self._load(session, request_id)
+            return None
 
     def abandon(self, request_id: int, actor: str) -> Signoff | None:
         """Withdraw a request whose DMs could not all be delivered; None if it was no longer pending."""

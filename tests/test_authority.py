@@ -380,3 +380,17 @@ def test_hash_inputs_are_as_documented():
         )
         == hashlib.sha256(raw).hexdigest()
     )
+
+
+def test_the_chain_stays_linear_under_concurrent_writers(security):
+    """Writers serialise on the checklist (row lock / BEGIN IMMEDIATE), so concurrent changes never fork the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bot = security
+    jobs = [f"note 1.{1 + i % 2} concurrent {i}" for i in range(16)] + ["assign 3.4 <@UBOB|bob>", "due 3.5 friday"]
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda t: bot.slack.command(t, user="UALICE"), jobs))
+    assert all(r.status == 200 for r in replies)
+    with bot.rt.db.read() as session:
+        chains = audit.verify(session)
+    assert [c.broken for c in chains] == [None] and chains[0].events >= 18 + 2

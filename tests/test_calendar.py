@@ -334,6 +334,23 @@ def test_timezone_shows_and_sets_the_calendar(started):
     assert len(events(bot, "timezone")) == 1
 
 
+def test_a_digest_in_the_checklists_zone_follows_it_and_one_named_elsewhere_stays(started):
+    from tests.test_reminders import run
+
+    bot = started
+    bot.slack.command("remind weekly monday 09:00")  # the checklist's zone: UTC
+    reply = bot.slack.command("timezone Pacific/Fiji")
+    assert "The weekly digest moves with it: Mondays at 09:00 (Pacific/Fiji)" in reply.text
+    # Monday 09:00 in Fiji is Sunday 21:00 UTC.
+    assert run(bot, datetime(2026, 11, 29, 21, 0, tzinfo=UTC)).posted == ["T0LOCAL:C0LOCAL"]
+    assert run(bot, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)).posted == []
+    bot.slack.command("remind weekly monday 09:00 Europe/Berlin")
+    reply = bot.slack.command("timezone Asia/Bangkok")
+    assert "digest" not in reply.text
+    with bot.rt.db.read() as session:
+        assert rq.schedule_for(session, "T0LOCAL", CHANNEL).timezone == "Europe/Berlin"
+
+
 def test_workweek_sets_the_week_and_tells_the_channel(started):
     bot = started
     reply = bot.slack.command("workweek SUN-THU")

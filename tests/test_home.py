@@ -105,7 +105,8 @@ def test_signoffs_waiting_are_approved_and_rejected_from_home(bot):
     text = text_of(view)
     assert "*⏳ Sign-offs waiting on you* (2)" in text and "*5.1* Sign-off: technical specs" in text
     assert "asked by <@UALICE>" in text and "“specs v3”" in text
-    first, second = (r.id for r in requests(bot))
+    ids = {r.item_number: r.id for r in requests(bot)}  # the two requests are recorded in either order
+    first, second = ids["5.1"], ids["5.2"]
 
     bot.slack.click_in_view(view, Action.SIGNOFF_APPROVE, value=str(first), user="UCARA")
     bot.settle()

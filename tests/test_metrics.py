@@ -116,6 +116,16 @@ def test_database_errors_are_counted_and_metrics_still_answer(fake_slack):
         stop()
 
 
+def test_unsigned_requests_are_timed_apart(bot):
+    before = scrape(bot)
+    forged = bot.slack.signer.command("status", user_id="U0LOCAL", channel_id="C0LOCAL", response_url="http://x/")
+    forged.headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    assert bot.slack.send(forged).status == 401
+    after = scrape(bot)
+    assert delta(before, after, "checklist_ack_seconds_count", kind="unverified") == 1
+    assert delta(before, after, "checklist_ack_seconds_count", kind="command") == 0
+
+
 def test_metrics_answers_get_only(bot):
     req = urllib.request.Request(bot.url.replace("/slack/events", "/metrics"), data=b"x", method="POST")
     try:

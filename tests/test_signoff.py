@@ -556,3 +556,25 @@ def test_console_plays_the_whole_flow(tmp_path, monkeypatch):
     assert "Reminder" in text and "posted to DEVE" in text and "(1 stale sign-off escalated)" in text
     assert "form: Reject sign-off" in text and "@UDAN rejected the sign-off" in text
     assert "rejected by @UDAN: “specs are outdated”" in text
+
+
+def test_a_click_before_the_dm_ts_is_kept_still_clears_the_buttons(security):
+    """A fast approver (or a busy database) decides before the app has stored the DM's ts: the DM is still updated."""
+    bot = security
+    real = bot.rt.signoffs.set_dm
+    clicked = {}
+
+    def slow_set_dm(request_id, user_id, dm_channel, dm_ts):
+        if user_id == "UCARA" and not clicked:
+            clicked["yes"] = True
+            bot.rt.signoffs.approve("T0LOCAL", "UCARA", request_id)  # the click lands first
+        return real(request_id, user_id, dm_channel, dm_ts)
+
+    bot.rt.signoffs.set_dm = slow_set_dm
+    try:
+        ask(bot)
+    finally:
+        bot.rt.signoffs.set_dm = real
+    (update,) = updates(bot, "UCARA")
+    assert not buttons(update.args) and "You approved" in text_of(update.args)
+    assert not updates(bot, "UDAN")
