@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.localslack.driver import http_transport
 from bot.localslack.server import FakeSlack
-from bot.localslack.signed import Signer, SlackRequest
+from bot.localslack.signed import Signer
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -75,16 +75,18 @@ def _worker_rss_mb(master: int) -> float:
     return float("nan")
 
 
-def _client_process(url: str, body: str, headers: dict[str, str], threads: int, per_thread: int) -> list[float]:
-    """One load-generating process: `threads` keep-alive clients sending the same signed request."""
+def _client_process(url: str, secret: str, response_url: str, threads: int, per_thread: int) -> list[float]:
+    """One load-generating process: `threads` keep-alive clients sending the same command, each request signed
+    afresh with its own trigger_id as Slack does (the app acknowledges a replayed request without running it)."""
     send = http_transport(url)
     times: list[float] = []
     lock = threading.Lock()
-    req = SlackRequest(body, headers)
+    signer = Signer(secret)
 
     def client() -> None:
         local = []
         for _ in range(per_thread):
+            req = signer.command("status", user_id="UBENCH", channel_id="CBENCH", response_url=response_url)
             t0 = time.perf_counter()
             try:
                 status, _ = send(req)
@@ -107,15 +109,16 @@ def _client_process(url: str, body: str, headers: dict[str, str], threads: int, 
 def _measure(url: str, signer: Signer, fake: FakeSlack, n: int, clients: int) -> list[float]:
     """`clients` concurrent clients, spread over up to 4 processes so the load generator's own GIL does
     not add to the latencies it measures."""
-    req = signer.command("status", user_id="UBENCH", channel_id="CBENCH", response_url=fake.new_response_url())
+    response_url = fake.new_response_url()
+    secret = signer.verifier.signing_secret
     procs = min(clients, 4)
     per_thread = max(n // clients, 1)
     if procs == 1:
-        return _client_process(url, req.body, req.headers, clients, per_thread)
+        return _client_process(url, secret, response_url, clients, per_thread)
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(procs) as pool:
         parts = pool.starmap(
-            _client_process, [(url, req.body, req.headers, clients // procs, per_thread) for _ in range(procs)]
+            _client_process, [(url, secret, response_url, clients // procs, per_thread) for _ in range(procs)]
         )
     return [t for part in parts for t in part]
 

@@ -34,6 +34,7 @@ from .service import ChecklistService
 from .signoff_flow import SignoffFlow
 from .signoffs import SignoffService
 from .templates import load_templates
+from .verify import Replays, VerifiedOnce
 from .workspaces import StoredBotAuthorize, Workspaces, oauth_setup
 
 if TYPE_CHECKING:
@@ -202,6 +203,9 @@ def create_runtime(
         # Listeners answer from the database in a few milliseconds and hand Web API calls to `background`,
         # so the reply can carry the answer itself; see README "Why it is fast".
         process_before_response=True,
+        # Runs only after Bolt's signature check let a request through: the error handler acts on nothing else,
+        # and a replayed request is acknowledged without running again.
+        before_authorize=VerifiedOnce(Replays(db, clock).first_time),
         logger=logging.getLogger("slack_bolt"),
         **oauth,
     )

@@ -26,8 +26,9 @@ def check_templates(settings: Settings) -> None:
 
         try:
             load_templates(settings.templates_dir)
-        except TemplateError as exc:
-            raise ConfigError(f"TEMPLATES_DIR: {exc}") from None
+        except TemplateError as exc:  # one line per bad file, each read as main() prints the first
+            lines = [f"TEMPLATES_DIR: {line}" for line in str(exc).splitlines()]
+            raise ConfigError("\nchecklist-bot: ".join(lines)) from None
 
 
 def _runtime(settings: Settings):

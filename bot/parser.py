@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from .dates import WEEKDAYS
 from .errors import UserError
 from .rules import not_a_person
-from .text import escape
+from .text import UNSTORABLE_MESSAGE, escape, storable
 
 MAX_NOTE = 2000
 MAX_ROLE = 32
@@ -146,6 +146,8 @@ def _note(text: str) -> str:
 def parse(text: str) -> Command:
     """Parse the text after `/checklist`. Unknown or empty input is `help`."""
     text = (text or "").strip()
+    if not storable(text):
+        raise ParseError(UNSTORABLE_MESSAGE)
     head, _, rest = text.partition(" ")
     name = head.lower()
     rest = rest.strip()
@@ -324,10 +326,10 @@ def _remind(tokens: list[str]) -> Command:
             raise ParseError(f"Use {example}.")
         day = next((i for i, n in enumerate(WEEKDAYS) if len(words[1]) >= 3 and n.startswith(words[1])), None)
         if day is None:
-            raise ParseError(f"`{tokens[1][:20]}` is not a day of the week. Use {example}.")
+            raise ParseError(f"`{escape(tokens[1][:20])}` is not a day of the week. Use {example}.")
         m = _HHMM.match(words[2])
         if not m:
-            raise ParseError(f"`{tokens[2][:20]}` is not a time: use 24-hour `HH:MM`, e.g. {example}.")
+            raise ParseError(f"`{escape(tokens[2][:20])}` is not a time: use 24-hour `HH:MM`, e.g. {example}.")
         tz = ""
         if len(tokens) == 4:
             tz = canonical_timezone(tokens[3]) or _timezone(tokens[3])

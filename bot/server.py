@@ -3,20 +3,58 @@ install pages `/slack/install` and `/slack/oauth_redirect`."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from storage import deadline
+
 from . import metrics
 from .app import Runtime
 from .logs import gunicorn_logger_class
+from .verify import is_signed
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 METRICS_PATH = "/metrics"
+# Slack's requests are a few KB (a view_submission with every field filled stays far below 100 KB); anything
+# larger is refused with 413 before it is read, so a client cannot make a worker buffer megabytes.
+MAX_BODY_BYTES = 1024 * 1024
+# What the database may take for one request, in all: Slack waits 3 s for the answer; the rest is for rendering
+# and the network. A change that cannot start its COMMIT by 2.25 s rolls back (storage/deadline.py).
+REQUEST_DB_BUDGET_S = 2.5
+HEALTHZ_DB_BUDGET_S = 0.8
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def read_body(environ: dict, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, at most `limit` bytes: a larger Content-Length is refused before reading anything,
+    and a body without one (chunked) is read in pieces and refused as soon as it passes the limit."""
+    stream = environ.get("wsgi.input")
+    raw_length = (environ.get("CONTENT_LENGTH") or "").strip()
+    if raw_length:
+        if not raw_length.isdigit():
+            raise ValueError("malformed Content-Length")
+        length = int(raw_length)
+        if length > limit:
+            raise BodyTooLarge
+        return stream.read(length) if length and stream is not None else b""
+    if stream is None or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return b""
+    chunks, size = [], 0
+    while chunk := stream.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def wsgi_app(rt: Runtime) -> Callable:
@@ -42,14 +80,28 @@ def wsgi_app(rt: Runtime) -> Callable:
             if environ.get("REQUEST_METHOD") != "POST":
                 return _reply(start_response, 405, {"ok": False, "error": "POST only"})
             try:
-                return bolt(environ, start_response)
+                body = read_body(environ)
+            except BodyTooLarge:
+                return _reply(start_response, 413, {"ok": False, "error": f"body over {MAX_BODY_BYTES} bytes"})
+            except (ValueError, OSError):
+                return _reply(start_response, 400, {"ok": False, "error": "malformed request"})
+            # Verify first: Bolt parses a body before checking its signature and, when its check raises, hands
+            # the unverified request to the error handler. Nothing unsigned reaches Bolt from here.
+            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+            if not is_signed(rt.settings.signing_secret or "", body, timestamp, signature):
+                return _reply(start_response, 401, {"ok": False, "error": "invalid request"})
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+            try:
+                with deadline.within(REQUEST_DB_BUDGET_S):
+                    return bolt(environ, start_response)
             except Exception:  # noqa: BLE001  (listener errors are answered by the @app.error handler)
                 # What escapes Bolt is about the request's shape: Bolt parses the body before checking the
                 # signature and trusts a payload's parts when matching listeners. Malformed → 400, never a 500.
                 log.warning("malformed request body on %s", path, exc_info=True)
                 return _reply(start_response, 400, {"ok": False, "error": "malformed request body"})
         if path == "/healthz":
-            healthy = rt.db.ping()
+            healthy = rt.db.ping(within_s=HEALTHZ_DB_BUDGET_S)
             return _reply(
                 start_response, 200 if healthy else 503, {"ok": healthy, "database": "ok" if healthy else "unreachable"}
             )
@@ -75,7 +127,8 @@ def observed(route: Callable, rt: Runtime) -> Callable:
         if path == METRICS_PATH:
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
                 return _reply(start_response, 405, {"ok": False, "error": "GET only"})
-            body, content_type = metrics.exposition([claims])
+            with deadline.within(HEALTHZ_DB_BUDGET_S):  # a stalled database must not hang the scrape
+                body, content_type = metrics.exposition([claims])
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]
         if path != EVENTS_PATH:
@@ -97,10 +150,17 @@ def observed(route: Callable, rt: Runtime) -> Callable:
 
 def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
     body = json.dumps(payload).encode()
-    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
-    start_response(
-        f"{status} {reasons[status]}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
+    reasons = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        413: "Content Too Large",
+        503: "Service Unavailable",
+    }
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    start_response(f"{status} {reasons[status]}", headers)
     return [body]
 
 
@@ -126,7 +186,8 @@ def serve(
             for key, value in {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "gthread",
+                # gthread, but a request is read whole before a thread takes it (slow clients hold no thread)
+                "worker_class": "bot.http_worker.BufferingThreadWorker",
                 "threads": threads,
                 "timeout": 30,
                 "graceful_timeout": 20,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from storage import audit
 from storage import queries as q
 from storage import signoffs as sq
-from storage.db import Database
+from storage.db import Database, rerun_if_race_lost
 from storage.models import Checklist, Contact, Event, Item, Note, Phase
 from storage.signoffs import SignoffApproval, SignoffRequest
 
@@ -24,6 +24,8 @@ from .errors import NoChecklist, UserError
 from .templates import DEFAULT_TEMPLATE, Template
 from .text import escape, mention, user_text
 
+# Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
+MAX_ITEMS_PER_PHASE = 999
 ARCHIVED_REASON = "the checklist was archived"
 # A profile timezone read from Slack this recently is used as it is (as the reminders do).
 PROFILE_TIMEZONE_FRESH = timedelta(days=7)
@@ -377,6 +379,7 @@ class ChecklistService:
 
     # -- changing ----------------------------------------------------------------------------------------
 
+    @rerun_if_race_lost
     def start(self, who: Who, template_name: str | None) -> Change:
         """Create the channel's checklist with the starter's calendar: their Slack profile's timezone when it
         was read recently (no Web API call on the acknowledgement path), else UTC and `lookup_timezone`."""
@@ -750,6 +753,11 @@ class ChecklistService:
                 last = max((p.number for p in phases), default=0)
                 raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
             position = q.next_position(session, checklist.id, phase_number)
+            if position > MAX_ITEMS_PER_PHASE:
+                raise UserError(
+                    f"Phase {phase_number} is full: a phase holds at most {MAX_ITEMS_PER_PHASE} items "
+                    f"(numbers {phase_number}.1 to {phase_number}.{MAX_ITEMS_PER_PHASE}). Add it to another phase."
+                )
             item = Item(
                 checklist_id=checklist.id,
                 phase_number=phase_number,

@@ -12,6 +12,19 @@ import re
 _MENTION = re.compile(r"<([@#])([UWC][A-Z0-9]{1,20})(?:\|[^<>]*)?>")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = (
+    "That text has a character I cannot keep (a NUL byte, or half of an emoji that lost its other half). "
+    "Please type it again without it; nothing was changed."
+)
+
+
+def storable(text: str) -> bool:
+    """False for text with a NUL (PostgreSQL text cannot hold it) or a lone surrogate (not encodable as UTF-8,
+    so neither database nor Slack takes it); such text gets UNSTORABLE_MESSAGE."""
+    return _UNSTORABLE.search(text) is None
+
+
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

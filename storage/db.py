@@ -7,18 +7,49 @@ half-way with "database is locked"; on PostgreSQL writers lock the checklist row
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import lifecycle, models, outbox, schedules, signoffs  # noqa: F401  (registers the tables on SQLModel.metadata)
+from . import deadline, lifecycle, models, outbox, schedules, signoffs  # noqa: F401  (registers the tables)
+from .bounded import connect_within_budget
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Waits, chosen so that a database that stalls costs a request at most 2.5 s (Slack gives 3 s to answer):
+SQLITE_BUSY_TIMEOUT_MS = 2_000  # a writer queues this long for the write lock, then "temporarily unavailable"
+PG_CONNECT_TIMEOUT_S = 2  # libpq's minimum; under a request's budget the wait is cut shorter (storage/bounded.py)
+PG_POOL_TIMEOUT_S = 1  # waiting for a free pooled connection
+# Server-side limits: a statement running too long, a lock held too long (by a client that stalled mid-way),
+# a transaction left open by a client that went away.
+PG_OPTIONS = "-c statement_timeout=5000 -c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def rerun_if_race_lost(unit: Callable[P, T]) -> Callable[P, T]:
+    """For a unit of work that inserts a row a concurrent request may insert at the same moment (a channel's
+    first checklist, its first digest schedule): when it loses on the unique constraint, its transaction is rolled
+    back and it runs once more, now seeing the winner's row, so it gives its real answer ("this channel already
+    has a checklist", or the schedule replaced) instead of an error."""
+
+    @functools.wraps(unit)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return unit(*args, **kwargs)
+        except IntegrityError:
+            return unit(*args, **kwargs)
+
+    return run
+
+
 # The write session of `Database.joined()` on this thread: units of work inside it join its transaction.
 _JOINED: ContextVar[Session | None] = ContextVar("joined_write_session", default=None)
 # How the app's connections name themselves in PostgreSQL's pg_stat_activity, unless the URL's
@@ -44,9 +75,30 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
+        # Under a request's budget, queue for the write lock only as long as is left of it.
+        left = deadline.remaining()
+        wait_ms = SQLITE_BUSY_TIMEOUT_MS if left is None else int(min(left * 1000, SQLITE_BUSY_TIMEOUT_MS))
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def _postgresql_engine(url) -> Engine:
+    query = dict(url.query)
+    params = {"connect_timeout": query.pop("connect_timeout", str(PG_CONNECT_TIMEOUT_S))}
+    if "application_name" not in query:
+        params["application_name"] = APPLICATION_NAME
+    params["options"] = " ".join(filter(None, [PG_OPTIONS, query.pop("options", "")]))
+    conninfo = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
+    return create_engine(
+        url,
+        creator=lambda: connect_within_budget(conninfo, **params),
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=PG_POOL_TIMEOUT_S,
+    )
 
 
 class Database:
@@ -63,10 +115,7 @@ class Database:
             self.reader = _sqlite_engine(url, "BEGIN")
             self.writer = _sqlite_engine(url, "BEGIN IMMEDIATE")
         else:
-            connect_args = {} if "application_name" in self.url.query else {"application_name": APPLICATION_NAME}
-            self.writer = create_engine(
-                url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=5, connect_args=connect_args
-            )
+            self.writer = _postgresql_engine(self.url)
             # Reads run in autocommit: no BEGIN/COMMIT round trips on the hot path. A view is drawn from one
             # query of the items, so it is consistent in itself; changes still go through `write()`.
             self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
@@ -80,7 +129,8 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work that commits on success and rolls back on any exception.
+        """A unit of work that commits on success and rolls back on any exception, and on running out of the
+        request's time budget before its COMMIT (storage/deadline.py).
 
         Inside `joined()` it is a SAVEPOINT of the joined transaction instead, so its changes commit together with
         whatever else that transaction writes (e.g. the outbox effects that belong to the change)."""
@@ -91,6 +141,7 @@ class Database:
             return
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
+            deadline.check_time_to_commit()
 
     @contextmanager
     def joined(self) -> Iterator[Session]:
@@ -103,13 +154,18 @@ class Database:
                 yield session
             finally:
                 _JOINED.reset(token)
+            deadline.check_time_to_commit()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def ping(self) -> bool:
+    def ping(self, within_s: float | None = None) -> bool:
+        """True when the database answers `SELECT 1` (within `within_s` seconds, when given)."""
+        if within_s is not None:
+            with deadline.within(within_s):
+                return self.ping()
         try:
             with self.reader.connect() as conn:
                 conn.execute(text("SELECT 1"))

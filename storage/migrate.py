@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
+from . import deadline
 from .db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -42,8 +43,11 @@ def current(db: Database) -> str | None:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    with db.writer.begin() as conn:
+    # No time limits here: a migration may rewrite a large table, or wait for another replica's migration.
+    with deadline.unbounded(), db.writer.begin() as conn:
         if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text("SET LOCAL lock_timeout = 0"))
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         command.upgrade(alembic_config(db, conn), revision)
 

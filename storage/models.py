@@ -113,6 +113,14 @@ class Event(SQLModel, table=True):
     hash: str | None = Field(default=None, max_length=64)
 
 
+class SeenRequest(SQLModel, table=True):
+    """Signed requests already handled, by fingerprint (its trigger_id, else its signature and body): a replay
+    within Slack's 5-minute window is acknowledged without running again, whichever replica it reaches."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
 class SeenEvent(SQLModel, table=True):
     """Events API deliveries already handled: Slack retries carry the same event_id."""
 

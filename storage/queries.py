@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
 from . import audit
-from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent
+from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent, SeenRequest
 from .sql import dialect_insert
 
 
@@ -255,6 +255,15 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
     key = list(model.__table__.primary_key.columns)[0]
     stmt = dialect_insert(session, model).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(stmt).first() is not None
+
+
+def first_sighting(session: Session, key: str, at: datetime) -> bool:
+    """Record a request's fingerprint; False when it was seen before (a replay)."""
+    return insert_if_absent(session, SeenRequest, {"key": key, "seen_at": at})
+
+
+def forget_sightings(session: Session, before: datetime) -> None:
+    session.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < before))
 
 
 def first_delivery(session: Session, event_id: str, at: datetime, keep: timedelta = timedelta(days=1)) -> bool:

@@ -54,7 +54,7 @@ def test_healthz_and_unknown_paths(bot):
 
 def test_healthz_reports_a_broken_database(bot, monkeypatch):
     base = bot.url.rsplit("/slack/events", 1)[0]
-    monkeypatch.setattr(bot.rt.db, "ping", lambda: False)
+    monkeypatch.setattr(bot.rt.db, "ping", lambda **kw: False)
     status, body = raw_post(base + "/healthz", "", {}, method="GET")
     assert status == 503 and json.loads(body)["database"] == "unreachable"
 

@@ -240,7 +240,7 @@ def test_double_click_and_replayed_payload_count_once(security):
     assert bot.slack.send(req, url).status == 200
     bot.settle()
     said = [c.args["text"] for c in bot.fake.calls_to("response_url") if url.endswith(c.path)]
-    assert len(said) == 1 and "You already approved" in said[0]
+    assert said == []  # the replay is acknowledged without running again (see tests/test_replay.py)
     events = bot.slack.command("history 5.1").body
     assert events.count("approved the sign-off") == 2  # cara once, dan once
     assert len(channel_posts(bot)) == 1

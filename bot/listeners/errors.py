@@ -13,8 +13,12 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from storage.bounded import CommitOutcomeUnknown
+from storage.deadline import OutOfTime
+
 from .. import metrics
 from ..errors import Unavailable, UserError
+from ..verify import VERIFIED
 from ..views.answers import ephemeral
 from .home import from_home, publish_home, team_of
 
@@ -24,10 +28,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "The checklist database is temporarily unavailable, so nothing was changed. Please try again in a minute."
+UNCERTAIN = (
+    "The checklist database stopped answering while saving this, so I cannot tell whether it was saved. "
+    "Check with `/checklist status` (or `show`) before trying again."
+)
 
 
 def _unavailable(error: Exception) -> bool:
-    return isinstance(error, Unavailable | OperationalError | PoolTimeout) or (
+    return isinstance(error, Unavailable | OperationalError | PoolTimeout | OutOfTime) or (
         isinstance(error, DBAPIError) and error.connection_invalidated
     )
 
@@ -42,6 +50,9 @@ def outcome_of(error: Exception) -> str:
 def message_for(error: Exception) -> str:
     if isinstance(error, UserError):
         return error.message
+    if isinstance(getattr(error, "orig", None), CommitOutcomeUnknown):
+        log.warning("database: outcome of a commit unknown: %s", error)
+        return UNCERTAIN
     if _unavailable(error):
         log.warning("database unavailable: %s", error)
         return UNAVAILABLE
@@ -56,7 +67,12 @@ def _json(payload: dict) -> BoltResponse:
 
 def register(app: App, rt: Runtime) -> None:
     @app.error
-    def on_error(error: Exception, body: dict, client: WebClient) -> BoltResponse:
+    def on_error(error: Exception, body: dict, client: WebClient, context: dict) -> BoltResponse:
+        if not context.get(VERIFIED):
+            # Bolt calls this handler for errors raised inside its own signature check (slack_sdk's
+            # `int(timestamp)` on "not-a-number", say) with the unverified body: nothing in it may be acted on.
+            log.warning("refused a request whose signature could not be verified (%s)", type(error).__name__)
+            return BoltResponse(status=401, body=json.dumps({"ok": False, "error": "invalid request"}))
         text = message_for(error)
         metrics.note_outcome(outcome_of(error))
         kind = body.get("type") if isinstance(body, dict) else None

@@ -21,6 +21,7 @@ from ..outbox import Effect, Staged
 from ..parser import Command
 from ..service import Who
 from ..signoffs import Decision, Plan
+from ..text import UNSTORABLE_MESSAGE, storable
 from ..views.answers import ephemeral, in_channel
 from ..views.signoff import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from .followups import open_modal
@@ -104,6 +105,8 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
         if len(text) > MAX_REASON:
             raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
+        if not storable(text):
+            raise UserError(UNSTORABLE_MESSAGE, field=Input.REASON)
         meta, _, origin = (view.get("private_metadata") or "").partition("|")
         rid = request_id(meta)
         team_id, user_id = team_of(body), body["user"]["id"]

@@ -11,6 +11,7 @@ from ..errors import UserError
 from ..ids import Input, View
 from ..parser import MAX_NOTE
 from ..service import Who
+from ..text import UNSTORABLE_MESSAGE, storable
 from ..views.modals import ItemRef
 from .actions import stage_refresh
 
@@ -66,6 +67,8 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError("Write the note first.", field=Input.NOTE)
         if len(text) > MAX_NOTE:
             raise UserError(f"Notes can be at most {MAX_NOTE:,} characters.", field=Input.NOTE)
+        if not storable(text):
+            raise UserError(UNSTORABLE_MESSAGE, field=Input.NOTE)
         with rt.outbox.unit() as fx:
             rt.service.add_note(who, ref.number, text)
             stage_refresh(fx, who, ref.response_url, ref.phase)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
+
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """Slack gives every command and interaction its own trigger_id (the app keeps them to spot replays)."""
+    return f"{int(time.time())}.{next(_TRIGGERS)}.{os.urandom(8).hex()}"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,7 @@ class Signer:
         channel_id: str,
         response_url: str,
         team_id: str | None = None,
-        trigger_id: str = "1337.42.abc",
+        trigger_id: str | None = None,
         **kw,
     ) -> SlackRequest:
         form = {
@@ -58,7 +67,7 @@ class Signer:
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or new_trigger_id(),
         }
         return self.sign(urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
 
@@ -74,7 +83,7 @@ class Signer:
         message: dict | None,
         action: dict,
         response_url: str | None,
-        trigger_id: str = "1337.42.abc",
+        trigger_id: str | None = None,
         team_id: str | None = None,
         container: dict | None = None,
         view: dict | None = None,
@@ -87,7 +96,7 @@ class Signer:
             "api_app_id": self.api_app_id,
             "token": "deprecated-verification-token",
             "container": container or {"type": "message", "channel_id": channel_id},
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or new_trigger_id(),
             "actions": [action],
         }
         if channel_id:
@@ -108,7 +117,7 @@ class Signer:
             "team": {"id": team_id or self.team_id, "domain": "local"},
             "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id or self.team_id},
             "api_app_id": self.api_app_id,
-            "trigger_id": "1337.42.def",
+            "trigger_id": new_trigger_id(),
             "view": {**view, "id": view.get("id", "V0LOCAL"), "state": {"values": values}},
         }
         return self.interaction(payload, **kw)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from storage import queries as q
 from storage import schedules as sq
-from storage.db import Database
+from storage.db import Database, rerun_if_race_lost
 
 from .. import rules
 from ..clock import Clock
@@ -43,6 +43,7 @@ class ReminderService:
         weekly = Weekly(s.weekday, s.hour, s.minute, s.timezone)
         return ScheduleInfo(weekly, next_due(weekly, self.clock.now()), s.paused_reason, s.updated_at)
 
+    @rerun_if_race_lost
     def set_weekly(self, who: Who, weekday: int, hour: int, minute: int, timezone: str | None) -> ScheduleInfo:
         """Create or replace the channel's weekly digest; without `timezone`, in the checklist's timezone."""
         now = self.clock.now()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -11,6 +13,10 @@ import yaml
 
 MAX_TITLE = 200
 MAX_ITEMS = 500
+# A team's folder is read at start-up, before anything answers: bound what it can cost.
+MAX_FILE_BYTES = 1024 * 1024  # 500 items with long details fit several times over
+MAX_FILES = 100
+MAX_DEPTH = 12  # a template nests 8 deep (phases, groups, items, waits_for)
 _ITEM_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}$")
 
 
@@ -84,6 +90,11 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     out.line, out.lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            raise TemplateError(f"keys are words such as 'title'; {str(key)[:40]!r} is not", line)
+        if key in out:
+            raise TemplateError(f"{key!r} appears twice in the same mapping", line)
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = value_node.start_mark.line + 1
     return out
@@ -254,14 +265,60 @@ def parse_template(data: object, source: str) -> Template:
         raise TemplateError(f"{source}: {where}{exc.message}", exc.line) from None
 
 
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file (a symlink to one is fine), at most MAX_FILE_BYTES, UTF-8. Opened without
+    blocking, so a FIFO cannot hang start-up, and checked after opening, so nothing is swapped in between."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise TemplateError(f"cannot be opened ({exc.strerror})", 1) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise TemplateError(f"{kind}; a template is a YAML file", 1)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        raise TemplateError(f"larger than {MAX_FILE_BYTES // 1024} KiB; a template is a short YAML file", 1)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TemplateError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line) from None
+
+
+def _check_shape(text: str) -> None:
+    """Before building anything: nesting at most MAX_DEPTH deep (PyYAML builds recursively), no anchors or
+    aliases (one alias can stand for thousands of items). PyYAML's event parser itself does not recurse."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise TemplateError("anchors and aliases (&name, *name) are not allowed", event.start_mark.line + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_file(path: Path) -> Template:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
+        text = _read_text(path)
+        _check_shape(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
+    except TemplateError as exc:
+        raise TemplateError(f"{path.name}: line {exc.line}: {exc.message}", exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         where = f"line {line}" if mark else "?"
         raise TemplateError(f"{path.name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})", line) from None
+    except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # whatever else PyYAML may raise
+        raise TemplateError(f"{path.name}: line ?: cannot be read ({type(exc).__name__})") from None
     return parse_template(data, path.name)
 
 
@@ -276,23 +333,37 @@ def builtin_templates() -> dict[str, Template]:
 
 
 def load_templates(extra_dir: str | None = None) -> dict[str, Template]:
-    """Built-in templates, plus every `*.yml`/`*.yaml` in `extra_dir` (which may override a built-in)."""
+    """Built-in templates, plus every `*.yml`/`*.yaml` in `extra_dir` (which may override a built-in).
+
+    Every bad file is reported, one line each (file, line, problem), in one TemplateError."""
     templates = builtin_templates()
     if extra_dir:
         folder = Path(extra_dir)
         if not folder.is_dir():
             raise TemplateError(f"{extra_dir}: not a folder")
+        paths = []
+        for path in folder.iterdir():
+            if path.name.endswith((".yml", ".yaml")):
+                paths.append(path)
+                if len(paths) > MAX_FILES:
+                    raise TemplateError(f"{extra_dir}: more than {MAX_FILES} template files")
         seen: dict[str, str] = {}
-        for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-            template = load_file(path)
+        problems: list[str] = []
+        for path in sorted(paths):
+            try:
+                template = load_file(path)
+            except TemplateError as exc:
+                problems.append(exc.message)
+                continue
             if template.name in seen:
                 other = seen[template.name]
-                raise TemplateError(
-                    f"{path.name}: line {template.line}: name {template.name!r} is also the name of {other}",
-                    template.line,
-                )
+                where = f"{path.name}: line {template.line}"
+                problems.append(f"{where}: name {template.name!r} is also the name of {other}")
+                continue
             seen[template.name] = path.name
             templates[template.name] = template
+        if problems:
+            raise TemplateError("\n".join(problems))
     return templates
 
 
