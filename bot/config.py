@@ -43,6 +43,7 @@ class Settings:
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     redirect_uri: str | None = None  # only needed when the manifest lists several redirect URLs
     api_timeout: float = 10.0  # seconds the Web API client waits for an answer (tests use less)
+    db_request_timeout: float = 2.5  # seconds the database may take for one request, in all (storage/deadline.py)
     uninstall_retention_days: int = 30  # an uninstalled workspace's data is deleted this long after, unless it returns
     archive_retention_days: int | None = None  # archived checklists older than this are deleted; None keeps them
 
@@ -112,7 +113,7 @@ def drop_blank_variables(environ: MutableMapping[str, str]) -> None:
 
 BLANK_MEANS_UNSET = frozenset(
     {"DATABASE_URL", "PORT", "WEB_CONCURRENCY", "LOG_LEVEL", "LOG_FORMAT", "TEMPLATES_DIR", "DB_UPGRADE_ON_START"}
-    | {"SIGNOFF_ESCALATION_DAYS", "PROMETHEUS_MULTIPROC_DIR"}
+    | {"SIGNOFF_ESCALATION_DAYS", "PROMETHEUS_MULTIPROC_DIR", "DB_REQUEST_TIMEOUT"}
 )
 
 
@@ -214,6 +215,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     if not 0.1 <= api_timeout <= 120:
         raise ConfigError(f"SLACK_API_TIMEOUT is malformed: {timeout_raw!r}; use seconds (0.1-120)")
 
+    db_timeout_raw = env.get("DB_REQUEST_TIMEOUT", "").strip() or "2.5"
+    try:
+        db_request_timeout = float(db_timeout_raw)
+    except ValueError:
+        db_request_timeout = -1.0
+    if not 0.5 <= db_request_timeout <= 60:
+        raise ConfigError(f"DB_REQUEST_TIMEOUT is malformed: {db_timeout_raw!r}; use seconds (0.5-60)")
+
     uninstall_raw = env.get("UNINSTALL_RETENTION_DAYS", "").strip() or "30"
     if not uninstall_raw.isdigit() or not int(uninstall_raw) <= 3650:
         raise ConfigError(f"UNINSTALL_RETENTION_DAYS is malformed: {uninstall_raw!r} is not a number of days (0-3650)")
@@ -245,6 +254,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         db_upgrade_on_start=upgrade_raw in ("true", "1", "yes"),
         signoff_escalation_days=int(escalation_raw),
         api_timeout=api_timeout,
+        db_request_timeout=db_request_timeout,
         uninstall_retention_days=int(uninstall_raw),
         archive_retention_days=int(archive_raw) if archive_raw.isdigit() else None,
     )

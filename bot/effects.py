@@ -11,6 +11,7 @@
 | `signoff.withdrawn` | request_id, by, reason | a reopened item: DMs updated, each approver told by DM |
 | `contacts.removed` | the ContactChange | each contact taken out of a signing role is told by DM |
 | `notice` | channel, text | a line in a channel |
+| `post` | channel, message | a message as it is (e.g. the answer to a DM to the bot) |
 | `home` | user_id, notice | publish the person's App Home (rendered when sent) |
 | `respond` | url, body | a `response_url` post (replace_original ones are idempotent) |
 | `status.refresh` | url, checklist_id, channel_id, user_id, phase | redraw the status message in place |
@@ -49,6 +50,7 @@ def register_effects(outbox: Outbox, rt: Runtime) -> None:
     outbox.register("signoff.withdrawn", lambda d: flow(d).after_withdraw(d))
     outbox.register("contacts.removed", lambda d: flow(d).tell_removed_contacts(d))
     outbox.register("notice", lambda d: flow(d).notice(d))
+    outbox.register("post", post)
     outbox.register("home", lambda d: publish_home(rt, d))
     outbox.register(
         "respond",
@@ -58,6 +60,13 @@ def register_effects(outbox: Outbox, rt: Runtime) -> None:
     )
     outbox.register("status.refresh", lambda d: refresh_status(rt, d))
     outbox.register("export", lambda d: export(rt, d), export_given_up)
+
+
+def post(d: Delivery) -> None:
+    try:
+        d.post("post", d.payload["channel"], d.payload["message"])
+    except SlackApiError as exc:
+        exports.log.warning("could not post to %s: %s", d.payload["channel"], describe(exc))
 
 
 def publish_home(rt: Runtime, d: Delivery) -> None:

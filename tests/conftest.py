@@ -183,6 +183,8 @@ def start_bot(
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
             "DATABASE_URL": database_url,
+            # Generous on a machine shared by many test runs; tests/test_db_stall.py uses the real 2.5 s.
+            "DB_REQUEST_TIMEOUT": "10",
             **(env or {}),
         }
     )

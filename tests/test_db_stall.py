@@ -87,7 +87,8 @@ def test_a_stalled_database_is_answered_in_time_and_commits_nothing_late(fake_sl
     fresh_database(pg_url).dispose()
     real = make_url(pg_url)
     proxy = StallingProxy((real.host or "127.0.0.1", real.port or 5432))
-    bot, stop = start_bot(fake_slack, real.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    via_proxy = real.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+    bot, stop = start_bot(fake_slack, via_proxy, env={"DB_REQUEST_TIMEOUT": "2.5"})
     try:
         assert bot.slack.command("start").response_type == "in_channel"
         assert bot.slack.command("note 1.1 before the stall").response_type == "in_channel"
@@ -127,22 +128,29 @@ def test_a_stalled_database_is_answered_in_time_and_commits_nothing_late(fake_sl
         proxy.close()
 
 
-def test_a_locked_sqlite_database_is_answered_in_time_and_commits_nothing(started):
+def test_a_locked_sqlite_database_is_answered_in_time_and_commits_nothing(fake_slack, database_url):
     import sqlite3
 
-    if not started.rt.db.is_sqlite:
+    if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock; PostgreSQL is covered above")
-    holder = sqlite3.connect(started.rt.db.url.database, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock, say a stuck backup
+    started, stop = start_bot(
+        fake_slack, database_url, db=fresh_database(database_url), env={"DB_REQUEST_TIMEOUT": "2.5"}
+    )
     try:
-        t = time.monotonic()
-        reply = started.slack.command("note 1.1 while locked")
-        took = time.monotonic() - t
-        assert "temporarily unavailable" in reply.text, reply.body
-        assert took < 3.5, took
+        assert started.slack.command("start").response_type == "in_channel"
+        holder = sqlite3.connect(started.rt.db.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock, say a stuck backup
+        try:
+            t = time.monotonic()
+            reply = started.slack.command("note 1.1 while locked")
+            took = time.monotonic() - t
+            assert "temporarily unavailable" in reply.text, reply.body
+            assert took < 3.5, took
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert started.slack.command("note 1.1 after").response_type == "in_channel"
+        with started.rt.db.read() as s:
+            assert [n.text for n in s.exec(select(Note)).all()] == ["after"]
     finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert started.slack.command("note 1.1 after").response_type == "in_channel"
-    with started.rt.db.read() as s:
-        assert [n.text for n in s.exec(select(Note)).all()] == ["after"]
+        stop()

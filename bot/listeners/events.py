@@ -7,11 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
+from ..outbox import Effect
 from ..views.answers import dm_help_view
 from .home import home_effect
 
@@ -42,14 +43,6 @@ class DmThrottle:
                 self._last = {k: t for k, t in self._last.items() if now - t < self.every}
             self._last[key] = now
             return True
-
-
-def answer_dm(client: WebClient, channel: str, team_id: str, app_id: str | None) -> None:
-    try:
-        client.chat_postMessage(channel=channel, **dm_help_view(team_id, app_id))
-    except (SlackApiError, SlackClientError) as exc:
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("could not answer a direct message: %s", reason)
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -88,7 +81,10 @@ def register(app: App, rt: Runtime) -> None:
             return
         team_id = body.get("team_id", "")
         if throttle.allow((team_id, user)):
-            rt.background.submit(answer_dm, client, event.get("channel", ""), team_id, body.get("api_app_id"))
+            # Through the outbox, keyed by the event: sent once, even if Slack redelivers the event to a replica.
+            payload = {"channel": event.get("channel", ""), "message": dm_help_view(team_id, body.get("api_app_id"))}
+            key = f"dm-help:{body.get('event_id') or uuid4().hex}"
+            rt.outbox.send(Effect("post", payload, team_id=team_id, key=key))
 
     if rt.workspaces.oauth:
         # Bolt's own handlers delete from the installation store; these say in the log what happened.
