@@ -168,6 +168,18 @@ def test_forget_user_refuses_what_is_not_a_user_id(bot, monkeypatch, tmp_path, c
         assert s.exec(select(lq.Erasure)).first() is None
 
 
+def test_forget_user_reaches_the_oauth_stores(oauth) -> None:
+    install(oauth, "TAAA")  # Alice installed it: slack_installations keeps the installer's id
+    with_data(oauth, "TAAA")
+    oauth.slack.command("assign 3.4 <@UALICE>", team_id="TAAA")
+    assert {t for t, _, _ in traces(oauth.rt.db, "UALICE")} >= {"slack_installations", "item"}
+    done = oauth.rt.lifecycle.forget_user("UALICE")
+    assert done.tables.get("slack_installations") == 1
+    assert traces(oauth.rt.db, "UALICE") == []
+    # The installation itself still works: its token and team are untouched.
+    assert oauth.slack.command("status", team_id="TAAA").response_type == "in_channel"
+
+
 # -- uninstall retention --------------------------------------------------------------------------------------
 
 
