@@ -72,6 +72,8 @@ def bob_everywhere(bot) -> None:
     assert slack.command("start", user="UBOB").response_type == "in_channel"  # created_by
     slack.command("assign 3.3 <@UBOB>", user="UALICE")  # owner, event old/new
     slack.command("assign 3.4 <@UBOBBY>", user="UALICE")
+    slack.command("assign 4.1 <@UCARA> <@UBOB>", user="UALICE")  # a co-owner (item.co_owners)
+    slack.command("skip 6.1 hosted by <@UBOB>'s team", user="UBOB")  # skipped_by, skip_reason
     slack.command("due 3.3 2026-11-20", user="UBOB")  # overdue: Bob gets a nudge (reminder_run key)
     slack.command("done 1.1 agreed", user="UBOB")  # done_by, event actor
     slack.command("note 3.3 ask <@UBOB> and <@UBOBBY> about it", user="UALICE")  # note text
@@ -133,6 +135,8 @@ def test_forget_user_leaves_no_trace_and_keeps_the_records_shape(bot, monkeypatc
         }
         item = s.exec(select(Item).where(Item.number == "3.3", Item.checklist_id == 1)).scalar_one()
         assert item.owner_id == pseudonym  # the item still has an owner
+        shared = s.exec(select(Item).where(Item.number == "4.1", Item.checklist_id == 1)).scalar_one()
+        assert (shared.owner_id, shared.co_owners) == ("UCARA", pseudonym)  # and a co-owner stays one
         approvals = s.exec(select(lq.SignoffApproval).where(lq.SignoffApproval.user_id == pseudonym)).scalars().all()
         assert "approved" in [a.decision for a in approvals]  # Bob's decision on 5.1 is kept, under the pseudonym
         assert s.get(sq.UserPref, "UBOB") is None and s.get(sq.UserPref, pseudonym) is None  # preferences dropped
@@ -162,6 +166,18 @@ def test_forget_user_refuses_what_is_not_a_user_id(bot, monkeypatch, tmp_path, c
     assert code == 2 and "not a Slack workspace id" in out
     with bot.rt.db.read() as s:
         assert s.exec(select(lq.Erasure)).first() is None
+
+
+def test_forget_user_reaches_the_oauth_stores(oauth) -> None:
+    install(oauth, "TAAA")  # Alice installed it: slack_installations keeps the installer's id
+    with_data(oauth, "TAAA")
+    oauth.slack.command("assign 3.4 <@UALICE>", team_id="TAAA")
+    assert {t for t, _, _ in traces(oauth.rt.db, "UALICE")} >= {"slack_installations", "item"}
+    done = oauth.rt.lifecycle.forget_user("UALICE")
+    assert done.tables.get("slack_installations") == 1
+    assert traces(oauth.rt.db, "UALICE") == []
+    # The installation itself still works: its token and team are untouched.
+    assert oauth.slack.command("status", team_id="TAAA").response_type == "in_channel"
 
 
 # -- uninstall retention --------------------------------------------------------------------------------------

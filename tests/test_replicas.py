@@ -18,6 +18,21 @@ from tests.conftest import fresh_database, pg_available
 from tests.test_serve import SECRET, free_port, start_serve, stop
 
 
+def wait_for_dm_ts(url: str, user_id: str, timeout: float = 20) -> None:
+    db = Database(url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with db.read() as s:
+                ts = s.exec(select(sq.SignoffApproval.dm_ts).where(sq.SignoffApproval.user_id == user_id)).first()
+            if ts:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the DM to {user_id} was never recorded")
+    finally:
+        db.dispose()
+
+
 def test_two_replicas_share_one_database(fake_slack, tmp_path):
     url = pg_available() or f"sqlite:///{tmp_path}/replicas.db"
     fresh_database(url).dispose()
@@ -45,6 +60,9 @@ def test_two_replicas_share_one_database(fake_slack, tmp_path):
         drivers[1].command("contact security <@UCARA>")
         drivers[0].command("signoff 5.1")
         [dm] = fake_slack.wait_for("chat.postMessage", lambda c: c.args.get("channel") == "DCARA")
+        # The replica records the DM's ts just after Slack answers; a click before that could not update the DM (a
+        # person takes longer than that to click), so wait for it as a person would.
+        wait_for_dm_ts(url, "UCARA")
         with ThreadPoolExecutor(max_workers=2) as pool:
             clicks = list(
                 pool.map(lambda d: d.click(dm.args, Action.SIGNOFF_APPROVE, user="UCARA", channel="DCARA"), drivers)

@@ -58,8 +58,10 @@ def register(app: App, rt: Runtime) -> None:
     def back_from_uninstall(body: dict, context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         """A workspace waiting for its data to be deleted that talks to the app again is back: keep its data."""
         team_id = context.team_id
-        if team_id and team_id in rt.lifecycle.pending and body.get("event", {}).get("type") not in UNINSTALL_EVENTS:
-            rt.lifecycle.returned(team_id)
+        if team_id and team_id in rt.lifecycle.pending:
+            event = body.get("event")
+            if not (isinstance(event, dict) and event.get("type") in UNINSTALL_EVENTS):
+                rt.lifecycle.returned(team_id)
         return next()
 
     @app.event("app_home_opened")

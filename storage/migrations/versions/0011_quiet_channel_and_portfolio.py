@@ -3,7 +3,7 @@
 Existing checklists keep telling the channel about every change (`notify` = `channel`) and are shared nowhere.
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0010
 Create Date: 2026-11-29 00:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import storage.types  # noqa: F401
 
 revision: str = "0011"
-down_revision: str | None = "0004"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
