@@ -1,5 +1,6 @@
-"""Acknowledgement latency of `/checklist status` on a 25-item checklist, beside a default bare Bolt app
-and a plain WSGI app, all under the same gunicorn settings (1 worker, gthread, 8 threads), on loopback.
+"""Acknowledgement latency of `/checklist status` on a planned 25-item checklist (several owners on most items,
+two not applicable), beside a default bare Bolt app and a plain WSGI app, all under the same gunicorn settings
+(1 worker, gthread, 8 threads), on loopback.
 
 Run with `make bench`. Prints p50/p99 per app and concurrency, ratios to the bare Bolt app, and RSS.
 """
@@ -106,6 +107,19 @@ def _client_process(url: str, secret: str, response_url: str, threads: int, per_
     return times
 
 
+SEED = (
+    "contact technical <@UBENCH1> <@UBENCH2> <@UBENCH3>",
+    "contact lead <@UBENCH4> <@UBENCH5>",
+    "contact support <@UBENCH6>",
+    "contact security <@UBENCH7> <@UBENCH8>",
+    "plan 2026-12-07",
+    "assign 3.4 <@UBENCH1> <@UBENCH2> <@UBENCH3> <@UBENCH4> <@UBENCH5>",
+    "skip 6.1 hosted by the ministry",
+    "skip 3.6 no endpoints beyond authentication",
+    "done 1.1",
+)
+
+
 def _measure(url: str, signer: Signer, fake: FakeSlack, n: int, clients: int) -> list[float]:
     """`clients` concurrent clients, spread over up to 4 processes so the load generator's own GIL does
     not add to the latencies it measures."""
@@ -171,6 +185,11 @@ def run(
         )
         if seed[0] != 200 or "started" not in seed[1] and "already" not in seed[1]:
             raise SystemExit(f"could not start the checklist: {seed}")
+        # A planned checklist as teams run it: several owners on most items, two not applicable, due dates.
+        for text in SEED:
+            http_transport(ours.url)(
+                signer.command(text, user_id="UBENCH", channel_id="CBENCH", response_url=fake.new_response_url())
+            )
         for t in targets:  # warm up
             _measure(t.url, signer, fake, 200, 1)
 

@@ -325,14 +325,26 @@ class Console:
                     continue
                 el = block["element"]
                 label = block["label"]["text"]
-                hint = {"users_select": "a name like bob", "datepicker": "YYYY-MM-DD"}.get(el["type"], "text")
+                hint = {
+                    "users_select": "a name like bob",
+                    "multi_users_select": "names like bob eve",
+                    "datepicker": "YYYY-MM-DD",
+                }.get(el["type"], "text")
                 answer = self._ask(f"{label} ({hint}{', empty to clear' if block.get('optional') else ''}): ")
                 if answer is None:
                     self.say("(form cancelled)")
                     return
-                key = {"users_select": "selected_user", "datepicker": "selected_date"}.get(el["type"], "value")
+                key = {
+                    "users_select": "selected_user",
+                    "multi_users_select": "selected_users",
+                    "datepicker": "selected_date",
+                }.get(el["type"], "value")
                 if el["type"] == "users_select" and answer:
                     answer = user_id(answer)
+                if el["type"] == "multi_users_select":  # Slack sends a list, empty when nobody is picked
+                    answer = [user_id(name) for name in answer.split()]
+                    values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer}}
+                    continue
                 values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer or None}}
             reply = self.slack.submit(view, values, user=self.user)
             if reply.json.get("response_action") == "errors":

@@ -59,7 +59,7 @@ def prepare(client: WebClient, data: ExportData, fmt: str, user_id: str, now: da
     names = user_names(client, data.user_ids())
     content = markdown(data, names, now) if fmt == "md" else csv_text(data, names)
     p = rules.progress(data.items, data.today)
-    title = f"{data.checklist.title} ({p.done}/{p.total} done)"
+    title = f"{data.checklist.title} ({p.text})"
     return Upload(
         filename=filename(data, fmt),
         title=title[:250],

@@ -31,7 +31,11 @@ USAGE: dict[str, tuple[str, str, str]] = {
         "undo 5.1 the DPIA was revised",
         "reopen an item (a signed-off one needs the reason)",
     ),
-    "assign": ("assign <item> @user|none", "assign 3.4 @bob", "set or clear an item's owner"),
+    "assign": (
+        "assign <item> @user…|+@user|-@user|none",
+        "assign 3.4 @bob @eve",
+        "set an item's owners (up to 5), add one with +@, remove one with -@, or clear them",
+    ),
     "due": (
         "due <item> <date|none>",
         "due 3.4 next friday",
@@ -52,7 +56,18 @@ USAGE: dict[str, tuple[str, str, str]] = {
     "export": ("export md|csv", "export md", "the checklist with its sign-off record as a file in this channel"),
     "contact": ("contact <role> @user…", "contact security @cara @dan", "name the contacts for a role"),
     "contacts": ("contacts", "contacts", "list the contacts per role"),
-    "start": ("start [template]", "start interop", "create this channel's checklist"),
+    "start": (
+        "start [template] [kickoff <date>]",
+        "start interop kickoff 2026-12-07",
+        "create this channel's checklist; with a kickoff, plan its due dates and owners",
+    ),
+    "plan": (
+        "plan <date> [all]",
+        "plan next monday",
+        "(re)plan from a kickoff date: planned dates move, dates set by hand are kept (`all` moves them too)",
+    ),
+    "skip": ("skip <item> <reason>", "skip 6.1 we host it ourselves", "mark an item not applicable, with why"),
+    "unskip": ("unskip <item>", "unskip 6.1", "make a not-applicable item applicable again"),
     "templates": ("templates", "templates", "list the templates"),
     "archive": ("archive", "archive", "close this channel's checklist (kept with its history)"),
     "archived": (
@@ -171,9 +186,36 @@ def parse(text: str) -> Command:
         if archived is not None:
             return replace(parse(" ".join([name, *tokens])), archived=archived)
     if name == "start":
+        lowered = [t.lower() for t in tokens]
+        kickoff = None
+        if "kickoff" in lowered:
+            at = lowered.index("kickoff")
+            kickoff = " ".join(tokens[at + 1 :])
+            if not kickoff:
+                raise ParseError(f"From when? Use {usage('start')}, e.g. `/checklist {USAGE['start'][1]}`.")
+            tokens = tokens[:at]
         if len(tokens) > 1:
             raise ParseError(f"Use {usage('start')}; `/checklist templates` lists the templates.")
-        return Command("start", template=tokens[0].lower() if tokens else None)
+        return Command("start", template=tokens[0].lower() if tokens else None, text=kickoff or "")
+    if name == "plan":
+        move_all = bool(tokens) and tokens[-1].lower() == "all"
+        when = " ".join(tokens[:-1] if move_all else tokens)
+        if not when:
+            raise ParseError(f"From which kickoff date? Use {usage('plan')}, e.g. `/checklist {USAGE['plan'][1]}`.")
+        return Command("plan", text=when, args=("all",) if move_all else ())
+    if name == "skip":
+        item = _item(tokens[0] if tokens else None, "skip")
+        reason = _note(rest[len(tokens[0]) :])
+        if not reason:
+            raise ParseError(
+                f"Why does {item} not apply? The record needs the reason: `/checklist {USAGE['skip'][1]}`."
+            )
+        return Command("skip", item=item, text=reason)
+    if name == "unskip":
+        item = _item(tokens[0] if tokens else None, "unskip")
+        if len(tokens) > 1:
+            raise ParseError(f"Use {usage('unskip')}.")
+        return Command("unskip", item=item)
     if name == "status":
         if not tokens:
             return Command("status")
@@ -218,10 +260,7 @@ def parse(text: str) -> Command:
             raise ParseError(f"Use {usage('assign')}, e.g. `/checklist {USAGE['assign'][1]}`.")
         if len(tokens) == 2 and tokens[1].lower() in ("none", "nobody", "-"):
             return Command("assign", item=item, clear=True)
-        users = _users(tokens[1:], "assign")
-        if len(users) > 1:
-            raise ParseError("An item has one owner: mention one person, e.g. `/checklist assign 3.4 @bob`.")
-        return Command("assign", item=item, users=users)
+        return _assign(item, tokens[1:])
     if name == "due":
         item = _item(tokens[0] if tokens else None, "due")
         when = " ".join(tokens[1:])
@@ -279,6 +318,28 @@ def parse(text: str) -> Command:
             return Command("timezone")  # shows the calendar: timezone and working week
         return Command("workweek", text=_workweek(tokens, usage("workweek")))
     return Command("help", args=(head[:40],))
+
+
+def _assign(item: str, tokens: list[str]) -> Command:
+    """`@a @b` sets the owners; `+@c` adds and `-@a` removes (args: "+U…"/"-U…"), the two kinds not mixed."""
+    from .rules import MAX_OWNERS
+
+    signed = [t for t in tokens if t[:1] in "+-"]
+    if signed and len(signed) != len(tokens):
+        raise ParseError(
+            "Either name the owners (`/checklist assign 3.4 @bob @eve`) or change them with + and - "
+            "(`/checklist assign 3.4 +@eve -@bob`), not both at once."
+        )
+    if signed:
+        changes = []
+        for token in signed:
+            (user,) = _users([token[1:]], "assign")
+            changes.append(token[0] + user)
+        return Command("assign", item=item, args=tuple(changes))
+    users = _users(tokens, "assign")
+    if len(users) > MAX_OWNERS:
+        raise ParseError(f"An item can have at most {MAX_OWNERS} owners; you named {len(users)}. Nothing changed.")
+    return Command("assign", item=item, users=users)
 
 
 def _timezone(token: str) -> str:

@@ -1,7 +1,11 @@
 """Rules of the domain, in one place: listeners, views and the scheduler all ask here.
 
 - An item is *overdue* when it is open and its due date is before today.
-- A checklist is *complete* when every item is done.
+- An item may be *not applicable* (status `skipped`, with who and why): it counts apart from the done ones
+  ("18/23 done · 2 not applicable"), satisfies gates like a done item, and is never overdue. Skipping an item
+  that needs a sign-off is itself a sign-off request ("not applicable") its role's approvers decide.
+- An item has up to `MAX_OWNERS` owners; each of them sees it in App Home and gets its nudges.
+- A checklist is *complete* when every item is done or not applicable.
 - An item with a sign-off role can only be completed by a sign-off.
 - An item that *waits for* others (a phase gate, e.g. 3.3 waits for 1.2) cannot be done while any of them is
   open; a waited-for item that was removed from the checklist no longer holds it back.
@@ -19,8 +23,8 @@ Authority (the README's table is this section in prose):
   signed off by any people named. The requester is never an approver.
 - The *leads* of a checklist are the person who started it and the `lead` contacts. Only a lead may change the
   contacts of a role that signs (a `signoff:` role of the checklist's items, its `-backup`, and `lead` itself).
-- A pending request *locks* its item: `done`, `assign`, `due` and `remove` are refused until it is decided or
-  withdrawn (`/checklist signoff cancel <item>`).
+- A pending request *locks* its item: `done`, `assign`, `due`, `remove` and `skip` are refused until it is
+  decided or withdrawn (`/checklist signoff cancel <item>`).
 - A *signed-off* item (done by an approved request) is evidence: `undo` needs a reason and withdraws the
   sign-off on the record; `remove` is refused.
 - An item others wait for cannot be removed; reopening it names the dependents that are already done.
@@ -49,6 +53,8 @@ class ItemLike(Protocol):
 
 DONE = "done"
 OPEN = "open"
+SKIPPED = "skipped"  # not applicable
+MAX_OWNERS = 5
 
 
 # -- the calendar: one "today" per checklist, working weeks ---------------------------------------------------
@@ -139,8 +145,33 @@ def is_done(item: ItemLike) -> bool:
     return item.status == DONE
 
 
+def is_skipped(item: ItemLike) -> bool:
+    """Not applicable to this project (skipped with a reason)."""
+    return item.status == SKIPPED
+
+
+def is_closed(item: ItemLike) -> bool:
+    """Done or not applicable: nothing is left to do, and items waiting for it may go on."""
+    return item.status in (DONE, SKIPPED)
+
+
+def is_open(item: ItemLike) -> bool:
+    return not is_closed(item)
+
+
+def owners(item: object) -> list[str]:
+    """Everyone who owns the item, first owner first (`owner_id`, then the space-separated `co_owners`)."""
+    first = getattr(item, "owner_id", None)
+    more = (getattr(item, "co_owners", None) or "").split()
+    return ([first] if first else []) + [u for u in more if u != first]
+
+
+def owns(item: object, user_id: str) -> bool:
+    return user_id in owners(item)
+
+
 def is_overdue(item: ItemLike, today: date) -> bool:
-    return not is_done(item) and item.due_date is not None and item.due_date < today
+    return is_open(item) and item.due_date is not None and item.due_date < today
 
 
 def days_overdue(item: ItemLike, today: date) -> int:
@@ -149,7 +180,7 @@ def days_overdue(item: ItemLike, today: date) -> int:
 
 def is_due_within(item: ItemLike, today: date, days: int) -> bool:
     return (
-        not is_done(item)
+        is_open(item)
         and item.due_date is not None
         and today <= item.due_date <= date.fromordinal(today.toordinal() + days)
     )
@@ -166,36 +197,49 @@ def waits_for(item: ItemLike) -> list[str]:
 
 
 def blocked_by(item: ItemLike, items: Iterable[ItemLike]) -> list[str]:
-    """The items (numbers) this item still waits for: those it names that are in `items` and not done."""
+    """The items (numbers) this item still waits for: those it names that are in `items` and neither done nor
+    not applicable."""
     wanted = set(waits_for(item))
     if not wanted:
         return []
-    return sorted((i.number for i in items if i.number in wanted and not is_done(i)), key=item_sort_key)
+    return sorted((i.number for i in items if i.number in wanted and is_open(i)), key=item_sort_key)
 
 
 def is_complete(items: Iterable[ItemLike]) -> bool:
     items = list(items)
-    return bool(items) and all(is_done(i) for i in items)
+    return bool(items) and all(is_closed(i) for i in items)
 
 
 @dataclass(frozen=True)
 class Progress:
+    """`done` of `total`, where `total` leaves out the `skipped` (not applicable) items: "18/23 done · 2 not
+    applicable" for 25 items."""
+
     done: int
     total: int
     overdue: int
+    skipped: int = 0
 
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 
+    @property
+    def text(self) -> str:
+        tail = f" · {self.skipped} not applicable" if self.skipped else ""
+        return f"{self.done}/{self.total} done{tail}"
+
 
 def progress(items: Iterable[ItemLike], today: date) -> Progress:
-    done = total = overdue = 0
+    done = total = overdue = skipped = 0
     for item in items:
+        if is_skipped(item):
+            skipped += 1
+            continue
         total += 1
         done += is_done(item)
         overdue += is_overdue(item, today)
-    return Progress(done=done, total=total, overdue=overdue)
+    return Progress(done=done, total=total, overdue=overdue, skipped=skipped)
 
 
 def item_sort_key(number: str) -> tuple[int, int]:
@@ -380,7 +424,19 @@ def approvers_for(
 
 # -- what a sign-off locks -------------------------------------------------------------------------------
 
-LOCKED_ACTIONS = {"done": "marked done", "assign": "reassigned", "due": "given a new due date", "remove": "removed"}
+LOCKED_ACTIONS = {
+    "done": "marked done",
+    "assign": "reassigned",
+    "due": "given a new due date",
+    "remove": "removed",
+    "skip": "marked not applicable",
+}
+
+
+def skip_needs_signoff(item: ItemLike) -> bool:
+    """Marking an item that needs a sign-off not applicable is itself a sign-off ("not applicable") that the
+    role's approvers decide: otherwise `skip` would be a way round the sign-off."""
+    return needs_signoff(item)
 
 
 def refuse_if_locked(item_number: str, action: str, pending: bool) -> None:

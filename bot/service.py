@@ -21,6 +21,7 @@ from . import rules
 from .clock import Clock
 from .dates import parse_date, plain_date, slack_day
 from .errors import NoChecklist, UserError
+from .plan import planned_dates as plan_dates
 from .templates import DEFAULT_TEMPLATE, Template
 from .text import escape, mention, user_text
 
@@ -158,7 +159,7 @@ class ExportData:
         """Everyone the file names, so their names can be looked up once."""
         ids = {self.checklist.created_by} | {c.user_id for c in self.contacts}
         for item in [*self.items, *self.removed]:
-            ids |= {u for u in (item.owner_id, item.done_by, item.removed_by) if u}
+            ids |= {u for u in (*rules.owners(item), item.done_by, item.removed_by, item.skipped_by) if u}
             ids |= {n.author_id for n in self.notes.get(item.id, ())}
             for record in self.signoffs.get(item.id, ()):
                 ids |= {u for u in (record.request.requested_by, record.request.decided_by) if u}
@@ -186,9 +187,7 @@ class HomeData:
 
     def own_open_items(self) -> list[Item]:
         """Open items this person owns, overdue first (most overdue first), then by due date, undated last."""
-        mine = [
-            i for items in self.items.values() for i in items if i.owner_id == self.user_id and not rules.is_done(i)
-        ]
+        mine = [i for items in self.items.values() for i in items if rules.owns(i, self.user_id) and rules.is_open(i)]
         return sorted(
             mine,
             key=lambda i: (
@@ -202,6 +201,51 @@ class HomeData:
 
     def item(self, checklist_id: int, number: str) -> Item | None:
         return next((i for i in self.items.get(checklist_id, ()) if i.number == number), None)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What a plan did: for the answer (each phase's date range, who owns what, the dates kept)."""
+
+    kickoff: date
+    dates: dict[str, date]
+    moved: tuple[str, ...]
+    kept: tuple[tuple[str, date, date], ...]  # (item, its date set by hand, the plan's date)
+    owned: dict[str, list[str]]  # role -> items it now owns
+    no_contacts: dict[str, list[str]]  # role without contacts -> items left unassigned
+    contacts: dict[str, list[str]]
+    move_all: bool = False
+
+    def text(self, board: Board) -> str:
+        today = board.today
+        lines = [
+            f"Kickoff {plain_date(self.kickoff, today)}, working week "
+            f"{rules.WORKWEEK_NAMES.get(board.checklist.workweek, board.checklist.workweek)}: "
+            f"{len(self.moved)} due date{'s' if len(self.moved) != 1 else ''} set."
+        ]
+        for phase in board.phases:
+            days = sorted(i.due_date for i in board.phase_items(phase.number) if i.due_date and rules.is_open(i))
+            if days:
+                span = plain_date(days[0], today) + (f" – {plain_date(days[-1], today)}" if days[-1] != days[0] else "")
+                lines.append(f"• *{phase.number}* {user_text(phase.name)}: {span}")
+        for role, numbers in sorted(self.owned.items()):
+            people = ", ".join(mention(u) for u in self.contacts.get(role, [])[: rules.MAX_OWNERS])
+            lines.append(f"👤 *{user_text(role)}* ({people}) own {', '.join(numbers)}")
+        for role, numbers in sorted(self.no_contacts.items()):
+            lines.append(
+                f"👤 *{user_text(role)}* has no contacts, so {', '.join(numbers)} stay unassigned "
+                f"(`/checklist contact {role} @…`, then `/checklist plan {self.kickoff.isoformat()}`)"
+            )
+        if self.kept:
+            kept = ", ".join(
+                f"{n} ({plain_date(d, today) if d else 'no date'}; plan {plain_date(p, today)})"
+                for n, d, p in self.kept
+            )
+            lines.append(
+                f"📌 Kept dates set by hand (or locked by a pending sign-off): {kept}. "
+                f"`/checklist plan {self.kickoff.isoformat()} all` moves those set by hand too."
+            )
+        return "\n".join(lines)
 
 
 class ChecklistService:
@@ -380,9 +424,10 @@ class ChecklistService:
     # -- changing ----------------------------------------------------------------------------------------
 
     @rerun_if_race_lost
-    def start(self, who: Who, template_name: str | None) -> Change:
+    def start(self, who: Who, template_name: str | None, kickoff: str | None = None) -> Change:
         """Create the channel's checklist with the starter's calendar: their Slack profile's timezone when it
-        was read recently (no Web API call on the acknowledgement path), else UTC and `lookup_timezone`."""
+        was read recently (no Web API call on the acknowledgement path), else UTC and `lookup_timezone`.
+        With `kickoff` (date words, read in that calendar) the checklist is planned at once (`plan`)."""
         from storage import schedules as rq
 
         template = self.template(template_name)
@@ -420,6 +465,8 @@ class ChecklistService:
                         "help_url": i.help_url,
                         "signoff_role": i.signoff_role,
                         "waits_for": ",".join(i.waits_for) or None,
+                        "owner_role": i.owner_role,
+                        "due_rule": i.due_rule,
                     }
                     for i in template.items
                 ],
@@ -428,6 +475,10 @@ class ChecklistService:
             session.add(checklist)
             self._log(session, checklist, who, "start", new=template.name)
             carried = self._carry_contacts(session, checklist, who)
+            planned = None
+            if kickoff is not None:
+                day = parse_date(kickoff, self.today(checklist), checklist.workweek)
+                planned = self._plan(session, checklist, who, day, move_all=False)
             board = self._board(session, checklist)
         kept = (
             f" The channel's contacts carry over ({', '.join(carried)}); `/checklist contacts` lists them."
@@ -443,7 +494,8 @@ class ChecklistService:
         return Change(
             board,
             f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
-            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}{kept}",
+            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}{kept}"
+            + (f"\n{planned.text(board)}" if planned else ""),
             lookup_timezone=not fresh,
         )
 
@@ -562,6 +614,11 @@ class ChecklistService:
                     + (f", {slack_day(item.done_at)}" if item.done_at else "")
                     + f"). `/checklist undo {item.number}` reopens it."
                 )
+            if rules.is_skipped(item):
+                raise UserError(
+                    f"{item.number} is not applicable ({user_text(item.skip_reason or '')}). "
+                    f"`/checklist unskip {item.number}` makes it applicable again first. Nothing changed."
+                )
             rules.refuse_if_locked(item.number, "done", self._pending(session, item))
             self._check_gate(session, checklist, item)
             if rules.needs_signoff(item):
@@ -586,6 +643,8 @@ class ChecklistService:
         found: dict = {}
 
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if rules.is_skipped(item):
+                return self._unskip(session, checklist, who, item)  # reopening a not-applicable item
             if not rules.is_done(item):
                 raise UserError(f"{item.number} is not done, so there is nothing to undo.")
             latest = sq.latest_for_item(session, item.id)
@@ -596,7 +655,7 @@ class ChecklistService:
                     f"why: `/checklist undo {item.number} <reason>`. Nothing changed."
                 )
             done_deps = tuple(
-                d.number for d in rules.dependents(item.number, q.items(session, checklist.id)) if rules.is_done(d)
+                d.number for d in rules.dependents(item.number, q.items(session, checklist.id)) if rules.is_closed(d)
             )
             item.status, item.done_by, item.done_at = rules.OPEN, None, None
             if signed_off:
@@ -638,21 +697,8 @@ class ChecklistService:
         return Undone(change, found.get("withdrawn"), found.get("deps", ()))
 
     def assign(self, who: Who, number: str, owner_id: str | None, *, field: str | None = None) -> Change:
-        if owner_id is not None:
-            rules.check_person(owner_id, field)
-
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
-            rules.refuse_if_locked(item.number, "assign", self._pending(session, item))
-            if item.owner_id == owner_id:
-                raise UserError(
-                    f"{item.number} is already " + (f"assigned to {mention(owner_id)}." if owner_id else "unassigned.")
-                )
-            old, item.owner_id = item.owner_id, owner_id
-            self._log(session, checklist, who, "assign", item_number=item.number, old=old, new=owner_id)
-            what = f"assigned to {mention(owner_id)}" if owner_id else "now unassigned"
-            return f"👤 *{item.number} {user_text(item.title)}* is {what} (by {mention(who.user_id)})"
-
-        return self._change_item(who, number, apply)
+        """One owner (or none): `set_owners` with exactly that person."""
+        return self.set_owners(who, number, owners=[owner_id] if owner_id else [], field=field)
 
     def set_due(self, who: Who, number: str, due: date | None, *, text: str | None = None) -> Change:
         """Set or clear the due date; with `text`, the date is read from it in the checklist's calendar (its today
@@ -694,6 +740,178 @@ class ChecklistService:
             return (
                 f"📝 {mention(who.user_id)} added a note to *{item.number} {user_text(item.title)}*: {user_text(text)}"
             )
+
+        return self._change_item(who, number, apply)
+
+    # -- the plan, not applicable, several owners ---------------------------------------------------------
+
+    def plan(self, who: Who, when: str, *, move_all: bool = False) -> Change:
+        """(Re)plan from a kickoff date: open items still on their planned date (or without one) move to the
+        new plan, dates set by hand are kept and listed (`move_all` moves them too), role owners fill items
+        nobody owns. One `plan` event in the history."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            day = parse_date(when, self.today(checklist), checklist.workweek)
+            result = self._plan(session, checklist, who, day, move_all=move_all)
+            board = self._board(session, checklist)
+            return Change(
+                board, f"🗓️ {mention(who.user_id)} planned *{user_text(checklist.title)}*: {result.text(board)}"
+            )
+
+    def _plan(self, session: Session, checklist: Checklist, who: Who, kickoff: date, *, move_all: bool) -> PlanResult:
+        items = q.items(session, checklist.id)
+        dates = plan_dates(items, kickoff, checklist.workweek)
+        if not dates:
+            raise UserError(
+                "This checklist's items have no planned dates (its template has no `due:` rules), so there is "
+                "nothing to plan. Set dates with `/checklist due <item> <date>`. Nothing changed."
+            )
+        contacts: dict[str, list[str]] = {}
+        for c in q.contacts(session, checklist.id):
+            contacts.setdefault(c.role, []).append(c.user_id)
+        moved: list[str] = []
+        changes: list[str] = []  # "1.1 due 2026-12-14", "3.1 owners U1 U2": the event keeps each change
+        kept: list[tuple[str, date, date]] = []
+        owned: dict[str, list[str]] = {}
+        no_contacts: dict[str, list[str]] = {}
+        # A pending sign-off locks its item's date and owners (`rules.refuse_if_locked`): the plan leaves it too.
+        locked = {r.item_id for r in sq.requests(session, checklist.id, status=sq.PENDING)}
+        for item in items:
+            if not rules.is_open(item):
+                continue
+            new = dates.get(item.number)
+            if item.id in locked:
+                if new is not None and item.due_date != new:
+                    kept.append((item.number, item.due_date, new))
+                continue
+            if new is not None:
+                hand_set = item.due_date is not None and item.due_date != item.planned_due
+                if hand_set and not move_all:
+                    if item.due_date != new:
+                        kept.append((item.number, item.due_date, new))
+                elif item.due_date != new:
+                    item.due_date = new
+                    moved.append(item.number)
+                    changes.append(f"{item.number} due {new.isoformat()}")
+                item.planned_due = new
+            if item.owner_role and not rules.owners(item):
+                people = contacts.get(item.owner_role, [])[: rules.MAX_OWNERS]
+                if people:
+                    item.owner_id, item.co_owners = people[0], " ".join(people[1:]) or None
+                    owned.setdefault(item.owner_role, []).append(item.number)
+                    changes.append(f"{item.number} owners {' '.join(people)}")
+                else:
+                    no_contacts.setdefault(item.owner_role, []).append(item.number)
+            session.add(item)
+        summary = (
+            f"kickoff {kickoff.isoformat()} ({checklist.workweek}): {len(moved)} dates set"
+            + (f"; kept by hand: {' '.join(n for n, _, _ in kept)}" if kept else "")
+            + (" (all moved)" if move_all else "")
+            + "".join(f"; {role} owns {' '.join(nums)}" for role, nums in sorted(owned.items()))
+        )
+        # One event: the summary on its first line (history shows it), then every change, so the record alone
+        # says what the plan did to each item (and replays it).
+        self._log(session, checklist, who, "plan", new=summary + ("\n" + "; ".join(changes) if changes else ""))
+        return PlanResult(kickoff, dates, tuple(moved), tuple(kept), owned, no_contacts, contacts, move_all)
+
+    def skip(self, who: Who, number: str, reason: str) -> Change | None:
+        """Mark an item not applicable, with why. None (and nothing changed) when the item needs a sign-off: then
+        skipping is a sign-off request ("not applicable") its role's approvers decide (`SignoffService.plan`)."""
+        needs_signoff: list[bool] = []
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if rules.is_skipped(item):
+                raise UserError(
+                    f"{item.number} is already not applicable ({user_text(item.skip_reason or '')}). "
+                    f"`/checklist unskip {item.number}` makes it applicable again."
+                )
+            if rules.is_done(item):
+                raise UserError(
+                    f"{item.number} is done, so it cannot be not applicable. `/checklist undo {item.number}` reopens "
+                    "it first. Nothing changed."
+                )
+            rules.refuse_if_locked(item.number, "skip", self._pending(session, item))
+            if rules.skip_needs_signoff(item):
+                needs_signoff.append(True)
+                return ""
+            item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, who.user_id, self.clock.now()
+            item.skip_reason = reason
+            self._log(session, checklist, who, "skip", item_number=item.number, new=reason)
+            return (
+                f"➖ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* not applicable: "
+                f"{user_text(reason)}"
+            )
+
+        change = self._change_item(who, number, apply)
+        return None if needs_signoff else change
+
+    def unskip(self, who: Who, number: str) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if not rules.is_skipped(item):
+                raise UserError(f"{item.number} is not marked not applicable, so there is nothing to unskip.")
+            return self._unskip(session, checklist, who, item)
+
+        return self._change_item(who, number, apply)
+
+    def _unskip(self, session: Session, checklist: Checklist, who: Who, item: Item) -> str:
+        old = item.skip_reason
+        item.status, item.skipped_by, item.skipped_at, item.skip_reason = rules.OPEN, None, None, None
+        self._log(session, checklist, who, "unskip", item_number=item.number, old=old)
+        return f"↩️ {mention(who.user_id)} made *{item.number} {user_text(item.title)}* applicable again (open)"
+
+    def set_owners(
+        self,
+        who: Who,
+        number: str,
+        *,
+        owners: Sequence[str] | None = None,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        field: str | None = None,
+    ) -> Change:
+        """Set the owners (`owners`: exactly these, [] clears), or add and remove some; at most
+        `rules.MAX_OWNERS`. The first owner is `owner_id`, the others `co_owners`."""
+        for user_id in [*(owners or ()), *add, *remove]:
+            rules.check_person(user_id, field)
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            rules.refuse_if_locked(item.number, "assign", self._pending(session, item))
+            old = rules.owners(item)
+            if owners is not None:
+                new = list(dict.fromkeys(owners))
+            else:
+                missing = [u for u in remove if u not in old]
+                if missing:
+                    raise UserError(
+                        f"{', '.join(mention(u) for u in missing)} {'does' if len(missing) == 1 else 'do'} not own "
+                        f"{item.number} (owners: {', '.join(mention(u) for u in old) or 'nobody'}). Nothing changed."
+                    )
+                new = [u for u in old if u not in remove] + [u for u in add if u not in old and u not in remove]
+            if len(new) > rules.MAX_OWNERS:
+                exc = UserError(
+                    f"An item can have at most {rules.MAX_OWNERS} owners; that would make {len(new)} for "
+                    f"{item.number}. Nothing changed."
+                )
+                exc.field = field
+                raise exc
+            if new == old:
+                raise UserError(
+                    f"{item.number} is already "
+                    + (f"assigned to {', '.join(mention(u) for u in new)}." if new else "unassigned.")
+                )
+            item.owner_id = new[0] if new else None
+            item.co_owners = " ".join(new[1:]) or None
+            self._log(
+                session,
+                checklist,
+                who,
+                "assign",
+                item_number=item.number,
+                old=" ".join(old) or None,
+                new=" ".join(new) or None,
+            )
+            what = f"assigned to {', '.join(mention(u) for u in new)}" if new else "now unassigned"
+            return f"👤 *{item.number} {user_text(item.title)}* is {what} (by {mention(who.user_id)})"
 
         return self._change_item(who, number, apply)
 

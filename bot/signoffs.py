@@ -56,6 +56,7 @@ class Plan:
     item_title: str
     approvers: tuple[str, ...]
     role: str | None
+    purpose: str = "signoff"  # "skip": approving marks the item not applicable (the note is why)
 
 
 @dataclass(frozen=True)
@@ -133,14 +134,23 @@ class SignoffService:
 
     # -- requesting --------------------------------------------------------------------------------------
 
-    def plan(self, who: Who, number: str, users: Sequence[str]) -> Plan:
-        """Check a request can be made and name the approvers (the named people, or the role's contacts)."""
+    def plan(self, who: Who, number: str, users: Sequence[str], *, purpose: str = "signoff") -> Plan:
+        """Check a request can be made and name the approvers (the named people, or the role's contacts).
+        `purpose="skip"` asks them to agree the item is not applicable (`rules.skip_needs_signoff`)."""
         with self.db.read() as session:
             checklist = self.checklists._checklist(session, who)
             item = self.checklists._item(session, checklist, number)
             if rules.is_done(item):
                 raise UserError(f"{item.number} is already done, so it needs no sign-off.")
-            self.checklists._check_gate(session, checklist, item)
+            if rules.is_skipped(item):
+                raise UserError(
+                    f"{item.number} is not applicable, so it needs no sign-off. `/checklist unskip {item.number}` "
+                    "makes it applicable again."
+                )
+            if purpose == "skip":
+                rules.refuse_if_locked(item.number, "skip", self.checklists._pending(session, item))
+            else:
+                self.checklists._check_gate(session, checklist, item)
             for user_id in users:
                 rules.check_person(user_id)
             role_contacts = (
@@ -160,6 +170,7 @@ class SignoffService:
                 item_title=item.title,
                 approvers=approvers,
                 role=item.signoff_role,
+                purpose=purpose,
             )
 
     def record(self, who: Who, plan: Plan, dms: dict[str, str], note: str) -> tuple[Signoff, list[Signoff]]:
@@ -171,8 +182,10 @@ class SignoffService:
             if checklist.id != plan.checklist_id:
                 raise UserError("This channel's checklist changed meanwhile; nothing was recorded.")
             item = self.checklists._item(session, checklist, plan.item_number)
-            if rules.is_done(item):
-                raise UserError(f"{item.number} was marked done meanwhile, so no sign-off was requested.")
+            if rules.is_closed(item):
+                raise UserError(
+                    f"{item.number} was marked done or not applicable meanwhile, so no sign-off was requested."
+                )
             now = self.clock.now()
             superseded = []
             old = sq.pending_for_item(session, item.id)
@@ -192,13 +205,14 @@ class SignoffService:
                 note=note,
                 at=now,
                 approvers=[(u, dms.get(u)) for u in plan.approvers],
+                purpose=plan.purpose,
             )
             asked = " ".join(plan.approvers)
             self._log(
                 session,
                 checklist,
                 who.user_id,
-                "signoff_request",
+                "signoff_request" if plan.purpose != "skip" else "skip_request",
                 item_number=item.number,
                 old=asked,
                 new=note or None,
@@ -271,7 +285,14 @@ class SignoffService:
                 session, request_id=request_id, status=outcome, by=user_id, at=now
             ):
                 closed = True
-                if outcome == rules.APPROVED:
+                if outcome == rules.APPROVED and signoff.request.purpose == "skip":
+                    item = session.get(Item, signoff.request.item_id)
+                    if item is not None and rules.is_open(item):
+                        item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, signoff.request.requested_by, now
+                        item.skip_reason = signoff.request.note
+                        session.add(item)
+                        self._log(session, checklist, user_id, "skip", item_number=number, new=signoff.request.note)
+                elif outcome == rules.APPROVED:
                     item = session.get(Item, signoff.request.item_id)
                     if item is not None and not rules.is_done(item):
                         item.status, item.done_by, item.done_at = rules.DONE, user_id, now

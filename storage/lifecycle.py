@@ -201,6 +201,8 @@ def _people_of(session: Session, checklist_ids: list[int]) -> set[str]:
     people = set(session.execute(select(col(Item.owner_id)).where(col(Item.checklist_id).in_(ids))).scalars())
     people |= set(session.execute(select(col(Contact.user_id)).where(col(Contact.checklist_id).in_(ids))).scalars())
     people |= set(session.execute(select(col(Event.actor_id)).where(col(Event.checklist_id).in_(ids))).scalars())
+    for more in session.execute(select(col(Item.co_owners)).where(col(Item.checklist_id).in_(ids))).scalars():
+        people |= set((more or "").split())  # several owners: the others, space-separated
     people |= set(
         session.execute(
             select(col(SignoffApproval.user_id))
@@ -221,6 +223,8 @@ def _still_named(session: Session, people: Iterable[str]) -> set[str]:
         session.execute(select(col(SignoffApproval.user_id)).where(col(SignoffApproval.user_id).in_(people))).scalars()
     )
     named |= set(session.execute(select(col(Event.actor_id)).where(col(Event.actor_id).in_(people))).scalars())
+    for more in session.execute(select(col(Item.co_owners)).where(col(Item.co_owners).is_not(None))).scalars():
+        named |= set(more.split()) & set(people)
     return named
 
 

@@ -66,7 +66,7 @@ class Item(SQLModel, table=True):
     group: str | None = Field(default=None, max_length=200)  # sub-group inside a phase
     help_url: str | None = Field(default=None, max_length=500)
     signoff_role: str | None = Field(default=None, max_length=64)
-    status: str = Field(default="open", max_length=16)  # open | done
+    status: str = Field(default="open", max_length=16)  # open | done | skipped
     done_by: str | None = Field(default=None, max_length=32)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     owner_id: str | None = Field(default=None, max_length=32, index=True)
@@ -76,6 +76,17 @@ class Item(SQLModel, table=True):
     # Set when a team takes the item out of a running checklist; it keeps its number and its record.
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed_by: str | None = Field(default=None, max_length=32)
+    # Several owners: `owner_id` is the first, `co_owners` the others in order, space-separated user ids.
+    co_owners: str | None = Field(default=None, sa_column=Column(Text))
+    # The plan (bot/plan.py): the template's role for the owner, the due rule ("+10" working days after the
+    # kickoff, "3.2 +5" after item 3.2's date) and the date the last plan gave; a due date equal to it is "planned".
+    owner_role: str | None = Field(default=None, max_length=64)
+    due_rule: str | None = Field(default=None, max_length=32)
+    planned_due: date | None = None
+    # Not applicable (status "skipped"): who decided, when and why. It counts apart and satisfies gates.
+    skipped_by: str | None = Field(default=None, max_length=32)
+    skipped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    skip_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Note(SQLModel, table=True):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func
+from sqlalchemy import ColumnElement, delete, func, literal
 from sqlmodel import Session, SQLModel, col, select
 
 from . import audit
@@ -131,7 +131,9 @@ def member_checklists(session: Session, team_id: str, user_id: str) -> Sequence[
     contacts, or were asked to approve a sign-off in it."""
     from .signoffs import SignoffApproval, SignoffRequest
 
-    owned = select(Item.checklist_id).where(Item.owner_id == user_id, col(Item.removed_at).is_(None))
+    # Several owners: the first is `owner_id`, the others space-separated in `co_owners` (ids have no spaces).
+    co_owned = (literal(" ") + func.coalesce(Item.co_owners, "") + literal(" ")).like(f"% {user_id} %")
+    owned = select(Item.checklist_id).where((Item.owner_id == user_id) | co_owned, col(Item.removed_at).is_(None))
     contact = select(Contact.checklist_id).where(Contact.user_id == user_id)
     approver = (
         select(SignoffRequest.checklist_id)

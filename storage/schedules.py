@@ -283,6 +283,7 @@ ITEM_COLUMNS = (
     col(Item.status),
     col(Item.due_date),
     col(Item.owner_id),
+    col(Item.co_owners),
     col(Item.signoff_role),
     col(Item.phase_number),
     col(Item.position),
@@ -341,7 +342,7 @@ def owned_items_due_before(session: Session, before: date, *, not_status: str) -
             .where(
                 col(Checklist.archived_at).is_(None),
                 col(Item.removed_at).is_(None),
-                col(Item.owner_id).is_not(None),
+                col(Item.owner_id).is_not(None),  # the first owner: an item with owners always has one
                 col(Item.due_date).is_not(None),
                 col(Item.due_date) < before,
                 col(Item.status) != not_status,

@@ -46,6 +46,8 @@ class SignoffRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=32)  # who cancelled, rejected or completed it
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What an approval does: "signoff" completes the item; "skip" marks it not applicable (the note is why).
+    purpose: str = Field(default="signoff", max_length=16, sa_column_kwargs={"server_default": "signoff"})
 
 
 class SignoffApproval(SQLModel, table=True):
@@ -74,6 +76,7 @@ def create_request(
     note: str | None,
     at: datetime,
     approvers: Sequence[tuple[str, str | None]],
+    purpose: str = "signoff",
 ) -> tuple[SignoffRequest, list[SignoffApproval]]:
     """A pending request and one approval row per `(user_id, dm_channel)`."""
     request = SignoffRequest(
@@ -83,6 +86,7 @@ def create_request(
         requested_by=requested_by,
         note=note or None,
         created_at=at,
+        purpose=purpose,
     )
     session.add(request)
     session.flush()

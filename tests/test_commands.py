@@ -123,7 +123,9 @@ def test_assign_and_unassign(started):
     assert item(started, "3.3").owner_id == "UBOB"
     assert "<@UBOB>" in started.slack.command("status").content
     assert "already assigned" in started.slack.command("assign 3.3 <@UBOB>").text
-    assert "one owner" in started.slack.command("assign 3.3 <@UBOB> <@UCARA>").content
+    six = " ".join(f"<@U{n}>" for n in range(1, 7))
+    assert "at most 5 owners" in started.slack.command(f"assign 3.3 {six}").content
+    assert item(started, "3.3").owner_id == "UBOB"
     started.slack.command("assign 3.3 none")
     assert item(started, "3.3").owner_id is None
 

@@ -72,6 +72,8 @@ def bob_everywhere(bot) -> None:
     assert slack.command("start", user="UBOB").response_type == "in_channel"  # created_by
     slack.command("assign 3.3 <@UBOB>", user="UALICE")  # owner, event old/new
     slack.command("assign 3.4 <@UBOBBY>", user="UALICE")
+    slack.command("assign 4.1 <@UCARA> <@UBOB>", user="UALICE")  # a co-owner (item.co_owners)
+    slack.command("skip 6.1 hosted by <@UBOB>'s team", user="UBOB")  # skipped_by, skip_reason
     slack.command("due 3.3 2026-11-20", user="UBOB")  # overdue: Bob gets a nudge (reminder_run key)
     slack.command("done 1.1 agreed", user="UBOB")  # done_by, event actor
     slack.command("note 3.3 ask <@UBOB> and <@UBOBBY> about it", user="UALICE")  # note text
@@ -133,6 +135,8 @@ def test_forget_user_leaves_no_trace_and_keeps_the_records_shape(bot, monkeypatc
         }
         item = s.exec(select(Item).where(Item.number == "3.3", Item.checklist_id == 1)).scalar_one()
         assert item.owner_id == pseudonym  # the item still has an owner
+        shared = s.exec(select(Item).where(Item.number == "4.1", Item.checklist_id == 1)).scalar_one()
+        assert (shared.owner_id, shared.co_owners) == ("UCARA", pseudonym)  # and a co-owner stays one
         approvals = s.exec(select(lq.SignoffApproval).where(lq.SignoffApproval.user_id == pseudonym)).scalars().all()
         assert "approved" in [a.decision for a in approvals]  # Bob's decision on 5.1 is kept, under the pseudonym
         assert s.get(sq.UserPref, "UBOB") is None and s.get(sq.UserPref, pseudonym) is None  # preferences dropped

@@ -2,9 +2,12 @@
 own buttons, from several people, against one checklist (a fresh channel per example), with the invariants
 checked after every step:
 
-- no item is done while a request on it is pending;
+- no item is done or not applicable while a request on it is pending;
 - every signed-off item has an approval from each of its approvers and none from the requester;
-- replaying the event log gives the current state (items, owners, due dates, contacts, pending requests);
+- a sign-off item that is not applicable got there by an approved "not applicable" request, by others;
+- no item has more than 5 owners, or one twice;
+- replaying the event log gives the current state (items, owners, due dates, contacts, pending requests), the
+  `plan` event included;
 - `audit verify` passes; and after an out-of-band UPDATE of one event row it names that row.
 """
 
@@ -35,29 +38,39 @@ items = st.sampled_from(ITEMS)
 
 def replay(template_items: list[str], events: list[Event]) -> dict:
     """The state the event log describes: per item (status, owner, due, removed), contacts, pending items."""
-    state = {n: {"status": rules.OPEN, "owner": None, "due": None, "removed": False} for n in template_items}
+    state = {n: {"status": rules.OPEN, "owners": [], "due": None, "removed": False} for n in template_items}
     contacts: dict[str, list[str]] = {}
     pending: set[str] = set()
     for e in events:
         n, a = e.item_number, e.action
         if a in ("done", "signoff_done"):
             state[n]["status"] = rules.DONE
-        if a in ("signoff_done", "signoff_cancel", "signoff_reject", "signoff_supersede"):
+        if a in ("signoff_done", "signoff_cancel", "signoff_reject", "signoff_supersede", "skip"):
             pending.discard(n)
-        if a == "undo":
+        if a in ("undo", "unskip"):
             state[n]["status"] = rules.OPEN
+        elif a == "skip":
+            state[n]["status"] = rules.SKIPPED
         elif a == "assign":
-            state[n]["owner"] = e.new
+            state[n]["owners"] = (e.new or "").split()
+        elif a == "plan":
+            _, _, changes = (e.new or "").partition("\n")
+            for change in filter(None, changes.split("; ")):
+                number, what, *values = change.split()
+                if what == "due":
+                    state[number]["due"] = values[0]
+                else:
+                    state[number]["owners"] = values
         elif a == "due":
             state[n]["due"] = e.new
         elif a == "remove":
             state[n]["removed"] = True
         elif a == "add":
-            state[n] = {"status": rules.OPEN, "owner": None, "due": None, "removed": False}
+            state[n] = {"status": rules.OPEN, "owners": [], "due": None, "removed": False}
         elif a == "contact":
             role, _, ids = (e.new or "").partition(":")
             contacts[role.strip()] = ids.split()
-        elif a == "signoff_request":
+        elif a in ("signoff_request", "skip_request"):
             pending.add(n)
     return {"items": state, "contacts": {r: u for r, u in contacts.items() if u}, "pending": pending}
 
@@ -70,6 +83,7 @@ class SignoffMachine(RuleBasedStateMachine):
         self.channel = f"CSM{next(_channels):05d}"
         self.cmd("start", "UALICE")
         self.cmd("contact security <@UCARA> <@UDAN>", "UALICE")
+        self.cmd("contact technical <@UBOB> <@UEVE>", "UALICE")
         with self.bot.rt.db.read() as session:
             checklist = q.active_checklist(session, "T0LOCAL", self.channel)
             self.checklist_id = checklist.id
@@ -190,6 +204,27 @@ class SignoffMachine(RuleBasedStateMachine):
     def assign(self, item, user, owner):
         self.cmd(f"assign {item} <@{owner}>", user)
 
+    @rule(item=items, user=people, owners=st.lists(people, min_size=1, max_size=6))
+    def assign_several(self, item, user, owners):
+        self.cmd(f"assign {item} " + " ".join(f"<@{u}>" for u in owners), user)
+
+    @rule(item=items, user=people, who=people, add=st.booleans())
+    def assign_add_or_remove(self, item, user, who, add):
+        self.cmd(f"assign {item} {'+' if add else '-'}<@{who}>", user)
+
+    @rule(item=items, user=people, reason=st.sampled_from(["out of scope", "covered by the national framework"]))
+    def skip(self, item, user, reason):
+        """Plain items are skipped at once; 5.1 and 5.2 become a "not applicable" request to the approvers."""
+        self.cmd(f"skip {item} {reason}", user)
+
+    @rule(item=items, user=people)
+    def unskip(self, item, user):
+        self.cmd(f"unskip {item}", user)
+
+    @rule(user=people, when=st.sampled_from(["tomorrow", "in 2 weeks"]), move_all=st.booleans())
+    def plan(self, user, when, move_all):
+        self.cmd(f"plan {when}{' all' if move_all else ''}", user)
+
     @rule(item=items, user=people, when=st.sampled_from(["tomorrow", "none"]))
     def due(self, item, user, when):
         self.cmd(f"due {item} {when}", user)
@@ -250,10 +285,24 @@ class SignoffMachine(RuleBasedStateMachine):
         by_id = {i.id: i for i in all_items}
         pending = {r.item_number for r in requests if r.status == sq.PENDING}
 
-        # No item is done while a request on it is pending.
+        # No item is done or not applicable while a request on it is pending.
         for r in requests:
             if r.status == sq.PENDING:
-                assert not rules.is_done(by_id[r.item_id]), f"{r.item_number} done with a pending request"
+                assert rules.is_open(by_id[r.item_id]), f"{r.item_number} closed with a pending request"
+
+        # A sign-off item is not applicable only by its approvers' agreement (never the requester's alone).
+        latest_of = {}
+        for r in requests:
+            latest_of[r.item_id] = r
+        for item in all_items:
+            if rules.is_skipped(item) and rules.needs_signoff(item):
+                r = latest_of.get(item.id)
+                assert r is not None and r.purpose == "skip" and r.status == sq.APPROVED, item.number
+                rows = approvals[r.id]
+                assert rows and all(a.decision == rules.APPROVED for a in rows), (item.number, rows)
+                assert item.skipped_by == r.requested_by not in {a.user_id for a in rows}
+            owners = rules.owners(item)
+            assert len(owners) <= rules.MAX_OWNERS and len(set(owners)) == len(owners), (item.number, owners)
 
         # Every signed-off item: an approval from each of its approvers, none from the requester.
         latest = {}
@@ -273,7 +322,7 @@ class SignoffMachine(RuleBasedStateMachine):
         for item in all_items:
             want = replayed["items"][item.number]
             assert want["status"] == item.status, (item.number, want, item.status)
-            assert want["owner"] == item.owner_id, item.number
+            assert want["owners"] == rules.owners(item), (item.number, want, rules.owners(item))
             assert want["due"] == (item.due_date.isoformat() if item.due_date else None), item.number
             assert want["removed"] == (item.removed_at is not None), item.number
         now = {}

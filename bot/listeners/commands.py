@@ -60,7 +60,7 @@ def _start(
 ) -> dict:
     """Start the checklist and answer at once. When the starter's timezone is not cached, it starts in UTC and
     their Slack profile is read after the acknowledgement (`users.info` never runs on the ack path)."""
-    change = rt.service.start(who, cmd.template)
+    change = rt.service.start(who, cmd.template, cmd.text or None)
     if change.lookup_timezone and client is not None:
         rt.background.submit(_start_timezone, rt, client, who, change.board.checklist.id, response_url)
     return in_channel(change.message)
@@ -126,8 +126,36 @@ def _undo(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = None) 
 
 
 def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
-    owner = None if cmd.clear else cmd.users[0]
-    return in_channel(rt.service.assign(who, cmd.item, owner).message)
+    if cmd.args:  # +@c adds, -@a removes
+        add = [a[1:] for a in cmd.args if a[0] == "+"]
+        remove = [a[1:] for a in cmd.args if a[0] == "-"]
+        return in_channel(rt.service.set_owners(who, cmd.item, add=add, remove=remove).message)
+    owners = [] if cmd.clear else list(cmd.users)
+    return in_channel(rt.service.set_owners(who, cmd.item, owners=owners).message)
+
+
+def _plan(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.plan(who, cmd.text, move_all="all" in cmd.args).message)
+
+
+def _skip(
+    rt: Runtime, who: Who, cmd: Command, response_url: str | None = None, client: WebClient | None = None
+) -> dict:
+    """Not applicable. An item that needs a sign-off is not skipped here: its role's approvers are asked by DM
+    (a sign-off request for "not applicable"), after the acknowledgement, like `/checklist signoff`."""
+    change = rt.service.skip(who, cmd.item, cmd.text)
+    if change is not None:
+        return in_channel(change.message)
+    plan = rt.signoffs.plan(who, cmd.item, (), purpose="skip")
+    rt.outbox.send(signoff.request_effect(who, plan, cmd.text, response_url))
+    return ephemeral(
+        f"⏳ {plan.item_number} needs a sign-off, so marking it not applicable does too: asking "
+        f"{', '.join(mention(u) for u in plan.approvers)} to agree…"
+    )
+
+
+def _unskip(rt: Runtime, who: Who, cmd: Command) -> dict:
+    return in_channel(rt.service.unskip(who, cmd.item).message)
 
 
 def _due(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -255,6 +283,9 @@ HANDLERS: dict[str, Handler] = {
     "remind": _remind,
     "timezone": _timezone,
     "workweek": _workweek,
+    "plan": _plan,
+    "skip": _skip,
+    "unskip": _unskip,
 }
 
 
@@ -296,8 +327,9 @@ def register(app: App, rt: Runtime) -> None:
         if cmd.name in WITH_CLIENT:
             ack(**WITH_CLIENT[cmd.name](rt, who, cmd, client))
             return
-        if cmd.name == "start":
-            ack(**_start(rt, who, cmd, command.get("response_url"), client))
+        if cmd.name in ("start", "skip"):
+            handler = _start if cmd.name == "start" else _skip
+            ack(**handler(rt, who, cmd, command.get("response_url"), client))
             return
         ack(**HANDLERS[cmd.name](rt, who, cmd))
 

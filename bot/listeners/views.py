@@ -41,8 +41,14 @@ def register(app: App, rt: Runtime) -> None:
     @app.view(View.ASSIGN)
     def assign(ack: Ack, body: dict, view: dict) -> None:
         who, ref = submitted(body, view)
+        raw = _value(view, Input.OWNER, "selected_users")
+        if raw is None:  # a form from before several owners (users_select)
+            one = _value(view, Input.OWNER, "selected_user")
+            raw = [one] if one else []
+        if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
+            raise UserError("Pick people from the list.", field=Input.OWNER)
         with rt.outbox.unit() as fx:
-            rt.service.assign(who, ref.number, _value(view, Input.OWNER, "selected_user"), field=Input.OWNER)
+            rt.service.set_owners(who, ref.number, owners=raw, field=Input.OWNER)
             stage_refresh(fx, who, ref.response_url, ref.phase)
         ack()
 

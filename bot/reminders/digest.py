@@ -109,7 +109,7 @@ def build_digest(
         (i for i in items if rules.is_due_within(i, today, DUE_SOON_DAYS)), key=lambda i: (i.due_date, i.number)
     )
     pending = sorted(
-        ((i, signoffs[i.number]) for i in items if i.number in signoffs and not rules.is_done(i)),
+        ((i, signoffs[i.number]) for i in items if i.number in signoffs and rules.is_open(i)),
         key=lambda pair: pair[1].requested_at,
     )
     return Digest(
@@ -126,7 +126,7 @@ def build_digest(
         overdue=overdue,
         due_soon=due_soon,
         signoffs=pending,
-        unowned_open=sum(1 for i in items if not rules.is_done(i) and not i.owner_id),
+        unowned_open=sum(1 for i in items if rules.is_open(i) and not i.owner_id),
         finished=rules.is_complete(items),
     )
 

@@ -378,7 +378,8 @@ class Reminders:
             # DM for all of a person's items, as before (team "").
             owners: dict[tuple[str, str], list[Any]] = {}
             for row in rows:
-                owners.setdefault((row.team_id if self.workspaces.oauth else "", row.owner_id), []).append(row)
+                for owner in rules.owners(row):  # every owner of the item is nudged
+                    owners.setdefault((row.team_id if self.workspaces.oauth else "", owner), []).append(row)
             prefs = sq.user_prefs(session, {u for _, u in owners})
         if not owners:
             return

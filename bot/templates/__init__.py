@@ -18,6 +18,10 @@ MAX_FILE_BYTES = 1024 * 1024  # 500 items with long details fit several times ov
 MAX_FILES = 100
 MAX_DEPTH = 12  # a template nests 8 deep (phases, groups, items, waits_for)
 _ITEM_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}$")
+# `due: +10` (working days after the kickoff) or `due: 3.2 +5` (after item 3.2's planned date).
+_DUE = re.compile(r"^(?:(\d{1,3}\.\d{1,3})\s+)?([+-])\s*(\d{1,4})$")
+_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+MAX_OFFSET = 2000  # working days: about eight years
 
 
 class TemplateError(ValueError):
@@ -40,6 +44,8 @@ class TemplateItem:
     help_url: str | None = None
     signoff_role: str | None = None
     waits_for: tuple[str, ...] = ()
+    owner_role: str | None = None  # `owner: <role>`: the role's contacts own the item when it is planned
+    due_rule: str | None = None  # `due: +10` or `due: 3.2 +5`, normalised ("+10", "3.2 +5")
 
 
 @dataclass(frozen=True)
@@ -167,13 +173,14 @@ def _items(
             entry.line, entry.lines = _line(raw, i) or 0, {"title": _line(raw, i)}
         if not isinstance(entry, dict):
             raise TemplateError(f"{here}: an item is a title or a mapping with 'title'", _line(raw, i))
-        unknown = set(entry) - {"title", "detail", "help", "signoff", "waits_for"}
+        unknown = set(entry) - {"title", "detail", "help", "signoff", "waits_for", "owner", "due"}
         if unknown:
             raise TemplateError(f"{here}: unknown key(s) {', '.join(sorted(map(str, unknown)))}", _line(raw, i))
         position = start + i
         role = _text(entry, "signoff", f"{here}.signoff", required=False, limit=64)
         number = f"{phase_no}.{position}"
         lines[number] = _line(entry, "waits_for")
+        lines[f"due {number}"] = _line(entry, "due")
         out.append(
             TemplateItem(
                 number=number,
@@ -185,9 +192,93 @@ def _items(
                 help_url=_text(entry, "help", f"{here}.help", required=False, limit=500),
                 signoff_role=role.lower() if role else None,
                 waits_for=_waits(entry, f"{here}.waits_for"),
+                owner_role=_owner(entry, f"{here}.owner"),
+                due_rule=_due(entry, f"{here}.due"),
             )
         )
     return out
+
+
+def _owner(entry: dict, where: str) -> str | None:
+    """`owner: <role>`: a role name (any: a role without contacts just leaves the item unassigned)."""
+    role = _text(entry, "owner", where, required=False, limit=64)
+    if role is None:
+        return None
+    role = role.lower()
+    if not _ROLE.match(role):
+        raise TemplateError(
+            f"{where}: {role!r} is not a role name (letters, digits, - or _, starting with a letter)",
+            _line(entry, "owner"),
+        )
+    return role
+
+
+def _due(entry: dict, where: str) -> str | None:
+    """`due: +<n>` or `due: <item> +<n>`, n working days; normalised to "+n" / "3.2 +n"."""
+    raw = entry.get("due")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise TemplateError(f'{where}: write "+10" (working days after the kickoff) or "3.2 +5"', _line(entry, "due"))
+    if isinstance(raw, int):  # YAML reads an unquoted `+5` as the number 5 and `-3` as -3
+        raw = f"+{raw}" if raw >= 0 else f"-{-raw}"
+    m = _DUE.match(str(raw).strip())
+    if not m:
+        raise TemplateError(
+            f"{where}: {str(raw)[:40]!r} is not a due rule: write +10 (working days after the kickoff) or "
+            "3.2 +5 (working days after item 3.2's date)",
+            _line(entry, "due"),
+        )
+    ref, sign, n = m.groups()
+    if sign == "-":
+        raise TemplateError(
+            f"{where}: a negative offset ({sign}{n}) plans an item before what it counts from; use +0 or more",
+            _line(entry, "due"),
+        )
+    if int(n) > MAX_OFFSET:
+        raise TemplateError(f"{where}: {n} working days, at most {MAX_OFFSET}", _line(entry, "due"))
+    if ref:
+        phase, pos = ref.split(".")
+        return f"{int(phase)}.{int(pos)} +{int(n)}"
+    return f"+{int(n)}"
+
+
+def due_reference(rule: str | None) -> str | None:
+    """The item a due rule counts from ("3.2" of "3.2 +5"), None for the kickoff."""
+    if not rule or rule.startswith("+"):
+        return None
+    return rule.split()[0]
+
+
+def due_offset(rule: str) -> int:
+    return int(rule.rsplit("+", 1)[1])
+
+
+def _check_due_rules(items: list[TemplateItem], lines: dict[str, int | None]) -> None:
+    """Every `due: <item> +n` counts from another item that has a due rule, without a cycle."""
+    known = {i.number: i for i in items}
+    for item in items:
+        ref = due_reference(item.due_rule)
+        if ref is None:
+            continue
+        line = lines.get(f"due {item.number}")
+        if ref not in known:
+            raise TemplateError(f"item {item.number}.due: there is no item {ref}", line)
+        if ref == item.number:
+            raise TemplateError(f"item {item.number}.due: an item cannot count from its own date", line)
+        if known[ref].due_rule is None:
+            raise TemplateError(f"item {item.number}.due: item {ref} has no due date to count from", line)
+    for item in items:
+        path, ref = [item.number], due_reference(item.due_rule)
+        while ref is not None:
+            if ref in path:
+                raise TemplateError(
+                    f"item {item.number}.due: the due dates count from each other in a circle "
+                    f"({' → '.join([*path[path.index(ref) :], ref])})",
+                    lines.get(f"due {item.number}"),
+                )
+            path.append(ref)
+            ref = due_reference(known[ref].due_rule)
 
 
 def _check_gates(items: list[TemplateItem], lines: dict[str, int | None]) -> None:
@@ -259,6 +350,7 @@ def parse_template(data: object, source: str) -> Template:
         if len(template.items) > MAX_ITEMS:
             raise TemplateError(f"{len(template.items)} items, at most {MAX_ITEMS}", _line(data, "phases"))
         _check_gates(template.items, lines)
+        _check_due_rules(template.items, lines)
         return template
     except TemplateError as exc:
         where = f"line {exc.line}: " if exc.line else ""

@@ -29,7 +29,8 @@ def help_view(unknown: str | None = None) -> dict:
     intro = "*checklist-bot* keeps your implementation workplan in this channel."
     if unknown:
         intro = f"I don't know `{user_text(unknown)}`. Here is what I can do:"
-    blocks = [section(intro), section("\n".join(lines[:8])), section("\n".join(lines[8:]))]
+    # Eight commands a section keeps each well inside Slack's 3,000 characters however many commands there are.
+    blocks = [section(intro)] + [section("\n".join(lines[i : i + 8])) for i in range(0, len(lines), 8)]
     blocks.append(context("Items are numbered like `3.1` (phase 3, first item) · mention people with @"))
     return message(intro, blocks, response_type="ephemeral")
 

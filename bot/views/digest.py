@@ -42,6 +42,10 @@ def _list(head: str, rows: Sequence[Any], line: Callable[[Any], str], more: str)
     return text
 
 
+def _owners(item) -> str:
+    return ", ".join(mention(u) for u in rules.owners(item)) or mention(None)
+
+
 def _progress(d: Digest) -> str:
     delta = f" (+{d.done_delta} this week)" if d.done_delta else ""
     percent = rules.Progress(d.done, d.total, len(d.overdue)).percent
@@ -65,8 +69,7 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                     f"⚠️ *Overdue ({len(d.overdue)})*",
                     d.overdue,
                     lambda i: (
-                        f"*{i.number}* {_title(i.title)} — {mention(i.owner_id)}, "
-                        f"{_days((d.today - i.due_date).days)} overdue"
+                        f"*{i.number}* {_title(i.title)} — {_owners(i)}, {_days((d.today - i.due_date).days)} overdue"
                     ),
                     "`/checklist status`",
                 )
@@ -80,9 +83,7 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                 _list(
                     f"📅 *Due in the next 7 days ({len(d.due_soon)})*",
                     d.due_soon,
-                    lambda i: (
-                        f"*{i.number}* {_title(i.title)} — {mention(i.owner_id)}, {plain_date(i.due_date, d.today)}"
-                    ),
+                    lambda i: f"*{i.number}* {_title(i.title)} — {_owners(i)}, {plain_date(i.due_date, d.today)}",
                     "`/checklist status`",
                 )
             )

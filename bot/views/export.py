@@ -47,6 +47,9 @@ def filename(data: ExportData, fmt: str) -> str:
 def state(item: Item, name: Names, today: date) -> str:
     if rules.is_done(item):
         return f"done by {name(item.done_by)} {when(item.done_at)}".strip()
+    if rules.is_skipped(item):
+        why = " ".join((item.skip_reason or "").split())
+        return f"not applicable ({name(item.skipped_by)} {when(item.skipped_at)}: “{why}”)"
     if rules.is_overdue(item, today):
         return f"open, overdue {rules.days_overdue(item, today)} days"
     return "open"
@@ -98,7 +101,7 @@ def markdown(data: ExportData, names: dict[str, str], generated_at: datetime) ->
         "",
         f"- Channel: {c.channel_id} · template `{c.template}`",
         f"- Started {when(c.created_at)} by {name(c.created_by)}",
-        f"- Progress: {p.done}/{p.total} done ({p.percent}%), {p.overdue} overdue",
+        f"- Progress: {p.text} ({p.percent}%), {p.overdue} overdue",
         f"- Exported {when(generated_at)}",
         f"- Record: {data.chain_length} events; hash chain head `{data.chain_head}` "
         "(`checklist-bot audit verify --hash <head>` checks it against the live database)",
@@ -111,7 +114,9 @@ def markdown(data: ExportData, names: dict[str, str], generated_at: datetime) ->
     for phase in data.phases:
         items = [i for i in data.items if i.phase_number == phase.number]
         done = sum(rules.is_done(i) for i in items)
-        out += ["", f"## {phase.number} {_md(phase.name)} ({done}/{len(items)})"]
+        skipped = sum(rules.is_skipped(i) for i in items)
+        na = f", {skipped} not applicable" if skipped else ""
+        out += ["", f"## {phase.number} {_md(phase.name)} ({done}/{len(items) - skipped}{na})"]
         for item in items:
             out += ["", *_md_item(item, data, name)]
     if data.removed:
@@ -122,12 +127,14 @@ def markdown(data: ExportData, names: dict[str, str], generated_at: datetime) ->
 
 
 def _md_item(item: Item, data: ExportData, name: Names) -> list[str]:
-    box = "x" if rules.is_done(item) else " "
+    box = "x" if rules.is_done(item) else ("-" if rules.is_skipped(item) else " ")
     lines = [f"### [{box}] {item.number} {_md(item.title)}", ""]
     if item.removed_at:
         lines.append(f"- Removed {when(item.removed_at)} by {name(item.removed_by)}")
     lines.append(f"- Status: {state(item, name, data.today)}")
-    lines.append(f"- Owner: {name(item.owner_id) if item.owner_id else 'unassigned'}")
+    people = rules.owners(item)
+    label = "Owners" if len(people) > 1 else "Owner"
+    lines.append(f"- {label}: {', '.join(name(u) for u in people) if people else 'unassigned'}")
     if item.due_date:
         lines.append(f"- Due: {day(item.due_date)}")
     if item.group:
@@ -169,6 +176,8 @@ CSV_COLUMNS = (
     "notes",
     "removed_at",
     "removed_by",
+    "not_applicable_by",
+    "not_applicable_reason",
     "record_head",  # the hash chain's head when exported (the same in every row): `checklist-bot audit verify --hash`
 )
 
@@ -192,8 +201,8 @@ def csv_text(data: ExportData, names: dict[str, str]) -> str:
             item.group or "",
             item.number,
             item.title,
-            "removed" if item.removed_at else item.status,
-            name(item.owner_id) if item.owner_id else "",
+            "removed" if item.removed_at else ("not applicable" if rules.is_skipped(item) else item.status),
+            "; ".join(name(u) for u in rules.owners(item)),
             day(item.due_date),
             name(item.done_by) if item.done_by else "",
             when(item.done_at),
@@ -204,6 +213,8 @@ def csv_text(data: ExportData, names: dict[str, str]) -> str:
             "\n".join(f"{when(n.created_at)} {name(n.author_id)}: {n.text}" for n in data.notes.get(item.id, [])),
             when(item.removed_at),
             name(item.removed_by) if item.removed_by else "",
+            name(item.skipped_by) if item.skipped_by else "",
+            item.skip_reason or "",
             data.chain_head,
         ]
         writer.writerow([_cell(v) for v in row])

@@ -42,6 +42,9 @@ def _item_block(item: Item, data: HomeData) -> Block:
     bits = [f"<#{checklist.channel_id}>"]
     if item.due_date is not None:
         bits.append(due_text(item, data.today_of(item.checklist_id)))
+    others = [u for u in rules.owners(item) if u != data.user_id]
+    if others:
+        bits.append(f"with {', '.join(mention(u) for u in others)}")
     blocked = rules.blocked_by(item, data.items.get(item.checklist_id, ()))
     if blocked:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
@@ -64,7 +67,7 @@ def _checklist_line(data: HomeData, checklist: Checklist) -> str:
     p = rules.progress(items, data.today_of(checklist.id))
     line = (
         f"*{user_text(checklist.title)}* · <#{checklist.channel_id}>\n"
-        f"      {p.done}/{p.total} done  `{progress_bar(p.done, p.total, 10)}`  {p.percent}%"
+        f"      {p.text}  `{progress_bar(p.done, p.total, 10)}`  {p.percent}%"
     )
     if p.overdue:
         line += f" · ⚠️ {p.overdue} overdue"

@@ -21,7 +21,7 @@ def _value(action: str, value: str | None, today: date | None = None) -> str:
     if value is None or value == "":
         return {"assign": "unassigned", "due": "no date"}.get(action, "—")
     if action == "assign":
-        return mention(value)
+        return _people(value)
     if action == "due":
         try:
             return plain_date(date.fromisoformat(value), today)
@@ -112,7 +112,17 @@ def event_line(event: Event, today: date | None = None) -> str:
         what = _signoff_event(a, f"*{event.item_number}*" if event.item_number else "", event.old, event.new)
     elif a == "assign":
         was = f" (was {_value(a, event.old, today)})"
-        what = f"assigned {item}to {mention(event.new)}{was}" if event.new else f"unassigned {item}{was}"
+        what = f"assigned {item}to {_people(event.new)}{was}" if event.new else f"unassigned {item}{was}"
+    elif a == "skip":
+        what = f"marked {item}not applicable: “{_value(a, event.new)}”"
+    elif a == "unskip":
+        what = f"made {item}applicable again" + (
+            f" (was not applicable: “{_value(a, event.old)}”)" if event.old else ""
+        )
+    elif a == "skip_request":
+        what = f"asked {_people(event.old)} to agree that {item}is not applicable: “{_value(a, event.new)}”"
+    elif a == "plan":
+        what = f"planned the checklist: {_value(a, (event.new or '').split(chr(10))[0])}"
     elif a == "due":
         was = f" (was {_value(a, event.old, today)})"
         what = (
@@ -153,7 +163,12 @@ def show_view(detail: ItemDetail) -> dict:
     state = "✅ done" if rules.is_done(item) else "☐ open"
     if rules.is_done(item):
         state += f" by {mention(item.done_by)}" + (f" {slack_day(item.done_at)}" if item.done_at else "")
-    facts = [state, f"owner {mention(item.owner_id)}"]
+    if rules.is_skipped(item):
+        state = f"➖ not applicable: {user_text(item.skip_reason or '')} ({mention(item.skipped_by)}" + (
+            f" {slack_day(item.skipped_at)})" if item.skipped_at else ")"
+        )
+    people = rules.owners(item)
+    facts = [state, ("owners " if len(people) > 1 else "owner ") + (", ".join(map(mention, people)) or mention(None))]
     if item.due_date:
         due = f"due {plain_date(item.due_date, detail.today)}"
         if rules.is_overdue(item, detail.today):
@@ -161,6 +176,8 @@ def show_view(detail: ItemDetail) -> dict:
         facts.append(due)
     if item.signoff_role:
         facts.append(f"needs sign-off from *{user_text(item.signoff_role)}*")
+    if item.owner_role:
+        facts.append(f"role *{user_text(item.owner_role)}*")
     head = f"*{item.number}  {user_text(item.title)}*"
     blocks = [section(head + "\n" + " · ".join(facts))]
     if item.detail and item.detail != item.title:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from storage.models import Item
 
+from .. import rules
 from ..ids import Input, View
 from ..parser import MAX_NOTE
 from ..text import plain, truncate, user_text
@@ -68,9 +69,15 @@ def _modal(
 
 
 def assign_modal(ref: ItemRef, item: Item) -> dict:
-    element = {"type": "users_select", "action_id": Input.OWNER, "placeholder": plain_text("Pick a person")}
-    if item.owner_id:
-        element["initial_user"] = item.owner_id
+    element = {
+        "type": "multi_users_select",
+        "action_id": Input.OWNER,
+        "placeholder": plain_text("Pick people"),
+        "max_selected_items": rules.MAX_OWNERS,
+    }
+    owners = rules.owners(item)
+    if owners:
+        element["initial_users"] = owners
     return _modal(
         View.ASSIGN,
         "Assign item",
@@ -78,9 +85,9 @@ def assign_modal(ref: ItemRef, item: Item) -> dict:
         ref,
         item,
         element,
-        "Owner",
+        "Owners",
         optional=True,
-        hint="Leave empty to unassign.",
+        hint=f"Up to {rules.MAX_OWNERS} people, each sees the item in their App Home. Leave empty to unassign.",
     )
 
 

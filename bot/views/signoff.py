@@ -42,10 +42,22 @@ def _approved_by(approvals: Sequence[sq.SignoffApproval]) -> list[str]:
     return [a.user_id for a in approvals if a.decision == rules.APPROVED]
 
 
+def is_skip(r: sq.SignoffRequest) -> bool:
+    """A request to mark the item not applicable (`/checklist skip` of an item that needs a sign-off)."""
+    return getattr(r, "purpose", "signoff") == "skip"
+
+
 def _head(s: Signoff, approver_id: str) -> list[dict]:
     r = s.request
     lines = [f"🔏 Sign-off requested by {mention(r.requested_by)} in <#{s.channel_id}>", _item_line(s)]
-    if r.note:
+    if is_skip(r):
+        lines = [
+            f"➖ *Not applicable?* {mention(r.requested_by)} asks in <#{s.channel_id}> to mark this item not "
+            "applicable to the project. Approve to agree; it then counts apart and no longer needs a sign-off.",
+            _item_line(s),
+            f"Why: “{user_text(truncate(r.note or '', 1500))}”",
+        ]
+    elif r.note:
         lines.append(f"Note from {mention(r.requested_by)}: “{user_text(truncate(r.note, 1500))}”")
     others = [a.user_id for a in s.approvals if a.user_id != approver_id]
     blocks = [section("\n".join(lines))]
@@ -79,6 +91,8 @@ def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
         blocks.insert(0, section("You are asked as the backup contact; your approval stands in for the others."))
     blocks.append(decision_buttons(s.id))
     text = f"🔏 {mention(s.request.requested_by)} asks you to sign off {s.request.item_number}"
+    if is_skip(s.request):
+        text = f"➖ {mention(s.request.requested_by)} asks you to agree that {s.request.item_number} is not applicable"
     return message(text, blocks)
 
 
@@ -164,6 +178,11 @@ def asking_text(item_number: str, approvers: Sequence[str]) -> str:
 def requested_text(s: Signoff, superseded: bool) -> str:
     people = _people([a.user_id for a in s.approvals])
     tail = " It replaces the earlier request." if superseded else ""
+    if is_skip(s.request):
+        return (
+            f"➖ {mention(s.request.requested_by)} asked {people} to agree that {_item_line(s)} is not applicable "
+            f"(by direct message): “{user_text(truncate(s.request.note or '', 500))}”.{tail}"
+        )
     note = f" Note: “{user_text(truncate(s.request.note, 500))}”" if s.request.note else ""
     return (
         f"🔏 {mention(s.request.requested_by)} asked {people} to sign off {_item_line(s)} (by direct message).{note}"
@@ -196,6 +215,11 @@ def decision_text(d: Decision) -> str:
         return (
             f"❌ {mention(d.user_id)} rejected the sign-off of {_item_line(s)}: “{reason}”\n"
             f"{mention(r.requested_by)}, the item stays open; `/checklist signoff {r.item_number}` asks again."
+        )
+    if d.closed and r.status == sq.APPROVED and is_skip(r):
+        return (
+            f"➖ {_item_line(s)} is not applicable: “{user_text(truncate(r.note or '', 500))}” "
+            f"(asked by {mention(r.requested_by)}, agreed by {_people(_approved_by(s.approvals))})."
         )
     if d.closed and r.status == sq.APPROVED:
         return f"✅ {_item_line(s)} is done: signed off by {_people(_approved_by(s.approvals))}."

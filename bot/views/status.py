@@ -47,15 +47,25 @@ def due_text(item: Item, today: date) -> str:
     return due
 
 
+def owners_text(item: Item) -> str:
+    """`@ana, @bob` (every owner), or `unassigned`."""
+    people = rules.owners(item)
+    return ", ".join(mention(u) for u in people) if people else mention(None)
+
+
 def item_line(item: Item, board: Board, *, extra: str = "") -> str:
-    """One item as mrkdwn: box, number, title, owner, due date and the overdue flag."""
+    """One item as mrkdwn: box, number, title, owners, due date and the overdue flag; a not-applicable item is
+    struck through with its reason."""
+    if rules.is_skipped(item):
+        reason = f": {user_text(item.skip_reason)}" if item.skip_reason else ""
+        return f"➖ ~*{item.number}*  {user_text(item.title)}~\nnot applicable{reason} ({mention(item.skipped_by)})"
     box = "✅" if rules.is_done(item) else ("🔏" if rules.needs_signoff(item) else "☐")
-    bits = [mention(item.owner_id)]
+    bits = [owners_text(item)]
     if rules.is_done(item):
         bits = [f"done by {mention(item.done_by)}" + (f" {slack_day(item.done_at)}" if item.done_at else "")]
     elif item.due_date is not None:
         bits.append(due_text(item, board.today))
-    blocked = [] if rules.is_done(item) else rules.blocked_by(item, board.items)
+    blocked = [] if rules.is_closed(item) else rules.blocked_by(item, board.items)
     if blocked:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
     notes = board.note_counts.get(item.id, 0)
@@ -70,7 +80,7 @@ def item_menu(item: Item, checklist_id: int) -> dict:
     def opt(label: str, choice: MenuChoice) -> dict:
         return option(label, f"{choice}|{checklist_id}|{item.number}")
 
-    if rules.is_done(item):
+    if rules.is_closed(item):
         first = [opt("↩️ Reopen", MenuChoice.UNDO)]
     elif rules.needs_signoff(item):
         first = [opt("🔏 Request sign-off", MenuChoice.SIGNOFF)]
@@ -88,6 +98,8 @@ def item_menu(item: Item, checklist_id: int) -> dict:
 def _summary(board: Board) -> str:
     p = rules.progress(board.items, board.today)
     bits = [f"*{p.done}/{p.total} done*  `{progress_bar(p.done, p.total)}`  {p.percent}%"]
+    if p.skipped:
+        bits.append(f"➖ {p.skipped} not applicable")
     if p.overdue:
         bits.append(f"⚠️ {p.overdue} overdue")
     pending = [r.request for r in board.signoffs.values() if r.request.status == PENDING]
@@ -139,9 +151,11 @@ def status_view(
     for p in phases:
         items = board.phase_items(p.number)
         done = sum(rules.is_done(i) for i in items)
-        shown = items if phase is not None else [i for i in items if not rules.is_done(i)]
-        tick = " ✅" if items and done == len(items) else ""
-        groups.append((f"*{p.number}  {user_text(p.name)}*   {done}/{len(items)}{tick}", shown))
+        skipped = sum(rules.is_skipped(i) for i in items)
+        shown = items if phase is not None else [i for i in items if rules.is_open(i)]
+        tick = " ✅" if items and done + skipped == len(items) else ""
+        na = f" · {skipped} n/a" if skipped else ""
+        groups.append((f"*{p.number}  {user_text(p.name)}*   {done}/{len(items) - skipped}{na}{tick}", shown))
 
     # Greedy layout: phases in order, each with as many of its items as fit. Phases with nothing to show,
     # and phases that no longer fit, become one-line summaries merged into a single block.
@@ -186,7 +200,5 @@ def status_view(
         ]
     blocks += footer
     p = rules.progress(board.items, board.today)
-    fallback = f"{user_text(checklist.title)}: {p.done}/{p.total} done" + (
-        f", {p.overdue} overdue" if p.overdue else ""
-    )
+    fallback = f"{user_text(checklist.title)}: {p.text}" + (f", {p.overdue} overdue" if p.overdue else "")
     return message(fallback, blocks)
