@@ -34,7 +34,7 @@ Authority (the README's table is this section in prose):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -366,6 +366,14 @@ def leads(created_by: str, lead_contacts: Iterable[str]) -> list[str]:
     out = [created_by]
     out += [u for u in lead_contacts if u not in out]
     return out
+
+
+def still_signs(user_id: str, role: str | None, backup: bool, contacts_of: Callable[[str], Sequence[str]]) -> bool:
+    """An approver of an item with a role decides only while still its contact (`<role>-backup` for a backup):
+    a lead who takes someone out of the role takes away their pending buttons too."""
+    if not role:
+        return True
+    return user_id in contacts_of(role + BACKUP_SUFFIX if backup else role)
 
 
 def may_change_contacts(user_id: str, role: str, guarded: set[str], lead_ids: Sequence[str]) -> bool:

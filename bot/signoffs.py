@@ -130,6 +130,16 @@ class SignoffService:
             raise UserError(already_decided(approval))
         if request.status != sq.PENDING:
             raise UserError(closed_reason(request, signoff.approvals))
+        item = session.get(Item, request.item_id)
+        role = item.signoff_role if item is not None else None
+        if not rules.still_signs(
+            user_id, role, approval.backup, lambda r: [c.user_id for c in q.contacts(session, request.checklist_id, r)]
+        ):
+            shown = f"{role}{rules.BACKUP_SUFFIX}" if approval.backup else role
+            raise UserError(
+                f"You are no longer a *{user_text(shown or '')}* contact, so you cannot decide on the sign-off of "
+                f"{request.item_number}; your click changed nothing."
+            )
         return approval
 
     # -- requesting --------------------------------------------------------------------------------------

@@ -130,6 +130,22 @@ def test_only_a_lead_changes_a_signing_role(security):
     assert "UCARA UDAN" not in history  # contacts show as mentions, never raw ids
 
 
+def test_a_contact_taken_out_of_the_role_can_no_longer_decide_a_pending_request(security):
+    bot = security
+    bot.slack.command("signoff 5.1", user="UALICE")
+    bot.settle()
+    # The lead takes Dan out of the role while the request waits; Dan is told he no longer signs off its items.
+    assert bot.slack.command("contact security <@UCARA|cara> <@UEVE|eve>").response_type == "in_channel"
+    bot.settle()
+    assert "you no longer sign off its items" in dms(bot, "UDAN")[-1].args["text"]
+    click(bot, dms(bot, "UCARA")[0], Action.SIGNOFF_APPROVE, "UCARA")
+    # Dan's old buttons change nothing: the item is not signed off by someone who is no longer a contact.
+    reply = click(bot, dms(bot, "UDAN")[0], Action.SIGNOFF_APPROVE, "UDAN")
+    assert "no longer a *security* contact" in responses(bot, reply)[0].args["text"]
+    assert item_status(bot, "5.1") == "open"
+    assert [r.status for r in requests(bot)] == ["pending"]
+
+
 # -- a pending request locks the item -----------------------------------------------------------------------
 
 
