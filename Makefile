@@ -24,10 +24,10 @@ PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432
 ## test: ruff, the whole suite on SQLite, then again on PostgreSQL when one answers at $(PG_URL)
 test: $(STAMP)
 	$(BIN)/ruff check .
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -n 4
 	@if $(BIN)/python -m tests.pg_probe "$(PG_URL)"; then \
 	  echo "== the suite again on PostgreSQL at $(PG_URL)"; \
-	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider -n 2; \
+	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider -n 4; \
 	else \
 	  echo "== PostgreSQL does not answer at $(PG_URL): the suite ran on SQLite only"; \
 	fi
