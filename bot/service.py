@@ -236,8 +236,10 @@ class PlanResult:
             people = ", ".join(mention(u) for u in self.contacts.get(role, [])[: rules.MAX_OWNERS])
             lines.append(f"👤 *{user_text(role)}* ({people}) own {', '.join(numbers)}")
         for role, numbers in sorted(self.no_contacts.items()):
+            stay = "stays" if len(numbers) == 1 else "stay"
             lines.append(
-                f"👤 *{user_text(role)}* has no contacts, so {', '.join(numbers)} stay unassigned "
+                f"👤 *{user_text(role)}* has no contacts, so {', '.join(numbers)} {stay} "
+                f"unassigned "
                 f"(`/checklist contact {role} @…`, then `/checklist plan {self.kickoff.isoformat()}`)"
             )
         if self.kept:
@@ -861,6 +863,9 @@ class ChecklistService:
         contacts: dict[str, list[str]] = {}
         for c in q.contacts(session, checklist.id):
             contacts.setdefault(c.role, []).append(c.user_id)
+        # The starter is a lead without being a `lead` contact (rules.leads): with no `lead` contacts named, the
+        # items a template gives to `lead` go to the starter rather than to nobody.
+        contacts.setdefault(rules.LEAD_ROLE, rules.leads(checklist.created_by, []))
         moved: list[str] = []
         changes: list[str] = []  # "1.1 due 2026-12-14", "3.1 owners U1 U2": the event keeps each change
         kept: list[tuple[str, date, date]] = []

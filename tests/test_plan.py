@@ -427,3 +427,13 @@ def test_every_owner_sees_the_item_at_home_and_is_nudged(started):
     started.clock.set(MONDAY)
     report = started.rt.reminders.run_due(MONDAY)
     assert sorted(report.nudged) == ["UBOB", "UEVE"]
+
+
+def test_lead_items_go_to_the_starter_when_no_lead_contact_is_named(bot):
+    """The starter is the checklist's lead (rules.leads), so a plan never says `lead` has nobody."""
+    reply = bot.slack.command("start interop kickoff 2026-12-07")
+    assert reply.response_type == "in_channel", reply.text
+    assert "*lead* has no contacts" not in reply.text
+    assert "*lead* (<@U0LOCAL>) own" in reply.text
+    assert item(bot, "1.1").owner_id == "U0LOCAL"
+    assert "*security* has no contacts, so 5.3 stays unassigned" in reply.text
