@@ -49,10 +49,21 @@ REPLAY_WINDOW = timedelta(minutes=10)  # Slack refuses signatures older than 5 m
 REPLAYED = "That request was already handled, so nothing was done again."
 
 
+# Subcommands that only read: a replay of one changes nothing, so they are not recorded, which keeps a database
+# write off the acknowledgement path of the commands teams type most (`status` above all).
+READ_ONLY_SUBCOMMANDS = frozenset(
+    {"", "help", "status", "show", "history", "contacts", "signoffs", "templates", "archived", "portfolio"}
+)
+
+
 def fingerprint(req: BoltRequest) -> str | None:
     """What makes a request the same request: its trigger_id (every command and interaction has its own), else
-    its signature and body. None for what carries neither (Socket Mode events: their event_id de-duplicates)."""
+    its signature and body. None for what carries neither (Socket Mode events: their event_id de-duplicates)
+    and for read-only subcommands, whose replay is harmless."""
     body = req.body if isinstance(req.body, dict) else {}
+    text = body.get("text")
+    if body.get("command") and isinstance(text, str) and (text.split(maxsplit=1) or [""])[0] in READ_ONLY_SUBCOMMANDS:
+        return None
     trigger = body.get("trigger_id")
     if isinstance(trigger, str) and trigger:
         basis = "t:" + trigger

@@ -78,10 +78,24 @@ def test_old_fingerprints_are_pruned(started):
     from storage.models import SeenRequest
     from tests.conftest import NOW
 
-    started.slack.command("status")
+    started.slack.command("note 1.1 first")
     with started.rt.db.read() as s:
-        assert len(s.exec(select(SeenRequest)).all()) >= 2  # start and status
+        assert len(s.exec(select(SeenRequest)).all()) >= 2  # start and note
     started.clock.set(NOW + timedelta(minutes=11))
-    started.slack.command("status")
+    started.slack.command("note 1.1 second")
     with started.rt.db.read() as s:
         assert len(s.exec(select(SeenRequest)).all()) == 1  # only the newest is kept
+
+
+def test_read_only_commands_are_not_recorded_so_their_replay_answers_again(started):
+    """`status` (and the other read-only subcommands) keep a database write off their acknowledgement: replaying
+    one changes nothing, so it is answered again rather than recorded."""
+    from storage.models import SeenRequest
+
+    with started.rt.db.read() as s:
+        before = len(s.exec(select(SeenRequest)).all())
+    req = started.slack.signer.command("status", user_id="U0LOCAL", channel_id="C0LOCAL", response_url="x")
+    assert started.slack.send(req).response_type == "in_channel"
+    assert started.slack.send(req).response_type == "in_channel"
+    with started.rt.db.read() as s:
+        assert len(s.exec(select(SeenRequest)).all()) == before
