@@ -207,21 +207,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         if parsed_redirect.scheme not in ("http", "https") or not parsed_redirect.netloc:
             raise ConfigError(f"SLACK_REDIRECT_URI is malformed: {redirect_uri!r} is not an http(s) URL")
 
-    timeout_raw = env.get("SLACK_API_TIMEOUT", "").strip() or "10"
-    try:
-        api_timeout = float(timeout_raw)
-    except ValueError:
-        api_timeout = -1.0
-    if not 0.1 <= api_timeout <= 120:
-        raise ConfigError(f"SLACK_API_TIMEOUT is malformed: {timeout_raw!r}; use seconds (0.1-120)")
-
-    db_timeout_raw = env.get("DB_REQUEST_TIMEOUT", "").strip() or "2.5"
-    try:
-        db_request_timeout = float(db_timeout_raw)
-    except ValueError:
-        db_request_timeout = -1.0
-    if not 0.5 <= db_request_timeout <= 60:
-        raise ConfigError(f"DB_REQUEST_TIMEOUT is malformed: {db_timeout_raw!r}; use seconds (0.5-60)")
+    api_timeout = _seconds(env, "SLACK_API_TIMEOUT", "10", 0.1, 120)
+    db_request_timeout = _seconds(env, "DB_REQUEST_TIMEOUT", "2.5", 0.5, 60)
 
     uninstall_raw = env.get("UNINSTALL_RETENTION_DAYS", "").strip() or "30"
     if not uninstall_raw.isdigit() or not int(uninstall_raw) <= 3650:
@@ -264,3 +251,15 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     from .logs import configure
 
     configure(level, fmt)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: str, low: float, high: float) -> float:
+    """A duration in seconds between low and high, or a one-line ConfigError naming the variable."""
+    raw = env.get(name, "").strip() or default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not low <= value <= high:
+        raise ConfigError(f"{name} is malformed: {raw!r}; use seconds ({low:g}-{high:g})")
+    return value
