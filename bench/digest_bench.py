@@ -84,7 +84,7 @@ def build_database(path: str, channels: int, items: int) -> None:
 def measure(path: str, channels: int) -> dict:
     """Build every channel's digest from the file at `path`; time, statements and peak RSS."""
     from bot.reminders.digest import DigestTarget, iter_digests, pending_signoffs
-    from bot.views.digest import digest_view
+    from bot.reminders.messages import digest_view
     from storage.db import Database
 
     db = Database(f"sqlite:///{path}")

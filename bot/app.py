@@ -15,27 +15,26 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot import metrics, schema
+from bot.checklists.service import ChecklistService
+from bot.checklists.templates import load_templates
+from bot.clock import Clock
+from bot.config import Settings
+from bot.lifecycle import Lifecycle
+from bot.reminders.digest import pending_signoffs
+from bot.reminders.runner import Reminders
+from bot.reminders.service import ReminderService
+from bot.signoffs.flow import SignoffFlow
+from bot.signoffs.service import SignoffService
+from bot.slack.background import Background
+from bot.slack.cache import LRUCache
+from bot.slack.delivery import SafeConnectionRetry, SafeServerErrorRetry
+from bot.slack.effects import register_effects
+from bot.slack.listeners import register_listeners
+from bot.slack.outbox import Outbox
+from bot.slack.verify import Replays, VerifiedOnce
+from bot.slack.workspaces import StoredBotAuthorize, Workspaces, oauth_setup
 from storage.db import Database
-
-from . import metrics, schema
-from .background import Background
-from .cache import LRUCache
-from .clock import Clock
-from .config import Settings
-from .delivery import SafeConnectionRetry, SafeServerErrorRetry
-from .effects import register_effects
-from .lifecycle import Lifecycle
-from .listeners import register_listeners
-from .outbox import Outbox
-from .reminders.digest import pending_signoffs
-from .reminders.runner import Reminders
-from .reminders.service import ReminderService
-from .service import ChecklistService
-from .signoff_flow import SignoffFlow
-from .signoffs import SignoffService
-from .templates import load_templates
-from .verify import Replays, VerifiedOnce
-from .workspaces import StoredBotAuthorize, Workspaces, oauth_setup
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -46,7 +45,7 @@ OUTBOX_SWEEP_SECONDS = 5
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Web API client that retries 429s (honouring Retry-After), Slack's 5xx answers and dropped connections,
-    but never a post that may have reached Slack (see `bot.delivery`).
+    but never a post that may have reached Slack (see `bot.slack.delivery`).
 
     Without `token` it carries SLACK_BOT_TOKEN, or none in OAuth mode (each workspace has its own)."""
     return WebClient(

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 
-from .config import ConfigError, Settings, configure_logging, load_settings
+from bot.config import ConfigError, Settings, configure_logging, load_settings
 
 log = logging.getLogger("checklist-bot")
 
@@ -22,7 +22,7 @@ log = logging.getLogger("checklist-bot")
 def check_templates(settings: Settings) -> None:
     """Validate the team's templates before anything starts: one line (file, line, what is wrong) and exit 2."""
     if settings.templates_dir:
-        from .templates import TemplateError, load_templates
+        from bot.checklists.templates import TemplateError, load_templates
 
         try:
             load_templates(settings.templates_dir)
@@ -34,7 +34,7 @@ def check_templates(settings: Settings) -> None:
 def _runtime(settings: Settings):
     from slack_bolt.error import BoltError
 
-    from .app import create_runtime
+    from bot.app import create_runtime
 
     try:
         return create_runtime(settings)
@@ -81,9 +81,8 @@ def _one_line(value: object) -> str:
 def cmd_serve(settings: Settings, host: str, port: int) -> int:
     from sqlalchemy.exc import OperationalError
 
+    from bot import schema
     from storage.db import Database
-
-    from . import schema
 
     if settings.oauth:
         settings.require("SLACK_SIGNING_SECRET")
@@ -98,7 +97,7 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
         except OperationalError as exc:
             raise ConfigError(f"DATABASE_URL: the database does not answer ({_one_line(exc.orig or exc)})") from None
         if settings.oauth:  # the OAuth stores' tables too, so workers starting together never race to create them
-            from .workspaces import create_oauth_tables
+            from bot.slack.workspaces import create_oauth_tables
 
             create_oauth_tables(settings, db)
     finally:
@@ -108,7 +107,7 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
     # set before prometheus_client is first imported (by .server below).
     metrics_dir, cleanup = _metrics_dir()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    from .server import serve
+    from bot.slack.server import serve
 
     say = _announcer(settings)
     say(f"serving HTTP on http://{host}:{port}/slack/events (health: /healthz, metrics: /metrics)")
@@ -182,7 +181,7 @@ def cmd_socket(settings: Settings) -> int:
 
 def observed_socket_mode(handler_class: type) -> type:
     """Bolt's Socket Mode handler, each request timed and logged as `serve`'s WSGI layer does it."""
-    from . import metrics
+    from bot import metrics
 
     class Observed(handler_class):
         def handle(self, client, req) -> None:
@@ -196,7 +195,7 @@ def observed_socket_mode(handler_class: type) -> type:
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
-    from .console import run_console
+    from bot.console import run_console
 
     return run_console(settings, user=args.user, channel=args.channel, now=args.now)
 
@@ -271,11 +270,10 @@ def cmd_purge_workspace(settings: Settings, team_id: str) -> int:
 
 
 def _lifecycle(settings: Settings, work):
+    from bot import schema
+    from bot.clock import Clock
+    from bot.lifecycle import Lifecycle
     from storage.db import Database
-
-    from . import schema
-    from .clock import Clock
-    from .lifecycle import Lifecycle
 
     db = Database(settings.database_url)
     try:

@@ -248,7 +248,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
 
 
 def configure_logging(level: str, fmt: str = "text") -> None:
-    from .logs import configure
+    from bot.logs import configure
 
     configure(level, fmt)
 

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .app import create_runtime
-from .clock import Clock, FixedClock, MovableClock
-from .config import ConfigError, Settings
-from .localslack.driver import SlackDriver, dispatch_transport
-from .localslack.server import Call, FakeSlack
-from .localslack.signed import Signer
+from bot.app import create_runtime
+from bot.clock import Clock, FixedClock, MovableClock
+from bot.config import ConfigError, Settings
+from bot.localslack.driver import SlackDriver, dispatch_transport
+from bot.localslack.server import Call, FakeSlack
+from bot.localslack.signed import Signer
 
 HELP = (
     "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name, channels as #name.\n"

@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from bot.clock import Clock
 from storage import lifecycle as lq
 from storage import schedules as sq
 from storage.db import Database
-
-from .clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ import threading
 
 from sqlalchemy.exc import OperationalError
 
+from bot.config import ConfigError
 from storage import migrate
 from storage.db import Database
-
-from .config import ConfigError
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5.0

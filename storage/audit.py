@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from .models import Checklist, Event
+from storage.models import Checklist, Event
 
 GENESIS = "0" * 64
 VERSION = 1

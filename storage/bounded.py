@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pe
 
-from . import deadline
+from storage import deadline
 
 
 class DatabaseTimeout(psycopg.OperationalError):

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from . import deadline, lifecycle, models, outbox, portfolio, schedules, signoffs  # noqa: F401  (registers the tables)
-from .bounded import connect_within_budget
+from storage import deadline, lifecycle, models, outbox, portfolio, schedules, signoffs  # noqa: F401  (registers the tables)
+from storage.bounded import connect_within_budget
 
 # Waits, chosen so that a database that stalls costs a request at most 2.5 s (Slack gives 3 s to answer):
 SQLITE_BUSY_TIMEOUT_MS = 2_000  # a writer queues this long for the write lock, then "temporarily unavailable"

@@ -20,14 +20,14 @@ from datetime import datetime
 from sqlalchemy import Column, MetaData, String, Table, delete, func, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
-from . import audit
-from .models import Checklist, Contact, Event, Item, Note
-from .outbox import OutboxEffect
-from .portfolio import PortfolioShare
-from .queries import log_event
-from .schedules import DigestSchedule, ReminderRun, UserPref
-from .signoffs import SignoffApproval, SignoffRequest
-from .types import UTCDateTime
+from storage import audit
+from storage.models import Checklist, Contact, Event, Item, Note
+from storage.outbox import OutboxEffect
+from storage.portfolio import PortfolioShare
+from storage.queries import log_event
+from storage.schedules import DigestSchedule, ReminderRun, UserPref
+from storage.signoffs import SignoffApproval, SignoffRequest
+from storage.types import UTCDateTime
 
 ERASE = "erase"  # the event an erasure leaves in each checklist it touched
 SYSTEM_ACTOR = "checklist-bot"  # who did it, in history: the operator's command, not a Slack user

@@ -14,8 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from . import deadline
-from .db import Database
+from storage import deadline
+from storage.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LOCK_KEY = 7_345_201_001  # any constant shared by every replica

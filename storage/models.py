@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from .types import UTCDateTime
+from storage.types import UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -80,7 +80,7 @@ class Item(SQLModel, table=True):
     removed_by: str | None = Field(default=None, max_length=32)
     # Several owners: `owner_id` is the first, `co_owners` the others in order, space-separated user ids.
     co_owners: str | None = Field(default=None, sa_column=Column(Text))
-    # The plan (bot/plan.py): the template's role for the owner, the due rule ("+10" working days after the
+    # The plan (bot/checklists/plan.py): the template's role for the owner, the due rule ("+10" working days after the
     # kickoff, "3.2 +5" after item 3.2's date) and the date the last plan gave; a due date equal to it is "planned".
     owner_role: str | None = Field(default=None, max_length=64)
     due_rule: str | None = Field(default=None, max_length=32)

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import Index, Text, delete, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from .sql import dialect_insert
-from .types import UTCDateTime
+from storage.sql import dialect_insert
+from storage.types import UTCDateTime
 
 PENDING = "pending"
 SENDING = "sending"

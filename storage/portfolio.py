@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint, delete, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from .models import Checklist, Event
-from .types import UTCDateTime
+from storage.models import Checklist, Event
+from storage.types import UTCDateTime
 
 
 class PortfolioShare(SQLModel, table=True):

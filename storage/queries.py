@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, literal
 from sqlmodel import Session, SQLModel, col, select
 
-from . import audit
-from .models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent, SeenRequest
-from .sql import dialect_insert
+from storage import audit
+from storage.models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent, SeenRequest
+from storage.sql import dialect_insert
 
 
 def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
@@ -129,7 +129,7 @@ def item_range(session: Session, checklist_id: int) -> tuple[str, str] | None:
 def member_checklists(session: Session, team_id: str, user_id: str) -> Sequence[Checklist]:
     """Active checklists of a team that a person belongs to: they created it, own an item in it, are one of its
     contacts, or were asked to approve a sign-off in it."""
-    from .signoffs import SignoffApproval, SignoffRequest
+    from storage.signoffs import SignoffApproval, SignoffRequest
 
     # Several owners: the first is `owner_id`, the others space-separated in `co_owners` (ids have no spaces).
     co_owned = (literal(" ") + func.coalesce(Item.co_owners, "") + literal(" ")).like(f"% {user_id} %")

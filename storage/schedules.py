@@ -14,9 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import Row, UniqueConstraint, and_, delete, func, tuple_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from .models import Checklist, Item
-from .sql import dialect_insert
-from .types import UTCDateTime
+from storage.models import Checklist, Item
+from storage.sql import dialect_insert
+from storage.types import UTCDateTime
 
 # Run states.
 CLAIMED = "claimed"  # taken, nothing sent yet: safe to retake when stale
@@ -328,7 +328,7 @@ def item_rows(session: Session, checklist_ids: Sequence[int]) -> list[Row]:
 
 def owned_items_due_before(session: Session, before: date, *, not_status: str) -> list[Row]:
     """Items with an owner and a due date before `before` whose status is not `not_status` (the caller's "done"),
-    in active checklists, with their channel. A pre-filter: the caller applies `bot.rules`."""
+    in active checklists, with their channel. A pre-filter: the caller applies `bot.checklists.rules`."""
     return list(
         session.execute(
             select(

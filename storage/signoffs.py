@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from .models import Checklist, utcnow
-from .types import UTCDateTime
+from storage.models import Checklist, utcnow
+from storage.types import UTCDateTime
 
 PENDING = "pending"
 APPROVED = "approved"

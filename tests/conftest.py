@@ -30,7 +30,7 @@ from bot.config import load_settings
 from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.server import FakeSlack
 from bot.localslack.signed import Signer
-from bot.server import wsgi_app
+from bot.slack.server import wsgi_app
 from storage import migrate
 from storage.db import Database
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from bot.ids import Action, Input
+from bot.slack.ids import Action, Input
 from storage import audit
 from tests.conftest import NOW
 from tests.test_interactive import open_modal, status_message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlparse
 
-from bot.server import MAX_BODY_BYTES
+from bot.slack.server import MAX_BODY_BYTES
 
 
 def _exchange(url: str, head: bytes, body: bytes = b"") -> bytes:
@@ -45,7 +45,7 @@ def test_a_body_at_the_cap_is_read_and_checked(bot):
 
 
 def test_request_complete_reads_headers_and_declared_bodies():
-    from bot.http_worker import request_complete
+    from bot.slack.http_worker import request_complete
 
     head = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
     assert not request_complete(head[:20])

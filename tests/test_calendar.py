@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot import rules
-from bot.dates import MONTHS, plain_date
-from bot.views.status import due_text
+from bot.checklists import rules
+from bot.checklists.dates import MONTHS, plain_date
+from bot.checklists.messages.status import due_text
 from storage import queries as q
 from storage import schedules as rq
 from storage.models import Event
@@ -113,7 +113,7 @@ def test_status_home_digest_and_export_agree_at_local_midnight(started, tz, due)
 
 
 def _who():
-    from bot.service import Who
+    from bot.checklists.service import Who
 
     return Who("T0LOCAL", CHANNEL, "U0LOCAL")
 

@@ -74,6 +74,6 @@ def test_fifty_concurrent_commands(started):
 
 
 def _who():
-    from bot.service import Who
+    from bot.checklists.service import Who
 
     return Who(team_id="T0LOCAL", channel_id="C0LOCAL", user_id="U0LOCAL")

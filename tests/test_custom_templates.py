@@ -8,7 +8,7 @@ import textwrap
 import pytest
 from sqlmodel import select
 
-from bot.templates import TemplateError, load_file, load_templates
+from bot.checklists.templates import TemplateError, load_file, load_templates
 from storage.models import Event, Item
 from tests.conftest import fresh_database, start_bot
 from tests.test_config_cli import run_cli

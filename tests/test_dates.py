@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import FORMATS_HELP, DateError, parse_date, plain_date, slack_day
+from bot.checklists.dates import FORMATS_HELP, DateError, parse_date, plain_date, slack_day
 
 WED = date(2026, 11, 25)  # a Wednesday
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.errors import UserError
-from bot.ids import Input
-from bot.parser import USAGE, parse
-from bot.views.answers import help_view
+from bot.slack.answers import help_view
+from bot.slack.ids import Input
+from bot.slack.parser import USAGE, parse
 from storage.models import Item, Note
 from tests.test_interactive import open_modal, status_message
 

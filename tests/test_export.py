@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.ids import Action, Input
+from bot.slack.ids import Action, Input
 from tests.test_signoff import click, dms
 
 REASON = "DPIA pending legal review, <!channel> see =SUM(A1)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.ids import Input
+from bot.slack.ids import Input
 from storage.models import Item, Note
 
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import MetaData, select, text
 
 from bot import cli
-from bot.ids import Action
 from bot.lifecycle import Lifecycle
+from bot.slack.ids import Action
 from storage import audit
 from storage import lifecycle as lq
 from storage import schedules as sq

@@ -17,14 +17,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from bot.checklists.messages.modals import ItemRef
 from bot.config import DEFAULT_SCOPES
-from bot.ids import Action, Input, MenuChoice, View
 from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.server import FakeSlack
 from bot.localslack.signed import Signer
 from bot.reminders.runner import NOT_INSTALLED
-from bot.signoffs import GONE
-from bot.views.modals import ItemRef
+from bot.signoffs.service import GONE
+from bot.slack.ids import Action, Input, MenuChoice, View
 from storage import schedules as sched
 from storage import signoffs as sq
 from storage.models import Checklist, Item

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.outbox import Effect
+from bot.slack.outbox import Effect
 from storage import outbox as oq
 from storage import signoffs as sq
 from tests.conftest import fresh_database, start_bot

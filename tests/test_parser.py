@@ -1,6 +1,6 @@
 import pytest
 
-from bot.parser import MAX_NOTE, USAGE, ParseError, parse
+from bot.slack.parser import MAX_NOTE, USAGE, ParseError, parse
 
 
 @pytest.mark.parametrize(

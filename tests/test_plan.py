@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 from sqlmodel import col, func, select
 
-from bot.ids import Action, Input, View
-from bot.plan import planned_dates
-from bot.templates import TemplateError, load_file, load_templates
+from bot.checklists.plan import planned_dates
+from bot.checklists.templates import TemplateError, load_file, load_templates
+from bot.slack.ids import Action, Input, View
 from storage import signoffs as sq
 from storage.models import Event, Item
 from tests.test_config_cli import run_cli
@@ -290,7 +290,7 @@ def test_skip_needs_a_reason_and_an_item(started):
 def test_exports_show_who_skipped_and_why(started):
     started.slack.command("skip 6.1 we host it ourselves")
     data = started.rt.service.export(_who())
-    from bot.views.export import csv_text, markdown
+    from bot.checklists.messages.export import csv_text, markdown
 
     md = markdown(data, {"U0LOCAL": "Ana"}, data.checklist.created_at)
     assert "### [-] 6.1 Deployment pathway confirmed" in md
@@ -301,7 +301,7 @@ def test_exports_show_who_skipped_and_why(started):
 
 
 def _who():
-    from bot.service import Who
+    from bot.checklists.service import Who
 
     return Who(team_id="T0LOCAL", channel_id="C0LOCAL", user_id="U0LOCAL")
 

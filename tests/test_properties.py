@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.parser import parse
-from bot.text import user_text
+from bot.slack.parser import parse
+from bot.slack.text import user_text
 
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^")
 
@@ -133,10 +133,10 @@ titles = st.text(min_size=1, max_size=200).filter(lambda t: t.strip())
 def test_status_and_show_views_stay_valid_for_any_text(item_titles, note, done_upto):
     from datetime import UTC, date, datetime
 
+    from bot.checklists.messages.item import show_view
+    from bot.checklists.messages.status import status_view
+    from bot.checklists.service import Board, ItemDetail
     from bot.localslack.blockkit import validate_message
-    from bot.service import Board, ItemDetail
-    from bot.views.item import show_view
-    from bot.views.status import status_view
     from storage.models import Checklist, Event, Item, Note, Phase
 
     now = datetime(2026, 11, 25, tzinfo=UTC)

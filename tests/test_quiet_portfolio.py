@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import select
 
-from bot.parser import ParseError, parse
 from bot.reminders.digest import summarise_changes
-from bot.views.digest import changes_text
+from bot.reminders.messages import changes_text
+from bot.slack.parser import ParseError, parse
 from storage.models import Event
 from tests import test_reminders
 from tests.conftest import NOW, fresh_database, start_bot

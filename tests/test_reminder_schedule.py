@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.parser import ParseError, parse
 from bot.reminders.digest import PendingSignoff, build_digest
+from bot.reminders.messages import digest_view
 from bot.reminders.schedule import Weekly, at_local, due_period, latest_due, next_due, nudge_period
-from bot.views.blocks import MESSAGE_BLOCKS, SECTION_MAX
-from bot.views.digest import digest_view
+from bot.slack.blocks import MESSAGE_BLOCKS, SECTION_MAX
+from bot.slack.parser import ParseError, parse
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin (CET)
 

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text, update
 from sqlmodel import select
 
-from bot.delivery import metadata_for
 from bot.reminders.digest import PendingSignoff
+from bot.slack.delivery import metadata_for
 from storage import schedules as sq
 from storage.models import Checklist, Item
 from tests.conftest import NOW, PG_ONLY, fresh_database, pg_available, start_bot
@@ -537,7 +537,7 @@ def test_scheduler_starts_and_stops_with_the_app(started, fake_slack) -> None:
 
 def test_serve_and_socket_start_the_scheduler(monkeypatch, tmp_path) -> None:
     import bot.cli as cli
-    import bot.server as server
+    import bot.slack.server as server
     from bot.config import load_settings
 
     started = []

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import func, select
 
-from bot.ids import Action
 from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.signed import Signer
+from bot.slack.ids import Action
 from storage import signoffs as sq
 from storage.db import Database
 from storage.models import Event, Item

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.ids import Action, Input
 from bot.localslack.server import Call
+from bot.slack.ids import Action, Input
 from storage import signoffs as sq
 from storage.models import Event
 from tests.conftest import NOW
@@ -486,7 +486,7 @@ def test_escalation_days_is_a_setting():
 
 
 def test_working_days_skip_weekends():
-    from bot import rules
+    from bot.checklists import rules
 
     friday = NOW + timedelta(days=2)
     assert rules.add_working_days(friday, 1) == friday + timedelta(days=3)

@@ -21,8 +21,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot import rules
-from bot.ids import Action, Input
+from bot.checklists import rules
+from bot.slack.ids import Action, Input
 from storage import audit
 from storage import queries as q
 from storage import signoffs as sq

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.templates import MAX_FILE_BYTES, MAX_FILES, TemplateError, load_file, load_templates
+from bot.checklists.templates import MAX_FILE_BYTES, MAX_FILES, TemplateError, load_file, load_templates
 from tests.test_config_cli import run_cli
 
 OK = "name: ok\ntitle: T\nphases:\n  - name: P\n    items:\n      - A\n"

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.text import escape, progress_bar, user_text
+from bot.slack.text import escape, progress_bar, user_text
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pytest
 
 from bot.localslack.driver import dispatch_transport
 from bot.localslack.signed import Signer, SlackRequest
-from bot.verify import is_signed
+from bot.slack.verify import is_signed
 from tests.conftest import SIGNING_SECRET, fresh_database, start_bot
 from tests.test_http import raw_post
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from .server import FakeSlack, validate_message
-from .signed import Signer, SlackRequest, action_for_option
+from bot.localslack.server import FakeSlack, validate_message
+from bot.localslack.signed import Signer, SlackRequest, action_for_option
 
 Transport = Callable[[SlackRequest], tuple[int, str]]
 

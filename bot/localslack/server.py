@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 try:
-    from .blockkit import validate_message, validate_view
+    from bot.localslack.blockkit import validate_message, validate_view
 except ImportError:  # TEMPORARY until blockkit lands
 
     def validate_message(payload):  # type: ignore[misc]
@@ -406,7 +406,7 @@ class FakeSlack:
             return {"ok": True, "user": {**user, "tz_label": user["tz"], "tz_offset": 0}}
         if method == "apps.connections.open":
             if self.socket_mode is None:
-                from .socket_mode import SocketModeEndpoint
+                from bot.localslack.socket_mode import SocketModeEndpoint
 
                 self.socket_mode = SocketModeEndpoint()
             return {"ok": True, "url": self.socket_mode.url}

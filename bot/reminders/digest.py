@@ -14,11 +14,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.checklists import rules
 from storage import schedules as sq
 from storage import signoffs as signoff_store
 from storage.db import Database
-
-from .. import rules
 
 DUE_SOON_DAYS = 7
 CHUNK = 500

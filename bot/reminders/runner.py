@@ -4,7 +4,7 @@ For each due (key, period) a claim row is inserted with ON CONFLICT DO NOTHING, 
 right before its post, so a process that dies holds at most the one claim it was posting. The row then moves
 claimed → posting → posted(ts) | failed | skipped. Every post carries message metadata with the run's key, so an
 uncertain outcome (a timeout, a dropped connection, a 5xx, or a process that died while posting) is resolved by
-looking for that key in the channel's history (`bot.delivery`): found → posted; not there → failed, retried; the
+looking for that key in the channel's history (`bot.slack.delivery`): found → posted; not there → failed, retried; the
 look itself impossible (e.g. the history scope is missing) → `unknown`, never retried, logged and counted.
 A claim left `claimed` by a dead process is retaken after `STALE_CLAIM`. No Web API call runs inside a database
 transaction.
@@ -24,16 +24,15 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.checklists import rules
+from bot.clock import Clock
+from bot.reminders.digest import Digest, DigestTarget, SignoffProvider, iter_digests, no_signoffs
+from bot.reminders.messages import digest_view, nudge_view
+from bot.reminders.schedule import Weekly, due_period, local_now, nudge_period
+from bot.slack.delivery import describe, find_post, metadata_for, uncertain
+from bot.slack.workspaces import Workspaces
 from storage import schedules as sq
 from storage.db import Database
-
-from .. import rules
-from ..clock import Clock
-from ..delivery import describe, find_post, metadata_for, uncertain
-from ..views.digest import digest_view, nudge_view
-from ..workspaces import Workspaces
-from .digest import Digest, DigestTarget, SignoffProvider, iter_digests, no_signoffs
-from .schedule import Weekly, due_period, local_now, nudge_period
 
 log = logging.getLogger(__name__)
 
@@ -338,8 +337,8 @@ class Reminders:
         """A channel with no checklist of its own: its weekly post is its portfolio, when checklists are shared
         to it, under the same claim as a digest (one post per channel and period). None when nothing is shared
         (the caller then records the skip), else whether it was posted; Slack errors propagate, as for a digest."""
-        from ..portfolio import build_portfolio
-        from ..views.portfolio import portfolio_view
+        from bot.portfolio.messages import portfolio_view
+        from bot.portfolio.service import build_portfolio
 
         portfolio = build_portfolio(self.db, target.team_id, target.channel_id, target.now or self.clock.now())
         if not portfolio.lines:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import rules
-from ..dates import WEEKDAYS
-from ..zones import canonical_timezone
+from bot.checklists import rules
+from bot.checklists.dates import WEEKDAYS
+from bot.checklists.zones import canonical_timezone
 
 __all__ = ["canonical_timezone"]  # the parser's import, kept here
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.checklists import rules
+from bot.checklists.service import Who
+from bot.clock import Clock
+from bot.errors import NoChecklist, UserError
+from bot.reminders.schedule import Weekly, describe, local_now, next_due
 from storage import queries as q
 from storage import schedules as sq
 from storage.db import Database, rerun_if_race_lost
-
-from .. import rules
-from ..clock import Clock
-from ..errors import NoChecklist, UserError
-from ..service import Who
-from .schedule import Weekly, describe, local_now, next_due
 
 
 @dataclass(frozen=True)

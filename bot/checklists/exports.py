@@ -1,0 +1,71 @@
+"""The Slack side of `/checklist export`: name the people, render the file, upload it to the channel.
+
+Runs after the acknowledgement, as an outbox effect (`bot.slack.effects.export`), outside any DB transaction. The upload
+is Slack's `files.uploadV2` flow in three recorded steps (getUploadURLExternal, POST the bytes,
+completeUploadExternal with the channel). If it fails the person who asked is told through the command's
+`response_url`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from bot.checklists import rules
+from bot.checklists.messages.export import csv_text, filename, markdown
+from bot.checklists.service import ExportData
+from bot.slack.delivery import describe
+from bot.slack.text import mention, user_text
+
+log = logging.getLogger(__name__)
+
+WHY = {
+    "not_in_channel": "I am not a member of this channel: `/invite @checklist-bot`, then export again",
+    "channel_not_found": "I cannot see this channel: `/invite @checklist-bot`, then export again",
+    "missing_scope": "the app lacks the `files:write` permission: ask an admin to reinstall it",
+}
+
+
+def user_names(client: WebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """Display names for the file (`users.info`, one call per person); unknown people keep their id."""
+    names: dict[str, str] = {}
+    for user_id in sorted(user_ids):
+        if user_id[:1] not in ("U", "W"):
+            continue
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except Exception as exc:  # noqa: BLE001  (a name is cosmetic: the id stays)
+            log.info("users.info %s: %s", user_id, describe(exc))
+            continue
+        profile = user.get("profile") or {}
+        names[user_id] = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+    return names
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    title: str
+    content: bytes
+    comment: str
+
+
+def prepare(client: WebClient, data: ExportData, fmt: str, user_id: str, now: datetime) -> Upload:
+    """Name the people (users.info) and render the file; the upload itself is an outbox effect (`bot.slack.effects`)."""
+    names = user_names(client, data.user_ids())
+    content = markdown(data, names, now) if fmt == "md" else csv_text(data, names)
+    p = rules.progress(data.items, data.today)
+    title = f"{data.checklist.title} ({p.text})"
+    return Upload(
+        filename=filename(data, fmt),
+        title=title[:250],
+        content=content.encode("utf-8"),
+        comment=(
+            f"📎 {mention(user_id)} exported *{user_text(data.checklist.title)}* ({fmt.upper()}): status, "
+            f"owners, dates, notes and the sign-off record. Record head `{data.chain_head[:16]}…`"
+        ),
+    )

@@ -1,0 +1,81 @@
+"""Submissions of the item modals (assign, due date, note)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+
+from bot.checklists.listeners.actions import stage_refresh
+from bot.checklists.messages.modals import ItemRef
+from bot.checklists.service import Who
+from bot.errors import UserError
+from bot.slack.ids import Input, View
+from bot.slack.parser import MAX_NOTE
+from bot.slack.text import UNSTORABLE_MESSAGE, storable
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+
+def _value(view: dict, field: Input, key: str) -> str | None:
+    return ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {}).get(key)
+
+
+def register(app: App, rt: Runtime) -> None:
+    def submitted(body: dict, view: dict) -> tuple[Who, ItemRef]:
+        try:
+            ref = ItemRef.load(view.get("private_metadata") or "")
+        except (ValueError, TypeError):
+            raise UserError("This form is out of date; open it again from `/checklist status`.") from None
+        who = Who(
+            team_id=(body.get("team") or {}).get("id", ""),
+            channel_id=ref.channel_id,
+            user_id=body["user"]["id"],
+            checklist_id=ref.checklist_id,
+        )
+        return who, ref
+
+
+    @app.view(View.ASSIGN)
+    def assign(ack: Ack, body: dict, view: dict) -> None:
+        who, ref = submitted(body, view)
+        raw = _value(view, Input.OWNER, "selected_users")
+        if raw is None:  # a form from before several owners (users_select)
+            one = _value(view, Input.OWNER, "selected_user")
+            raw = [one] if one else []
+        if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
+            raise UserError("Pick people from the list.", field=Input.OWNER)
+        with rt.outbox.unit() as fx:
+            rt.service.set_owners(who, ref.number, owners=raw, field=Input.OWNER)
+            stage_refresh(fx, who, ref.response_url, ref.phase)
+        ack()
+
+    @app.view(View.DUE)
+    def due(ack: Ack, body: dict, view: dict) -> None:
+        who, ref = submitted(body, view)
+        raw = _value(view, Input.DUE, "selected_date")
+        try:
+            when = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise UserError("Pick a date from the calendar.", field=Input.DUE) from None
+        with rt.outbox.unit() as fx:
+            rt.service.set_due(who, ref.number, when)
+            stage_refresh(fx, who, ref.response_url, ref.phase)
+        ack()
+
+    @app.view(View.NOTE)
+    def note(ack: Ack, body: dict, view: dict) -> None:
+        who, ref = submitted(body, view)
+        text = (_value(view, Input.NOTE, "value") or "").strip()
+        if not text:
+            raise UserError("Write the note first.", field=Input.NOTE)
+        if len(text) > MAX_NOTE:
+            raise UserError(f"Notes can be at most {MAX_NOTE:,} characters.", field=Input.NOTE)
+        if not storable(text):
+            raise UserError(UNSTORABLE_MESSAGE, field=Input.NOTE)
+        with rt.outbox.unit() as fx:
+            rt.service.add_note(who, ref.number, text)
+            stage_refresh(fx, who, ref.response_url, ref.phase)
+        ack()

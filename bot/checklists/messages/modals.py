@@ -1,0 +1,118 @@
+"""Modals opened from an item's menu: assign, due date, note. Pure functions from data to view dicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from bot.checklists import rules
+from bot.slack.blocks import context, plain_text
+from bot.slack.ids import Input, View
+from bot.slack.parser import MAX_NOTE
+from bot.slack.text import plain, truncate, user_text
+from storage.models import Item
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What a modal needs to act on its item and refresh the status message; kept in private_metadata."""
+
+    checklist_id: int
+    channel_id: str
+    number: str
+    response_url: str | None = None
+    phase: int | None = None
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: str) -> ItemRef:
+        data = json.loads(raw)
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+def _modal(
+    callback: View,
+    title: str,
+    submit: str,
+    ref: ItemRef,
+    item: Item,
+    element: dict,
+    label: str,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict:
+    block = {
+        "type": "input",
+        "block_id": Input(element["action_id"]),
+        "label": plain_text(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain_text(hint, 2000)
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "title": plain_text(title, 24),
+        "submit": plain_text(submit, 24),
+        "close": plain_text("Cancel", 24),
+        "private_metadata": ref.dump(),
+        "blocks": [
+            context(f"*{item.number}*  {user_text(truncate(plain(item.title), 200))}"),
+            block,
+        ],
+    }
+
+
+def assign_modal(ref: ItemRef, item: Item) -> dict:
+    element = {
+        "type": "multi_users_select",
+        "action_id": Input.OWNER,
+        "placeholder": plain_text("Pick people"),
+        "max_selected_items": rules.MAX_OWNERS,
+    }
+    owners = rules.owners(item)
+    if owners:
+        element["initial_users"] = owners
+    return _modal(
+        View.ASSIGN,
+        "Assign item",
+        "Assign",
+        ref,
+        item,
+        element,
+        "Owners",
+        optional=True,
+        hint=f"Up to {rules.MAX_OWNERS} people, each sees the item in their App Home. Leave empty to unassign.",
+    )
+
+
+def due_modal(ref: ItemRef, item: Item) -> dict:
+    element = {"type": "datepicker", "action_id": Input.DUE, "placeholder": plain_text("Pick a date")}
+    if item.due_date:
+        element["initial_date"] = item.due_date.isoformat()
+    return _modal(
+        View.DUE,
+        "Due date",
+        "Save",
+        ref,
+        item,
+        element,
+        "Due date",
+        optional=True,
+        hint="Leave empty to clear the due date.",
+    )
+
+
+def note_modal(ref: ItemRef, item: Item) -> dict:
+    element = {
+        "type": "plain_text_input",
+        "action_id": Input.NOTE,
+        "multiline": True,
+        "max_length": MAX_NOTE,
+        "placeholder": plain_text("What should the team know?"),
+    }
+    return _modal(View.NOTE, "Add a note", "Add note", ref, item, element, "Note")

@@ -1,0 +1,1145 @@
+"""Units of work on a channel's checklist. Each public function opens one session, applies the rules in
+`bot.checklists.rules`, records an event for every change and returns plain data for the views. No Slack here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from sqlmodel import Session
+
+from bot.checklists import rules
+from bot.checklists.dates import parse_date, plain_date, slack_day
+from bot.checklists.plan import planned_dates as plan_dates
+from bot.checklists.templates import DEFAULT_TEMPLATE, Template
+from bot.clock import Clock
+from bot.errors import NoChecklist, UserError
+from bot.slack.text import escape, mention, user_text
+from storage import audit
+from storage import queries as q
+from storage import signoffs as sq
+from storage.db import Database, rerun_if_race_lost
+from storage.models import Checklist, Contact, Event, Item, Note, Phase
+from storage.signoffs import SignoffApproval, SignoffRequest
+
+# Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
+MAX_ITEMS_PER_PHASE = 999
+ARCHIVED_REASON = "the checklist was archived"
+# A profile timezone read from Slack this recently is used as it is (as the reminders do).
+PROFILE_TIMEZONE_FRESH = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where a request comes from."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    # Set when acting from a message or modal: the checklist it was drawn for must still be the active one.
+    checklist_id: int | None = None
+    # `… archived <n>`: read the channel's n-th archived checklist (oldest is 1); nothing can change it.
+    archived: int | None = None
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    """One sign-off request with its approvers' decisions."""
+
+    request: SignoffRequest
+    approvals: Sequence[SignoffApproval]
+
+
+def signoff_records(session: Session, requests: Sequence[SignoffRequest]) -> list[SignoffRecord]:
+    approvals = sq.approvals_of(session, [r.id for r in requests])
+    return [SignoffRecord(r, approvals[r.id]) for r in requests]
+
+
+@dataclass(frozen=True)
+class Board:
+    """A checklist with everything the status view needs."""
+
+    checklist: Checklist
+    phases: Sequence[Phase]
+    items: Sequence[Item]
+    today: date
+    note_counts: dict[int, int] = field(default_factory=dict)
+    # The newest sign-off request per item number, with its approvals (for "⏳ waiting on @cara (3 d)").
+    signoffs: dict[str, SignoffRecord] = field(default_factory=dict)
+
+    def phase_items(self, number: int) -> list[Item]:
+        return [i for i in self.items if i.phase_number == number]
+
+
+@dataclass(frozen=True)
+class Change:
+    board: Board
+    message: str  # mrkdwn for the channel, user text already escaped
+    item: Item | None = None
+    # `start` only: the starter's timezone was not known, so the checklist starts in UTC until the listener has
+    # read their Slack profile (after the acknowledgement) and called `apply_profile_timezone`.
+    lookup_timezone: bool = False
+    # The checklist is in quiet mode (`rules.is_quiet`): `message` goes to the person who made the change only.
+    quiet: bool = False
+    # When this change completed a phase: a line for the channel, in both modes.
+    phase_done: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """A checklist's calendar and what it means right now."""
+
+    timezone: str
+    workweek: str
+    now: datetime  # in the checklist's timezone
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def week_name(self) -> str:
+        return rules.WORKWEEK_NAMES.get(self.workweek, self.workweek)
+
+    @classmethod
+    def of(cls, checklist: Checklist, now: datetime) -> CalendarInfo:
+        return cls(checklist.timezone, checklist.workweek, now.astimezone(rules.zone(checklist.timezone)))
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What `undo` did beyond reopening: the sign-off it withdrew (approvers to tell) and the dependents."""
+
+    change: Change
+    withdrawn_request_id: int | None = None
+    done_dependents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    message: str  # for the channel
+    role: str
+    removed: tuple[str, ...]  # contacts the change took out of the role: each is told by DM
+    checklist_title: str
+    channel_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Archived:
+    message: str
+    cancelled_request_ids: tuple[int, ...]  # pending sign-offs closed by the archive: their DMs lose the buttons
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    checklist: Checklist
+    item: Item
+    notes: Sequence[Note]
+    events: Sequence[Event]
+    today: date
+    signoffs: Sequence[SignoffRecord] = ()
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """Everything an export file holds: items (and removed ones), notes, contacts and every sign-off request."""
+
+    checklist: Checklist
+    phases: Sequence[Phase]
+    items: Sequence[Item]
+    removed: Sequence[Item]
+    notes: dict[int, list[Note]]
+    signoffs: dict[int, list[SignoffRecord]]  # by item id, oldest request first
+    contacts: Sequence[Contact]
+    today: date
+    chain_head: str = ""  # the hash of the newest event (storage/audit.py), to check a copy against the database
+    chain_length: int = 0
+
+    def user_ids(self) -> set[str]:
+        """Everyone the file names, so their names can be looked up once."""
+        ids = {self.checklist.created_by} | {c.user_id for c in self.contacts}
+        for item in [*self.items, *self.removed]:
+            ids |= {u for u in (*rules.owners(item), item.done_by, item.removed_by, item.skipped_by) if u}
+            ids |= {n.author_id for n in self.notes.get(item.id, ())}
+            for record in self.signoffs.get(item.id, ()):
+                ids |= {u for u in (record.request.requested_by, record.request.decided_by) if u}
+                ids |= {a.user_id for a in record.approvals}
+        return ids
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """One person's App Home: the checklists they belong to, their items, and the sign-offs waiting on them."""
+
+    user_id: str
+    checklists: Sequence[Checklist]
+    items: dict[int, list[Item]]  # by checklist id (removed items left out)
+    signoffs: Sequence[SignoffRecord]  # pending, with this person undecided; oldest first
+    today: date  # in UTC; each checklist's own today is `today_of(checklist_id)`
+    todays: dict[int, date] = field(default_factory=dict)  # by checklist id, in its timezone (`rules.today`)
+
+    @cached_property
+    def by_id(self) -> dict[int, Checklist]:
+        return {c.id: c for c in self.checklists}
+
+    def today_of(self, checklist_id: int) -> date:
+        return self.todays.get(checklist_id, self.today)
+
+    def own_open_items(self) -> list[Item]:
+        """Open items this person owns, overdue first (most overdue first), then by due date, undated last."""
+        mine = [i for items in self.items.values() for i in items if rules.owns(i, self.user_id) and rules.is_open(i)]
+        return sorted(
+            mine,
+            key=lambda i: (
+                -rules.days_overdue(i, self.today_of(i.checklist_id)),
+                i.due_date is None,
+                i.due_date or self.today,
+                i.checklist_id,
+                rules.item_sort_key(i.number),
+            ),
+        )
+
+    def item(self, checklist_id: int, number: str) -> Item | None:
+        return next((i for i in self.items.get(checklist_id, ()) if i.number == number), None)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What a plan did: for the answer (each phase's date range, who owns what, the dates kept)."""
+
+    kickoff: date
+    dates: dict[str, date]
+    moved: tuple[str, ...]
+    kept: tuple[tuple[str, date, date], ...]  # (item, its date set by hand, the plan's date)
+    owned: dict[str, list[str]]  # role -> items it now owns
+    no_contacts: dict[str, list[str]]  # role without contacts -> items left unassigned
+    contacts: dict[str, list[str]]
+    move_all: bool = False
+
+    def text(self, board: Board) -> str:
+        today = board.today
+        lines = [
+            f"Kickoff {plain_date(self.kickoff, today)}, working week "
+            f"{rules.WORKWEEK_NAMES.get(board.checklist.workweek, board.checklist.workweek)}: "
+            f"{len(self.moved)} due date{'s' if len(self.moved) != 1 else ''} set."
+        ]
+        for phase in board.phases:
+            days = sorted(i.due_date for i in board.phase_items(phase.number) if i.due_date and rules.is_open(i))
+            if days:
+                span = plain_date(days[0], today) + (f" – {plain_date(days[-1], today)}" if days[-1] != days[0] else "")
+                lines.append(f"• *{phase.number}* {user_text(phase.name)}: {span}")
+        for role, numbers in sorted(self.owned.items()):
+            people = ", ".join(mention(u) for u in self.contacts.get(role, [])[: rules.MAX_OWNERS])
+            lines.append(f"👤 *{user_text(role)}* ({people}) own {', '.join(numbers)}")
+        for role, numbers in sorted(self.no_contacts.items()):
+            stay = "stays" if len(numbers) == 1 else "stay"
+            lines.append(
+                f"👤 *{user_text(role)}* has no contacts, so {', '.join(numbers)} {stay} "
+                f"unassigned "
+                f"(`/checklist contact {role} @…`, then `/checklist plan {self.kickoff.isoformat()}`)"
+            )
+        if self.kept:
+            kept = ", ".join(
+                f"{n} ({plain_date(d, today) if d else 'no date'}; plan {plain_date(p, today)})"
+                for n, d, p in self.kept
+            )
+            lines.append(
+                f"📌 Kept dates set by hand (or locked by a pending sign-off): {kept}. "
+                f"`/checklist plan {self.kickoff.isoformat()} all` moves those set by hand too."
+            )
+        return "\n".join(lines)
+
+
+class ChecklistService:
+    def __init__(self, db: Database, templates: dict[str, Template], clock: Clock) -> None:
+        self.db = db
+        self.templates = templates
+        self.clock = clock
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _checklist(self, session: Session, who: Who, *, lock: bool = False) -> Checklist:
+        if who.archived is not None:
+            if lock:
+                raise UserError("An archived checklist is a record: nothing can change it. Nothing changed.")
+            return self._archived(session, who)
+        checklist = q.active_checklist(session, who.team_id, who.channel_id, lock=lock)
+        if checklist is None:
+            raise NoChecklist()
+        if who.checklist_id is not None and checklist.id != who.checklist_id:
+            raise UserError(
+                "That message belongs to a checklist that has since been archived. "
+                "`/checklist status` shows the current one."
+            )
+        return checklist
+
+    def _archived(self, session: Session, who: Who) -> Checklist:
+        archived = q.archived_checklists(session, who.team_id, who.channel_id)
+        n = who.archived or 0
+        if not 1 <= n <= len(archived):
+            have = f"archived checklists run from 1 to {len(archived)}" if archived else "it has no archived checklists"
+            raise UserError(f"No archived checklist {n} in this channel: {have}. `/checklist archived` lists them.")
+        return archived[n - 1]
+
+    def _pending(self, session: Session, item: Item) -> bool:
+        return sq.pending_for_item(session, item.id) is not None
+
+    def _item(self, session: Session, checklist: Checklist, number: str) -> Item:
+        item = q.item_by_number(session, checklist.id, number)
+        if item is None:
+            first_last = q.item_range(session, checklist.id)
+            span = f"items run from {first_last[0]} to {first_last[1]}" if first_last else "it has no items"
+            raise UserError(f"No item {number} here: {span}. Try `/checklist status`.")
+        return item
+
+    def _board(self, session: Session, checklist: Checklist) -> Board:
+        return Board(
+            checklist=checklist,
+            phases=q.phases(session, checklist.id),
+            items=q.items(session, checklist.id),
+            today=self.today(checklist),
+            note_counts=q.note_counts(session, checklist.id),
+            signoffs={
+                r.request.item_number: r
+                for r in signoff_records(session, list(sq.latest_per_item(session, checklist.id).values()))
+            },
+        )
+
+    def _check_gate(self, session: Session, checklist: Checklist, item: Item) -> None:
+        """Refuse with the reason when the item still waits for others (`rules.blocked_by`)."""
+        if not rules.waits_for(item):
+            return  # no gate: no need to read the other items
+        items = q.items(session, checklist.id)
+        blocked = rules.blocked_by(item, items)
+        if blocked:
+            titles = {i.number: i.title for i in items}
+            names = ", ".join(f"*{n}* {user_text(titles[n])}" for n in blocked)
+            raise UserError(
+                f"{item.number} waits for {names}, which {'is' if len(blocked) == 1 else 'are'} not done yet. "
+                f"Finish {'it' if len(blocked) == 1 else 'them'} first; `/checklist status` shows what is open."
+            )
+
+    def today(self, checklist: Checklist) -> date:
+        """The checklist's today (`rules.today`: the date in its timezone)."""
+        return rules.today(checklist, self.clock.now())
+
+    def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
+        q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
+        q.bump_version(session, checklist)
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time an Events API event_id is seen; retries of it get False."""
+        with self.db.write() as session:
+            return q.first_delivery(session, event_id, self.clock.now())
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def board(self, who: Who) -> Board:
+        with self.db.read() as session:
+            return self._board(session, self._checklist(session, who))
+
+    def current(self, who: Who) -> tuple[int, int, date]:
+        """(checklist id, version, its today) of the channel's checklist: one cheap query that says whether it
+        changed."""
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            return checklist.id, checklist.version, self.today(checklist)
+
+    def board_by_id(self, checklist_id: int, team_id: str) -> Board | None:
+        """The active checklist with this id, if it belongs to `team_id` (ids from payloads stay in their team)."""
+        with self.db.read() as session:
+            checklist = session.get(Checklist, checklist_id)
+            if checklist is None or checklist.archived_at is not None or checklist.team_id != team_id:
+                return None
+            return self._board(session, checklist)
+
+    def show(self, who: Who, number: str) -> ItemDetail:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            item = self._item(session, checklist, number)
+            return ItemDetail(
+                checklist=checklist,
+                item=item,
+                notes=q.notes(session, item.id),
+                events=q.events(session, checklist.id, item_number=number, limit=20),
+                today=self.today(checklist),
+                signoffs=signoff_records(session, sq.requests(session, checklist.id, item_number=item.number)),
+            )
+
+    def export(self, who: Who) -> ExportData:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            head, length = audit.head(session, checklist.id)
+            signoffs: dict[int, list[SignoffRecord]] = {}
+            for record in signoff_records(session, sq.requests(session, checklist.id)):
+                signoffs.setdefault(record.request.item_id, []).append(record)
+            return ExportData(
+                checklist=checklist,
+                phases=q.phases(session, checklist.id),
+                items=q.items(session, checklist.id),
+                removed=q.removed_items(session, checklist.id),
+                notes=q.notes_by_item(session, checklist.id),
+                signoffs=signoffs,
+                contacts=q.contacts(session, checklist.id),
+                today=self.today(checklist),
+                chain_head=head,
+                chain_length=length,
+            )
+
+    def home(self, team_id: str, user_id: str) -> HomeData:
+        with self.db.read() as session:
+            checklists = q.member_checklists(session, team_id, user_id)
+            items: dict[int, list[Item]] = {c.id: [] for c in checklists}
+            for item in q.items_in(session, list(items)):
+                items[item.checklist_id].append(item)
+            return HomeData(
+                user_id=user_id,
+                checklists=checklists,
+                items=items,
+                signoffs=signoff_records(session, sq.waiting_on(session, team_id, user_id)),
+                today=self.clock.today(),
+                todays={c.id: self.today(c) for c in checklists},
+            )
+
+    def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            if number is not None and q.item_by_number(session, checklist.id, number) is None:
+                if number not in {i.number for i in q.removed_items(session, checklist.id)}:
+                    self._item(session, checklist, number)  # raises, naming the range of items
+                # else: a removed item, whose history stays readable
+            return checklist, q.events(session, checklist.id, item_number=number, limit=20)
+
+    def contacts(self, who: Who) -> tuple[Checklist, Sequence[Contact]]:
+        with self.db.read() as session:
+            checklist = self._checklist(session, who)
+            return checklist, q.contacts(session, checklist.id)
+
+    def template(self, name: str | None) -> Template:
+        name = name or DEFAULT_TEMPLATE
+        template = self.templates.get(name)
+        if template is None:
+            names = ", ".join(f"`{n}`" for n in sorted(self.templates))
+            raise UserError(f"There is no template `{escape(name[:64])}`. Templates: {names}.")
+        return template
+
+    # -- changing ----------------------------------------------------------------------------------------
+
+    @rerun_if_race_lost
+    def start(self, who: Who, template_name: str | None, kickoff: str | None = None) -> Change:
+        """Create the channel's checklist with the starter's calendar: their Slack profile's timezone when it
+        was read recently (no Web API call on the acknowledgement path), else UTC and `lookup_timezone`.
+        With `kickoff` (date words, read in that calendar) the checklist is planned at once (`plan`)."""
+        from storage import schedules as rq
+
+        template = self.template(template_name)
+        now = self.clock.now()
+        with self.db.write() as session:
+            pref = rq.user_pref(session, who.user_id)
+            fresh = bool(
+                pref and pref.timezone and pref.tz_checked_at and pref.tz_checked_at > now - PROFILE_TIMEZONE_FRESH
+            )
+            timezone = pref.timezone if fresh and pref and pref.timezone else rules.DEFAULT_TIMEZONE
+            existing = q.active_checklist(session, who.team_id, who.channel_id, lock=True)
+            if existing is not None:
+                raise UserError(
+                    f"This channel already has a checklist, *{user_text(existing.title)}*, started "
+                    f"{slack_day(existing.created_at)} by {mention(existing.created_by)}. "
+                    "See it with `/checklist status`; `/checklist archive` closes it so a new one can start."
+                )
+            checklist = q.create_checklist(
+                session,
+                team_id=who.team_id,
+                channel_id=who.channel_id,
+                template=template.name,
+                title=template.title,
+                created_by=who.user_id,
+                created_at=self.clock.now(),
+                phases=[(p.number, p.name) for p in template.phases],
+                items=[
+                    {
+                        "phase_number": i.phase_number,
+                        "position": i.position,
+                        "number": i.number,
+                        "title": i.title,
+                        "detail": i.detail,
+                        "group": i.group,
+                        "help_url": i.help_url,
+                        "signoff_role": i.signoff_role,
+                        "waits_for": ",".join(i.waits_for) or None,
+                        "owner_role": i.owner_role,
+                        "due_rule": i.due_rule,
+                    }
+                    for i in template.items
+                ],
+            )
+            checklist.timezone, checklist.workweek = rules.zone(timezone).key, rules.DEFAULT_WORKWEEK
+            session.add(checklist)
+            self._log(session, checklist, who, "start", new=template.name)
+            carried = self._carry_contacts(session, checklist, who)
+            planned = None
+            if kickoff is not None:
+                day = parse_date(kickoff, self.today(checklist), checklist.workweek)
+                planned = self._plan(session, checklist, who, day, move_all=False)
+            board = self._board(session, checklist)
+        kept = (
+            f" The channel's contacts carry over ({', '.join(carried)}); `/checklist contacts` lists them."
+            if carried
+            else ""
+        )
+        calendar = (
+            f" Dates follow {checklist.timezone}, working week {rules.WORKWEEK_NAMES[checklist.workweek]} "
+            "(`/checklist timezone` · `/checklist workweek` change them)."
+            if fresh
+            else ""
+        )
+        return Change(
+            board,
+            f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
+            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}{kept}"
+            + (f"\n{planned.text(board)}" if planned else ""),
+            lookup_timezone=not fresh,
+        )
+
+    def _carry_contacts(self, session: Session, checklist: Checklist, who: Who) -> list[str]:
+        """Contacts belong to the channel: a new checklist starts with those of the channel's last one."""
+        archived = q.archived_checklists(session, who.team_id, who.channel_id)
+        if not archived:
+            return []
+        roles: dict[str, list[str]] = {}
+        for c in q.contacts(session, archived[-1].id):
+            roles.setdefault(c.role, []).append(c.user_id)
+        for role, user_ids in sorted(roles.items()):
+            q.replace_contacts(
+                session,
+                checklist_id=checklist.id,
+                role=role,
+                user_ids=user_ids,
+                added_by=who.user_id,
+                at=self.clock.now(),
+            )
+            self._log(session, checklist, who, "contact", old=f"{role}: ", new=f"{role}: {' '.join(user_ids)}")
+        return sorted(roles)
+
+    # -- the calendar ------------------------------------------------------------------------------------
+
+    def calendar(self, who: Who) -> CalendarInfo:
+        with self.db.read() as session:
+            return CalendarInfo.of(self._checklist(session, who), self.clock.now())
+
+    def set_timezone(self, who: Who, timezone: str) -> str:
+        """Set the checklist's timezone (a name checked by the parser); told to the channel, kept in history."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            if checklist.timezone == timezone:
+                raise UserError(f"This checklist's dates are already in {timezone}.")
+            old, checklist.timezone = checklist.timezone, timezone
+            session.add(checklist)
+            self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            moved = self._move_digest(session, checklist, old)
+            info = CalendarInfo.of(checklist, self.clock.now())
+        return (
+            f"🌐 {mention(who.user_id)} set this checklist's timezone to *{timezone}* (was {old}): due dates, "
+            f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today, info.today)} "
+            f"{info.now:%H:%M} there."
+            + (f" The weekly digest moves with it: {moved}." if moved else "")
+        )
+
+    def _move_digest(self, session: Session, checklist: Checklist, old: str) -> str | None:
+        """A weekly digest that followed the checklist's old zone follows the new one (one set in another zone
+        stays); it restarts from now, so a run already past in the new zone is not caught up. Its description."""
+        from bot.reminders.schedule import Weekly, describe
+        from storage import schedules as rq
+
+        schedule = rq.schedule_for(session, checklist.team_id, checklist.channel_id)
+        if schedule is None or schedule.timezone != old:
+            return None
+        schedule.timezone, schedule.updated_at = checklist.timezone, self.clock.now()
+        session.add(schedule)
+        return describe(Weekly(schedule.weekday, schedule.hour, schedule.minute, schedule.timezone))
+
+    def set_workweek(self, who: Who, workweek: str) -> str:
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            name = rules.WORKWEEK_NAMES[workweek]
+            if checklist.workweek == workweek:
+                raise UserError(f"This checklist's working week is already {name}.")
+            old, checklist.workweek = checklist.workweek, workweek
+            session.add(checklist)
+            self._log(session, checklist, who, "workweek", old=old, new=workweek)
+        return (
+            f"🗓️ {mention(who.user_id)} set this checklist's working week to *{name}* "
+            f"(was {rules.WORKWEEK_NAMES.get(old, old)}): `in 5 working days` and sign-off escalation count these days."
+        )
+
+    # -- who hears about changes, and portfolios ------------------------------------------------------------
+
+    def notify_mode(self, who: Who) -> str:
+        with self.db.read() as session:
+            return self._checklist(session, who).notify
+
+    def set_notify(self, who: Who, mode: str) -> str:
+        """Quiet or channel (`rules.is_quiet`); anyone in the channel may switch, and the channel is told."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            if checklist.notify == mode:
+                raise UserError(f"This checklist is already in *{mode}* mode. Nothing changed.")
+            old, checklist.notify = checklist.notify, mode
+            session.add(checklist)
+            self._log(session, checklist, who, "notify", old=old, new=mode)
+        if mode == rules.NOTIFY_QUIET:
+            return (
+                f"🔕 {mention(who.user_id)} made this checklist *quiet*: item changes (done, assign, due dates, "
+                "notes…) are now answered only to the person who makes them. Phase completions, sign-off requests "
+                "and outcomes still come here, and the weekly digest lists the week's changes. "
+                "`/checklist notify channel` turns the notices back on."
+            )
+        return (
+            f"🔔 {mention(who.user_id)} turned channel notices back on: every item change is told here again. "
+            "`/checklist notify quiet` keeps them to the person who makes them."
+        )
+
+    def _share_target(self, session: Session, who: Who, channel_id: str, verb: str) -> Checklist:
+        checklist = self._checklist(session, who, lock=True)
+        if channel_id == who.channel_id:
+            raise UserError(
+                f"That is this channel: its checklist is already here. {verb.capitalize()} it to another channel, "
+                "e.g. your leads' channel: `/checklist share #leads`. Nothing changed."
+            )
+        lead_ids = self.leads(session, checklist)
+        if not rules.may_share(who.user_id, lead_ids):
+            raise UserError(
+                f"Only a lead of this checklist decides where else it is shown: ask "
+                f"{', '.join(mention(u) for u in lead_ids)} (`/checklist contact lead @…` names more leads). "
+                "Nothing changed."
+            )
+        return checklist
+
+    def share(self, who: Who, channel_id: str) -> str:
+        """List the channel's checklist in `channel_id`'s portfolio (same workspace); a lead's call."""
+        from storage import portfolio as pf
+
+        with self.db.write() as session:
+            checklist = self._share_target(session, who, channel_id, "share")
+            if not pf.share(
+                session,
+                team_id=who.team_id,
+                channel_id=channel_id,
+                checklist_id=checklist.id,
+                by=who.user_id,
+                at=self.clock.now(),
+            ):
+                raise UserError(f"This checklist is already in <#{channel_id}>'s portfolio. Nothing changed.")
+            self._log(session, checklist, who, "share", new=channel_id)
+            title = checklist.title
+        return (
+            f"📊 {mention(who.user_id)} listed *{user_text(title)}* in the portfolio of <#{channel_id}>: "
+            f"`/checklist portfolio` there shows its progress, overdue items and pending sign-offs (never the "
+            f"items themselves). `/checklist unshare` and that channel take it out."
+        )
+
+    def unshare(self, who: Who, channel_id: str) -> str:
+        from storage import portfolio as pf
+
+        with self.db.write() as session:
+            checklist = self._share_target(session, who, channel_id, "unshare")
+            if not pf.unshare(session, checklist.id, channel_id):
+                raise UserError(f"This checklist is not in <#{channel_id}>'s portfolio. Nothing changed.")
+            self._log(session, checklist, who, "unshare", old=channel_id)
+            title = checklist.title
+        return f"📊 {mention(who.user_id)} took *{user_text(title)}* out of the portfolio of <#{channel_id}>."
+
+    def apply_profile_timezone(self, who: Who, checklist_id: int, timezone: str | None) -> CalendarInfo | None:
+        """After `start`: remember the starter's profile timezone and give it to the checklist they started,
+        unless someone set its timezone since (or it is archived). The calendar when it changed, else None."""
+        from storage import schedules as rq
+
+        with self.db.write() as session:
+            if timezone:
+                pref = rq.ensure_user_pref(session, who.user_id)
+                pref.timezone, pref.tz_checked_at = timezone, self.clock.now()
+                session.add(pref)
+            checklist = session.get(Checklist, checklist_id, with_for_update=True)
+            if (
+                not timezone
+                or checklist is None
+                or checklist.archived_at is not None
+                or checklist.timezone == timezone
+                or q.has_event(session, checklist.id, "timezone")
+            ):
+                return None
+            old, checklist.timezone = checklist.timezone, timezone
+            session.add(checklist)
+            self._log(session, checklist, who, "timezone", old=old, new=timezone)
+            self._move_digest(session, checklist, old)
+            return CalendarInfo.of(checklist, self.clock.now())
+
+    def _change_item(self, who: Who, number: str, apply, *, completes_phase: bool = False) -> Change:
+        """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read.
+        With `completes_phase`, a change that finished the item's phase says so (`Change.phase_done`)."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            item = self._item(session, checklist, number)
+            message = apply(session, checklist, item)
+            session.add(item)
+            session.flush()
+            board = self._board(session, checklist)
+            phase_done = None
+            if completes_phase and rules.phase_completed(item, board.items):
+                phase = next((p for p in board.phases if p.number == item.phase_number), None)
+                n = len(board.phase_items(item.phase_number))
+                name = f" *{user_text(phase.name)}*" if phase else ""
+                phase_done = (
+                    f"🎉 Phase {item.phase_number}{name} is complete: all {n} item{'s' if n != 1 else ''} done "
+                    f"(the last by {mention(who.user_id)})."
+                )
+            return Change(board, message, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
+
+    def mark_done(self, who: Who, number: str, note: str = "") -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if rules.is_done(item):
+                raise UserError(
+                    f"{item.number} is already done ({mention(item.done_by)}"
+                    + (f", {slack_day(item.done_at)}" if item.done_at else "")
+                    + f"). `/checklist undo {item.number}` reopens it."
+                )
+            if rules.is_skipped(item):
+                raise UserError(
+                    f"{item.number} is not applicable ({user_text(item.skip_reason or '')}). "
+                    f"`/checklist unskip {item.number}` makes it applicable again first. Nothing changed."
+                )
+            rules.refuse_if_locked(item.number, "done", self._pending(session, item))
+            self._check_gate(session, checklist, item)
+            if rules.needs_signoff(item):
+                raise UserError(
+                    f"{item.number} needs a sign-off from the *{item.signoff_role}* contacts, so it is done when "
+                    f"they approve. Ask them with `/checklist signoff {item.number}`."
+                )
+            now = self.clock.now()
+            item.status, item.done_by, item.done_at = rules.DONE, who.user_id, now
+            self._log(session, checklist, who, "done", item_number=item.number, old=rules.OPEN, new=rules.DONE)
+            if note:
+                q.add_note(session, item_id=item.id, author_id=who.user_id, text=note, at=now)
+                self._log(session, checklist, who, "note", item_number=item.number, new=note)
+            tail = f" with a note: {user_text(note)}" if note else ""
+            return f"✅ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* done{tail}"
+
+        return self._change_item(who, number, apply, completes_phase=True)
+
+    def undo(self, who: Who, number: str, reason: str = "") -> Undone:
+        """Reopen an item. A signed-off one needs a reason: its sign-off is withdrawn on the record (the approved
+        request becomes `withdrawn`) and the item needs a new sign-off. Dependents already done are named."""
+        found: dict = {}
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if rules.is_skipped(item):
+                return self._unskip(session, checklist, who, item)  # reopening a not-applicable item
+            if not rules.is_done(item):
+                raise UserError(f"{item.number} is not done, so there is nothing to undo.")
+            latest = sq.latest_for_item(session, item.id)
+            signed_off = latest is not None and rules.is_signed_off(item, latest.status)
+            if signed_off and not reason:
+                raise UserError(
+                    f"{item.number} was signed off, so reopening it withdraws that sign-off, and the record needs "
+                    f"why: `/checklist undo {item.number} <reason>`. Nothing changed."
+                )
+            done_deps = tuple(
+                d.number for d in rules.dependents(item.number, q.items(session, checklist.id)) if rules.is_closed(d)
+            )
+            item.status, item.done_by, item.done_at = rules.OPEN, None, None
+            if signed_off:
+                sq.withdraw_approved(session, request_id=latest.id, by=who.user_id, at=self.clock.now())
+                found["withdrawn"] = latest.id
+                self._log(session, checklist, who, "signoff_withdraw", item_number=item.number, new=reason)
+            self._log(
+                session,
+                checklist,
+                who,
+                "undo",
+                item_number=item.number,
+                old=rules.DONE,
+                new=rules.OPEN if not done_deps else f"{rules.OPEN}; done while waiting for it: {' '.join(done_deps)}",
+            )
+            if reason and not signed_off:
+                q.add_note(session, item_id=item.id, author_id=who.user_id, text=reason, at=self.clock.now())
+                self._log(session, checklist, who, "note", item_number=item.number, new=reason)
+            found["deps"] = done_deps
+            text = f"↩️ {mention(who.user_id)} reopened *{item.number} {user_text(item.title)}*"
+            if signed_off:
+                text = (
+                    f"↩️ {mention(who.user_id)} withdrew the sign-off of *{item.number} {user_text(item.title)}* "
+                    f"and reopened it: “{user_text(reason)}”. It needs a new sign-off "
+                    f"(`/checklist signoff {item.number}`)."
+                )
+            elif reason:
+                text += f": {user_text(reason)}"
+            if done_deps:
+                text += (
+                    f"\n⛓️ {', '.join(f'*{d}*' for d in done_deps)} "
+                    f"{'waits' if len(done_deps) == 1 else 'wait'} for {item.number} and "
+                    f"{'is' if len(done_deps) == 1 else 'are'} already done: check "
+                    f"{'it' if len(done_deps) == 1 else 'them'} (`/checklist undo <item>` reopens)."
+                )
+            return text
+
+        change = self._change_item(who, number, apply)
+        return Undone(change, found.get("withdrawn"), found.get("deps", ()))
+
+    def assign(self, who: Who, number: str, owner_id: str | None, *, field: str | None = None) -> Change:
+        """One owner (or none): `set_owners` with exactly that person."""
+        return self.set_owners(who, number, owners=[owner_id] if owner_id else [], field=field)
+
+    def set_due(self, who: Who, number: str, due: date | None, *, text: str | None = None) -> Change:
+        """Set or clear the due date; with `text`, the date is read from it in the checklist's calendar (its today
+        and working week), inside the same unit of work."""
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            rules.refuse_if_locked(item.number, "due", self._pending(session, item))
+            today = self.today(checklist)
+            when = parse_date(text, today, checklist.workweek) if text is not None else due
+            if item.due_date == when:
+                raise UserError(
+                    f"{item.number} is already "
+                    + (f"due {plain_date(when, today)}." if when else "without a due date.")
+                )
+            old, item.due_date = item.due_date, when
+            self._log(
+                session,
+                checklist,
+                who,
+                "due",
+                item_number=item.number,
+                old=old.isoformat() if old else None,
+                new=when.isoformat() if when else None,
+            )
+            if when is None:
+                return f"📅 *{item.number} {user_text(item.title)}* has no due date now (by {mention(who.user_id)})"
+            flag = " ⚠️ that date has passed, so it is overdue" if rules.is_overdue(item, today) else ""
+            return (
+                f"📅 *{item.number} {user_text(item.title)}* is due {plain_date(when, today)}{flag} "
+                f"(by {mention(who.user_id)})"
+            )
+
+        return self._change_item(who, number, apply)
+
+    def add_note(self, who: Who, number: str, text: str) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            q.add_note(session, item_id=item.id, author_id=who.user_id, text=text, at=self.clock.now())
+            self._log(session, checklist, who, "note", item_number=item.number, new=text)
+            return (
+                f"📝 {mention(who.user_id)} added a note to *{item.number} {user_text(item.title)}*: {user_text(text)}"
+            )
+
+        return self._change_item(who, number, apply)
+
+    # -- the plan, not applicable, several owners ---------------------------------------------------------
+
+    def plan(self, who: Who, when: str, *, move_all: bool = False) -> Change:
+        """(Re)plan from a kickoff date: open items still on their planned date (or without one) move to the
+        new plan, dates set by hand are kept and listed (`move_all` moves them too), role owners fill items
+        nobody owns. One `plan` event in the history."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            day = parse_date(when, self.today(checklist), checklist.workweek)
+            result = self._plan(session, checklist, who, day, move_all=move_all)
+            board = self._board(session, checklist)
+            return Change(
+                board, f"🗓️ {mention(who.user_id)} planned *{user_text(checklist.title)}*: {result.text(board)}"
+            )
+
+    def _plan(self, session: Session, checklist: Checklist, who: Who, kickoff: date, *, move_all: bool) -> PlanResult:
+        items = q.items(session, checklist.id)
+        dates = plan_dates(items, kickoff, checklist.workweek)
+        if not dates:
+            raise UserError(
+                "This checklist's items have no planned dates (its template has no `due:` rules), so there is "
+                "nothing to plan. Set dates with `/checklist due <item> <date>`. Nothing changed."
+            )
+        contacts: dict[str, list[str]] = {}
+        for c in q.contacts(session, checklist.id):
+            contacts.setdefault(c.role, []).append(c.user_id)
+        # The starter is a lead without being a `lead` contact (rules.leads): with no `lead` contacts named, the
+        # items a template gives to `lead` go to the starter rather than to nobody.
+        contacts.setdefault(rules.LEAD_ROLE, rules.leads(checklist.created_by, []))
+        moved: list[str] = []
+        changes: list[str] = []  # "1.1 due 2026-12-14", "3.1 owners U1 U2": the event keeps each change
+        kept: list[tuple[str, date, date]] = []
+        owned: dict[str, list[str]] = {}
+        no_contacts: dict[str, list[str]] = {}
+        # A pending sign-off locks its item's date and owners (`rules.refuse_if_locked`): the plan leaves it too.
+        locked = {r.item_id for r in sq.requests(session, checklist.id, status=sq.PENDING)}
+        for item in items:
+            if not rules.is_open(item):
+                continue
+            new = dates.get(item.number)
+            if item.id in locked:
+                if new is not None and item.due_date != new:
+                    kept.append((item.number, item.due_date, new))
+                continue
+            if new is not None:
+                hand_set = item.due_date is not None and item.due_date != item.planned_due
+                if hand_set and not move_all:
+                    if item.due_date != new:
+                        kept.append((item.number, item.due_date, new))
+                elif item.due_date != new:
+                    item.due_date = new
+                    moved.append(item.number)
+                    changes.append(f"{item.number} due {new.isoformat()}")
+                item.planned_due = new
+            if item.owner_role and not rules.owners(item):
+                people = contacts.get(item.owner_role, [])[: rules.MAX_OWNERS]
+                if people:
+                    item.owner_id, item.co_owners = people[0], " ".join(people[1:]) or None
+                    owned.setdefault(item.owner_role, []).append(item.number)
+                    changes.append(f"{item.number} owners {' '.join(people)}")
+                else:
+                    no_contacts.setdefault(item.owner_role, []).append(item.number)
+            session.add(item)
+        summary = (
+            f"kickoff {kickoff.isoformat()} ({checklist.workweek}): {len(moved)} dates set"
+            + (f"; kept by hand: {' '.join(n for n, _, _ in kept)}" if kept else "")
+            + (" (all moved)" if move_all else "")
+            + "".join(f"; {role} owns {' '.join(nums)}" for role, nums in sorted(owned.items()))
+        )
+        # One event: the summary on its first line (history shows it), then every change, so the record alone
+        # says what the plan did to each item (and replays it).
+        self._log(session, checklist, who, "plan", new=summary + ("\n" + "; ".join(changes) if changes else ""))
+        return PlanResult(kickoff, dates, tuple(moved), tuple(kept), owned, no_contacts, contacts, move_all)
+
+    def skip(self, who: Who, number: str, reason: str) -> Change | None:
+        """Mark an item not applicable, with why. None (and nothing changed) when the item needs a sign-off: then
+        skipping is a sign-off request ("not applicable") its role's approvers decide (`SignoffService.plan`)."""
+        needs_signoff: list[bool] = []
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if rules.is_skipped(item):
+                raise UserError(
+                    f"{item.number} is already not applicable ({user_text(item.skip_reason or '')}). "
+                    f"`/checklist unskip {item.number}` makes it applicable again."
+                )
+            if rules.is_done(item):
+                raise UserError(
+                    f"{item.number} is done, so it cannot be not applicable. `/checklist undo {item.number}` reopens "
+                    "it first. Nothing changed."
+                )
+            rules.refuse_if_locked(item.number, "skip", self._pending(session, item))
+            if rules.skip_needs_signoff(item):
+                needs_signoff.append(True)
+                return ""
+            item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, who.user_id, self.clock.now()
+            item.skip_reason = reason
+            self._log(session, checklist, who, "skip", item_number=item.number, new=reason)
+            return (
+                f"➖ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* not applicable: "
+                f"{user_text(reason)}"
+            )
+
+        change = self._change_item(who, number, apply)
+        return None if needs_signoff else change
+
+    def unskip(self, who: Who, number: str) -> Change:
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            if not rules.is_skipped(item):
+                raise UserError(f"{item.number} is not marked not applicable, so there is nothing to unskip.")
+            return self._unskip(session, checklist, who, item)
+
+        return self._change_item(who, number, apply)
+
+    def _unskip(self, session: Session, checklist: Checklist, who: Who, item: Item) -> str:
+        old = item.skip_reason
+        item.status, item.skipped_by, item.skipped_at, item.skip_reason = rules.OPEN, None, None, None
+        self._log(session, checklist, who, "unskip", item_number=item.number, old=old)
+        return f"↩️ {mention(who.user_id)} made *{item.number} {user_text(item.title)}* applicable again (open)"
+
+    def set_owners(
+        self,
+        who: Who,
+        number: str,
+        *,
+        owners: Sequence[str] | None = None,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        field: str | None = None,
+    ) -> Change:
+        """Set the owners (`owners`: exactly these, [] clears), or add and remove some; at most
+        `rules.MAX_OWNERS`. The first owner is `owner_id`, the others `co_owners`."""
+        for user_id in [*(owners or ()), *add, *remove]:
+            rules.check_person(user_id, field)
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            rules.refuse_if_locked(item.number, "assign", self._pending(session, item))
+            old = rules.owners(item)
+            if owners is not None:
+                new = list(dict.fromkeys(owners))
+            else:
+                missing = [u for u in remove if u not in old]
+                if missing:
+                    raise UserError(
+                        f"{', '.join(mention(u) for u in missing)} {'does' if len(missing) == 1 else 'do'} not own "
+                        f"{item.number} (owners: {', '.join(mention(u) for u in old) or 'nobody'}). Nothing changed."
+                    )
+                new = [u for u in old if u not in remove] + [u for u in add if u not in old and u not in remove]
+            if len(new) > rules.MAX_OWNERS:
+                exc = UserError(
+                    f"An item can have at most {rules.MAX_OWNERS} owners; that would make {len(new)} for "
+                    f"{item.number}. Nothing changed."
+                )
+                exc.field = field
+                raise exc
+            if new == old:
+                raise UserError(
+                    f"{item.number} is already "
+                    + (f"assigned to {', '.join(mention(u) for u in new)}." if new else "unassigned.")
+                )
+            item.owner_id = new[0] if new else None
+            item.co_owners = " ".join(new[1:]) or None
+            self._log(
+                session,
+                checklist,
+                who,
+                "assign",
+                item_number=item.number,
+                old=" ".join(old) or None,
+                new=" ".join(new) or None,
+            )
+            what = f"assigned to {', '.join(mention(u) for u in new)}" if new else "now unassigned"
+            return f"👤 *{item.number} {user_text(item.title)}* is {what} (by {mention(who.user_id)})"
+
+        return self._change_item(who, number, apply)
+
+    def leads(self, session: Session, checklist: Checklist) -> list[str]:
+        return rules.leads(
+            checklist.created_by, [c.user_id for c in q.contacts(session, checklist.id, rules.LEAD_ROLE)]
+        )
+
+    def guarded_roles(self, session: Session, checklist: Checklist) -> set[str]:
+        return rules.signing_roles(q.signoff_roles(session, checklist.id))
+
+    def set_contacts(self, who: Who, role: str, user_ids: Sequence[str]) -> ContactChange:
+        """Set a role's contacts. Only a lead may change a role that signs (`rules.signing_roles`)."""
+        for user_id in user_ids:
+            rules.check_person(user_id)
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            guarded = self.guarded_roles(session, checklist)
+            lead_ids = self.leads(session, checklist)
+            if not rules.may_change_contacts(who.user_id, role, guarded, lead_ids):
+                raise UserError(
+                    f"Only a lead can change the *{role}* contacts, because that role signs off items: ask "
+                    f"{', '.join(mention(u) for u in lead_ids)}. Nothing changed."
+                )
+            current = [c.user_id for c in q.contacts(session, checklist.id, role)]
+            if current == list(user_ids):
+                raise UserError(f"The *{role}* contacts are already exactly those. Nothing changed.")
+            old = q.replace_contacts(
+                session,
+                checklist_id=checklist.id,
+                role=role,
+                user_ids=list(user_ids),
+                added_by=who.user_id,
+                at=self.clock.now(),
+            )
+            self._log(
+                session, checklist, who, "contact", old=f"{role}: {' '.join(old)}", new=f"{role}: {' '.join(user_ids)}"
+            )
+            removed = tuple(u for u in old if u not in user_ids)
+            title, channel_id = checklist.title, checklist.channel_id
+        if not user_ids:
+            text = f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
+        else:
+            people = ", ".join(mention(u) for u in user_ids)
+            text = f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
+        if removed and role in guarded:
+            text += f"; no longer {role}: {', '.join(mention(u) for u in removed)}"
+        return ContactChange(text, role, removed if role in guarded else (), title, channel_id, who.user_id)
+
+    def add_item(self, who: Who, phase_number: int, title: str) -> Change:
+        """Append an item to a phase of the running checklist, under the phase's next free number."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            phases = q.phases(session, checklist.id)
+            phase = next((p for p in phases if p.number == phase_number), None)
+            if phase is None:
+                last = max((p.number for p in phases), default=0)
+                raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
+            position = q.next_position(session, checklist.id, phase_number)
+            if position > MAX_ITEMS_PER_PHASE:
+                raise UserError(
+                    f"Phase {phase_number} is full: a phase holds at most {MAX_ITEMS_PER_PHASE} items "
+                    f"(numbers {phase_number}.1 to {phase_number}.{MAX_ITEMS_PER_PHASE}). Add it to another phase."
+                )
+            item = Item(
+                checklist_id=checklist.id,
+                phase_number=phase_number,
+                position=position,
+                number=f"{phase_number}.{position}",
+                title=title,
+            )
+            session.add(item)
+            self._log(session, checklist, who, "add", item_number=item.number, new=title)
+            session.flush()
+            message = (
+                f"➕ {mention(who.user_id)} added *{item.number} {user_text(title)}* to phase {phase_number} "
+                f"({user_text(phase.name)})"
+            )
+            return Change(self._board(session, checklist), message, item, quiet=rules.is_quiet(checklist))
+
+    def remove_item(self, who: Who, number: str) -> Change:
+        """Take an item out of the running checklist. It keeps its number (never reused) and its record for the
+        export; an item with a pending sign-off is refused: cancel the request first."""
+
+        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+            rules.refuse_if_locked(item.number, "remove", self._pending(session, item))
+            latest = sq.latest_for_item(session, item.id)
+            if latest is not None and rules.is_signed_off(item, latest.status):
+                raise UserError(
+                    f"{item.number} is signed off, and a sign-off is evidence: it cannot be removed. "
+                    f"`/checklist undo {item.number} <reason>` withdraws the sign-off on the record. Nothing changed."
+                )
+            waiting = rules.dependents(item.number, q.items(session, checklist.id))
+            if waiting:
+                names = ", ".join(f"*{d.number}* {user_text(d.title)}" for d in waiting)
+                raise UserError(
+                    f"{item.number} cannot be removed: {names} {'waits' if len(waiting) == 1 else 'wait'} for it, "
+                    "and removing it would silently drop that gate. Nothing changed."
+                )
+            item.removed_at, item.removed_by = self.clock.now(), who.user_id
+            self._log(session, checklist, who, "remove", item_number=item.number, old=item.title)
+            return f"➖ {mention(who.user_id)} removed *{item.number} {user_text(item.title)}* from the checklist"
+
+        return self._change_item(who, number, apply)
+
+    def archive(self, who: Who) -> Archived:
+        """Close the checklist: pending sign-offs are cancelled on the record (their DMs are updated after)."""
+        with self.db.write() as session:
+            checklist = self._checklist(session, who, lock=True)
+            items = q.items(session, checklist.id)
+            now = self.clock.now()
+            cancelled = []
+            for request in sq.requests(session, checklist.id, status=sq.PENDING):
+                if sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=now):
+                    cancelled.append(request.id)
+                    self._log(
+                        session, checklist, who, "signoff_cancel", item_number=request.item_number, new=ARCHIVED_REASON
+                    )
+            checklist.archived_at, checklist.archived_by = now, who.user_id
+            self._log(session, checklist, who, "archive")
+            done = sum(rules.is_done(i) for i in items)
+        tail = (
+            f" {len(cancelled)} pending sign-off request{'s were' if len(cancelled) != 1 else ' was'} withdrawn."
+            if cancelled
+            else ""
+        )
+        return Archived(
+            f"🗄️ {mention(who.user_id)} archived *{user_text(checklist.title)}* at {done}/{len(items)} done.{tail} "
+            "Its history is kept (`/checklist archived`); the channel's contacts carry over; "
+            "`/checklist start` begins a new one.",
+            tuple(cancelled),
+        )
+
+    def archived_list(self, who: Who) -> list[Checklist]:
+        with self.db.read() as session:
+            return list(q.archived_checklists(session, who.team_id, who.channel_id))

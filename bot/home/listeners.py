@@ -1,0 +1,71 @@
+"""The App Home: published per person on `app_home_opened` and after every click on it.
+
+Mark done runs the same service call as `/checklist done` (same rules, gates included); Approve and Reject… are
+the sign-off DM's own action ids, handled in `listeners/signoff.py`, which re-publish the Home when the click
+came from it. A refusal from Home (there is no response_url to answer to) is shown on top of the re-published view.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.checklists.service import Who
+from bot.errors import UserError
+from bot.home.messages import home_view
+from bot.slack.ids import Action
+from bot.slack.outbox import Effect
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def from_home(body: dict) -> bool:
+    """True for an interaction on the App Home tab."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def team_of(body: dict) -> str:
+    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id", "")
+
+
+def home_effect(team_id: str, user_id: str, notice: str | None = None) -> Effect:
+    """The outbox effect that publishes a person's Home (rendered when it is sent, so it is never stale)."""
+    return Effect("home", {"user_id": user_id, "notice": notice}, team_id=team_id)
+
+
+def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, notice: str | None = None) -> None:
+    """Publish the person's Home now, best effort, outside the outbox: for error notices only, which must work
+    while the database that holds the outbox is down."""
+    view = home_view(rt.service.home(team_id, user_id), notice)
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except (SlackApiError, SlackClientError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.publish for %s failed: %s", user_id, reason)
+
+
+def parse_home_value(value: str | None) -> tuple[int, str, str]:
+    try:
+        checklist_id, channel_id, number = (value or "").split("|")
+        return int(checklist_id), channel_id, number
+    except ValueError:
+        raise UserError("That button is from an older version of your Home; nothing changed.") from None
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.action(Action.HOME_DONE)
+    def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        checklist_id, channel_id, number = parse_home_value(action.get("value"))
+        team_id, user_id = team_of(body), body["user"]["id"]
+        with rt.outbox.unit() as fx:
+            change = rt.service.mark_done(Who(team_id, channel_id, user_id, checklist_id), number)
+            fx.effects.append(home_effect(team_id, user_id))
+            fx.add("notice", {"channel": channel_id, "text": change.message}, team_id=team_id)
+        ack()

@@ -1,0 +1,122 @@
+"""Sign-offs: `/checklist signoff|signoffs`, the DM's Approve / Reject… buttons and the reason modal.
+
+Each listener checks and records in the database inside the acknowledgement and leaves every Web API call
+(DMs, modal, channel notices) to `rt.background`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from bot.checklists import rules
+from bot.checklists.service import Who
+from bot.errors import UserError
+from bot.home.listeners import from_home, home_effect, team_of
+from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
+from bot.signoffs.service import Decision, Plan
+from bot.slack.answers import ephemeral, in_channel
+from bot.slack.followups import open_modal
+from bot.slack.ids import FROM_HOME, Action, Input, View
+from bot.slack.outbox import Effect, Staged
+from bot.slack.parser import Command
+from bot.slack.text import UNSTORABLE_MESSAGE, storable
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+CommandHandler = Callable[["Runtime", Who, Command, dict, Ack, WebClient], None]
+
+
+def request_id(value: str | None) -> int:
+    if not value or not value.isdigit():
+        raise UserError("That button is from an older version of this message; nothing changed.")
+    return int(value)
+
+
+def request_effect(who: Who, plan: Plan, note: str, response_url: str | None) -> Effect:
+    """The outbox effect that asks the plan's approvers (`SignoffFlow.request`), with the workspace's token."""
+    payload = {"who": asdict(who), "plan": asdict(plan), "note": note, "response_url": response_url}
+    return Effect("signoff.request", payload, team_id=who.team_id)
+
+
+def stage_decision(fx: Staged, team_id: str, decision: Decision) -> None:
+    payload = {
+        "request_id": decision.signoff.id,
+        "user_id": decision.user_id,
+        "decision": decision.decision,
+        "closed": decision.closed,
+    }
+    key = f"signoff.decided:{decision.signoff.id}:{decision.user_id}"
+    fx.add("signoff.decided", payload, team_id=team_id, key=key)
+
+
+def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
+    if cmd.clear:
+        with rt.outbox.unit() as fx:
+            signoff = rt.signoffs.cancel(who, cmd.item)
+            fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
+                   key=f"signoff.cancelled:{signoff.id}")
+        ack(**in_channel(cancelled_text(signoff)))
+        return
+    plan = rt.signoffs.plan(who, cmd.item, cmd.users)
+    rt.outbox.send(request_effect(who, plan, cmd.text, command.get("response_url")))
+    ack(**ephemeral(asking_text(plan.item_number, plan.approvers)))
+
+
+def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
+    checklist, records = rt.signoffs.pending(who)
+    ack(**pending_view(checklist, records, rules.today(checklist, rt.clock.now())))
+
+
+COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.action(Action.SIGNOFF_APPROVE)
+    def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        team_id, user_id = team_of(body), body["user"]["id"]
+        with rt.outbox.unit() as fx:
+            decision = rt.signoffs.approve(team_id, user_id, request_id(action.get("value")))
+            stage_decision(fx, team_id, decision)
+            if from_home(body):
+                fx.effects.append(home_effect(team_id, user_id))
+        ack()
+
+    @app.action(Action.SIGNOFF_REJECT)
+    def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        signoff = rt.signoffs.check_decider(team_of(body), body["user"]["id"], request_id(action.get("value")))
+        ack()
+        modal = reason_modal(signoff, from_home=from_home(body))
+        rt.background.submit(
+            open_modal, client, respond if body.get("response_url") else None, body["trigger_id"], modal
+        )
+
+    @app.view(View.SIGNOFF_REASON)
+    def reason(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
+        if not text:
+            raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
+        if len(text) > MAX_REASON:
+            raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
+        if not storable(text):
+            raise UserError(UNSTORABLE_MESSAGE, field=Input.REASON)
+        meta, _, origin = (view.get("private_metadata") or "").partition("|")
+        rid = request_id(meta)
+        team_id, user_id = team_of(body), body["user"]["id"]
+        try:
+            with rt.outbox.unit() as fx:
+                decision = rt.signoffs.reject(team_id, user_id, rid, text)
+                stage_decision(fx, team_id, decision)
+                if origin == FROM_HOME:
+                    fx.effects.append(home_effect(team_id, user_id))
+        except UserError as exc:
+            # The request closed while the modal was open: say why on the field, nothing changed.
+            raise UserError(exc.message[:300], field=Input.REASON) from None
+        ack()

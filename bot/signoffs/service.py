@@ -1,0 +1,430 @@
+"""Units of work for sign-offs: plan a request, record it, approve, reject, cancel, escalate. No Slack here.
+
+Every decision goes through guarded UPDATEs (see `storage.signoffs`), so a double click, a replayed payload or
+two replicas handling the same click change the state once; the loser gets a `UserError` saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from bot.checklists import rules
+from bot.checklists.dates import slack_datetime
+from bot.checklists.service import ChecklistService, SignoffRecord, Who, signoff_records
+from bot.errors import UserError
+from bot.slack.text import mention, user_text
+from storage import queries as q
+from storage import signoffs as sq
+from storage.models import Checklist, Item
+
+GONE = "That sign-off request no longer exists; nothing changed."
+SYSTEM_ACTOR = "checklist-bot"  # the actor of events nobody typed (escalations)
+BACKUP_SUFFIX = rules.BACKUP_SUFFIX
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """A request, its approvals and what messages about it need to say."""
+
+    request: sq.SignoffRequest
+    approvals: Sequence[sq.SignoffApproval]
+    item_title: str
+    checklist_title: str
+    channel_id: str
+    team_id: str
+
+    @property
+    def id(self) -> int:
+        return self.request.id
+
+    def approval(self, user_id: str) -> sq.SignoffApproval | None:
+        return next((a for a in self.approvals if a.user_id == user_id), None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who to ask about which item; checked before any DM is opened."""
+
+    checklist_id: int
+    channel_id: str
+    item_number: str
+    item_title: str
+    approvers: tuple[str, ...]
+    role: str | None
+    purpose: str = "signoff"  # "skip": approving marks the item not applicable (the note is why)
+
+
+@dataclass(frozen=True)
+class Decision:
+    signoff: Signoff
+    user_id: str
+    decision: str  # approved | rejected
+    closed: bool  # the request is finished by this decision (all approved, or rejected)
+
+
+class SignoffService:
+    def __init__(self, checklists: ChecklistService) -> None:
+        self.checklists = checklists
+        self.db = checklists.db
+        self.clock = checklists.clock
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _log(self, session: Session, checklist: Checklist, actor: str, action: str, **kw) -> None:
+        q.log_event(session, checklist_id=checklist.id, actor_id=actor, action=action, at=self.clock.now(), **kw)
+        q.bump_version(session, checklist)
+
+    def _load(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Signoff:
+        """The request with its approvals. With `team_id` (a click or form from Slack), a request of another
+        workspace's checklist is refused as if it did not exist: ids in payloads are never trusted across teams."""
+        request = sq.request(session, request_id)
+        if request is None:
+            raise UserError(GONE)
+        stmt = select(Checklist).where(Checklist.id == request.checklist_id)
+        checklist = session.exec(stmt.with_for_update() if lock else stmt).one()
+        if team_id is not None and checklist.team_id != team_id:
+            raise UserError(GONE)
+        item = session.get(Item, request.item_id)
+        session.refresh(request)
+        return Signoff(
+            request=request,
+            approvals=sq.approvals(session, request.id),
+            item_title=item.title if item else request.item_number,
+            checklist_title=checklist.title,
+            channel_id=checklist.channel_id,
+            team_id=checklist.team_id,
+        )
+
+    def _signoff(self, session: Session, request: sq.SignoffRequest, checklist: Checklist, item: Item) -> Signoff:
+        return Signoff(
+            request,
+            sq.approvals(session, request.id),
+            item.title,
+            checklist.title,
+            checklist.channel_id,
+            checklist.team_id,
+        )
+
+    def _guard(self, session: Session, signoff: Signoff, user_id: str) -> sq.SignoffApproval:
+        """The clicker's approval row, or a UserError: not an approver, no longer pending, already decided."""
+        request = signoff.request
+        approval = signoff.approval(user_id)
+        if user_id == request.requested_by:
+            raise UserError("Nobody approves their own request; your click changed nothing.")
+        if approval is None:
+            names = ", ".join(mention(a.user_id) for a in signoff.approvals)
+            raise UserError(
+                f"Only {names} can decide on the sign-off of {request.item_number}; your click changed nothing."
+            )
+        if request.status == sq.WITHDRAWN:
+            raise UserError(closed_reason(request, signoff.approvals))
+        checklist = session.get(Checklist, request.checklist_id)
+        if checklist is not None and checklist.archived_at is not None:
+            raise UserError("That checklist has been archived, so this sign-off is closed; nothing changed.")
+        if approval.decision is not None:
+            raise UserError(already_decided(approval))
+        if request.status != sq.PENDING:
+            raise UserError(closed_reason(request, signoff.approvals))
+        item = session.get(Item, request.item_id)
+        role = item.signoff_role if item is not None else None
+        if not rules.still_signs(
+            user_id, role, approval.backup, lambda r: [c.user_id for c in q.contacts(session, request.checklist_id, r)]
+        ):
+            shown = f"{role}{rules.BACKUP_SUFFIX}" if approval.backup else role
+            raise UserError(
+                f"You are no longer a *{user_text(shown or '')}* contact, so you cannot decide on the sign-off of "
+                f"{request.item_number}; your click changed nothing."
+            )
+        return approval
+
+    # -- requesting --------------------------------------------------------------------------------------
+
+    def plan(self, who: Who, number: str, users: Sequence[str], *, purpose: str = "signoff") -> Plan:
+        """Check a request can be made and name the approvers (the named people, or the role's contacts).
+        `purpose="skip"` asks them to agree the item is not applicable (`rules.skip_needs_signoff`)."""
+        with self.db.read() as session:
+            checklist = self.checklists._checklist(session, who)
+            item = self.checklists._item(session, checklist, number)
+            if rules.is_done(item):
+                raise UserError(f"{item.number} is already done, so it needs no sign-off.")
+            if rules.is_skipped(item):
+                raise UserError(
+                    f"{item.number} is not applicable, so it needs no sign-off. `/checklist unskip {item.number}` "
+                    "makes it applicable again."
+                )
+            if purpose == "skip":
+                rules.refuse_if_locked(item.number, "skip", self.checklists._pending(session, item))
+            else:
+                self.checklists._check_gate(session, checklist, item)
+            for user_id in users:
+                rules.check_person(user_id)
+            role_contacts = (
+                [c.user_id for c in q.contacts(session, checklist.id, item.signoff_role)] if item.signoff_role else []
+            )
+            approvers = rules.approvers_for(
+                item_number=item.number,
+                role=item.signoff_role,
+                role_contacts=role_contacts,
+                named=list(users),
+                requester=who.user_id,
+            )
+            return Plan(
+                checklist_id=checklist.id,
+                channel_id=checklist.channel_id,
+                item_number=item.number,
+                item_title=item.title,
+                approvers=approvers,
+                role=item.signoff_role,
+                purpose=purpose,
+            )
+
+    def record(self, who: Who, plan: Plan, dms: dict[str, str], note: str) -> tuple[Signoff, list[Signoff]]:
+        """Record a pending request (DMs already opened); a pending one for the item is superseded.
+
+        Returns the new request and the superseded ones (their DMs need updating)."""
+        with self.db.write() as session:
+            checklist = self.checklists._checklist(session, Who(who.team_id, plan.channel_id, who.user_id), lock=True)
+            if checklist.id != plan.checklist_id:
+                raise UserError("This channel's checklist changed meanwhile; nothing was recorded.")
+            item = self.checklists._item(session, checklist, plan.item_number)
+            if rules.is_closed(item):
+                raise UserError(
+                    f"{item.number} was marked done or not applicable meanwhile, so no sign-off was requested."
+                )
+            now = self.clock.now()
+            superseded = []
+            old = sq.pending_for_item(session, item.id)
+            if old is not None and sq.close_request(
+                session, request_id=old.id, status=sq.SUPERSEDED, by=who.user_id, at=now
+            ):
+                session.refresh(old)
+                superseded.append(self._signoff(session, old, checklist, item))
+                self._log(session, checklist, who.user_id, "signoff_supersede", item_number=item.number)
+            session.flush()
+            request, _ = sq.create_request(
+                session,
+                checklist_id=checklist.id,
+                item_id=item.id,
+                item_number=item.number,
+                requested_by=who.user_id,
+                note=note,
+                at=now,
+                approvers=[(u, dms.get(u)) for u in plan.approvers],
+                purpose=plan.purpose,
+            )
+            asked = " ".join(plan.approvers)
+            self._log(
+                session,
+                checklist,
+                who.user_id,
+                "signoff_request" if plan.purpose != "skip" else "skip_request",
+                item_number=item.number,
+                old=asked,
+                new=note or None,
+            )
+            return self._signoff(session, request, checklist, item), superseded
+
+    def set_dm(self, request_id: int, user_id: str, dm_channel: str, dm_ts: str) -> Signoff | None:
+        """Keep a posted DM's ts. Serialised with decisions on the checklist row: when this person already decided,
+        or the request closed, before the ts was kept (a fast click), returns the Signoff so the DM is updated."""
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
+            sq.set_dm_ts(session, request_id=request_id, user_id=user_id, dm_channel=dm_channel, dm_ts=dm_ts)
+            approval = signoff.approval(user_id)
+            if signoff.request.status != sq.PENDING or (approval is not None and approval.decision is not None):
+                session.flush()
+                session.expire_all()
+                return self._load(session, request_id)
+            return None
+
+    def abandon(self, request_id: int, actor: str) -> Signoff | None:
+        """Withdraw a request whose DMs could not all be delivered; None if it was no longer pending."""
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
+            if not sq.close_request(session, request_id=request_id, status=sq.CANCELLED, by=actor, at=self.clock.now()):
+                return None
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            self._log(
+                session,
+                checklist,
+                actor,
+                "signoff_cancel",
+                item_number=signoff.request.item_number,
+                new="a direct message could not be delivered",
+            )
+            return self._load(session, request_id)
+
+    # -- deciding ----------------------------------------------------------------------------------------
+
+    def check_decider(self, team_id: str, user_id: str, request_id: int) -> Signoff:
+        """Raise unless `user_id` of `team_id` may decide on this request now (before opening the reason modal)."""
+        with self.db.read() as session:
+            signoff = self._load(session, request_id, team_id=team_id)
+            self._guard(session, signoff, user_id)
+            return signoff
+
+    def approve(self, team_id: str, user_id: str, request_id: int) -> Decision:
+        return self._decide(team_id, user_id, request_id, rules.APPROVED, None)
+
+    def reject(self, team_id: str, user_id: str, request_id: int, reason: str) -> Decision:
+        return self._decide(team_id, user_id, request_id, rules.REJECTED, reason)
+
+    def _decide(self, team_id: str, user_id: str, request_id: int, decision: str, reason: str | None) -> Decision:
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True, team_id=team_id)
+            approval = self._guard(session, signoff, user_id)
+            now = self.clock.now()
+            if not sq.decide(session, request_id=request_id, user_id=user_id, decision=decision, reason=reason, at=now):
+                session.refresh(approval)
+                raise UserError(already_decided(approval))
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            number = signoff.request.item_number
+            action = "signoff_approve" if decision == rules.APPROVED else "signoff_reject"
+            self._log(session, checklist, user_id, action, item_number=number, new=reason)
+            session.flush()
+            session.expire_all()  # re-read the approvals the guarded UPDATE changed
+            approvals = sq.approvals(session, request_id)
+            outcome = rules.signoff_outcome(approvals)
+            closed = False
+            if outcome is not None and sq.close_request(
+                session, request_id=request_id, status=outcome, by=user_id, at=now
+            ):
+                closed = True
+                if outcome == rules.APPROVED and signoff.request.purpose == "skip":
+                    item = session.get(Item, signoff.request.item_id)
+                    if item is not None and rules.is_open(item):
+                        item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, signoff.request.requested_by, now
+                        item.skip_reason = signoff.request.note
+                        session.add(item)
+                        self._log(session, checklist, user_id, "skip", item_number=number, new=signoff.request.note)
+                elif outcome == rules.APPROVED:
+                    item = session.get(Item, signoff.request.item_id)
+                    if item is not None and not rules.is_done(item):
+                        item.status, item.done_by, item.done_at = rules.DONE, user_id, now
+                        session.add(item)
+                        approvers = " ".join(a.user_id for a in approvals if a.decision == rules.APPROVED)
+                        self._log(session, checklist, user_id, "signoff_done", item_number=number, new=approvers)
+            session.flush()
+            return Decision(self._load(session, request_id), user_id, decision, closed)
+
+    def cancel(self, who: Who, number: str) -> Signoff:
+        with self.db.write() as session:
+            checklist = self.checklists._checklist(session, who, lock=True)
+            item = self.checklists._item(session, checklist, number)
+            request = sq.pending_for_item(session, item.id)
+            if request is None:
+                raise UserError(f"There is no pending sign-off for {item.number} to cancel.")
+            sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=self.clock.now())
+            self._log(session, checklist, who.user_id, "signoff_cancel", item_number=item.number)
+            session.refresh(request)
+            return self._signoff(session, request, checklist, item)
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def pending(self, who: Who) -> tuple[Checklist, list[SignoffRecord]]:
+        with self.db.read() as session:
+            checklist = self.checklists._checklist(session, who)
+            return checklist, signoff_records(session, sq.requests(session, checklist.id, status=sq.PENDING))
+
+    def get(self, request_id: int) -> Signoff:
+        with self.db.read() as session:
+            return self._load(session, request_id)
+
+    # -- escalation --------------------------------------------------------------------------------------
+
+    def stale(self, now: datetime, working_days: int) -> list[tuple[int, str]]:
+        """(id, team id) of pending, never escalated requests that have waited `working_days` working days of
+        their checklist's calendar (its working week, in its timezone)."""
+        with self.db.read() as session:
+            return [
+                (r.id, checklist.team_id)
+                for r, checklist in sq.unescalated_pending_with_checklist(session)
+                if rules.is_stale(r.created_at, now, working_days, checklist)
+            ]
+
+    def waited(self, signoff: Signoff, now: datetime) -> tuple[int, date]:
+        """(working days the request has really waited, today), both in its checklist's calendar."""
+        with self.db.read() as session:
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            return rules.working_days_waited(signoff.request.created_at, now, checklist), rules.today(checklist, now)
+
+    def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
+        """Mark the request escalated; the Signoff for the one caller that won, None for the others."""
+        with self.db.write() as session:
+            self._load(session, request_id, lock=True)  # the checklist row first, like every other writer
+            if not sq.claim_escalation(session, request_id=request_id, at=now):
+                return None
+            signoff = self._load(session, request_id)
+            checklist = session.get(Checklist, signoff.request.checklist_id)
+            self._log(session, checklist, SYSTEM_ACTOR, "signoff_escalate", item_number=signoff.request.item_number)
+            return signoff
+
+    def backups(self, signoff: Signoff, role: str | None) -> list[str]:
+        """Backup contacts (`<role>-backup`) of the item's role who are not approvers yet."""
+        if not role:
+            return []
+        with self.db.read() as session:
+            asked = {a.user_id for a in signoff.approvals} | {signoff.request.requested_by}
+            contacts = q.contacts(session, signoff.request.checklist_id, role + BACKUP_SUFFIX)
+            return [c.user_id for c in contacts if c.user_id not in asked]
+
+    def item_role(self, signoff: Signoff) -> str | None:
+        with self.db.read() as session:
+            item = session.get(Item, signoff.request.item_id)
+            return item.signoff_role if item else None
+
+    def add_backups(self, request_id: int, dms: dict[str, str]) -> Signoff:
+        with self.db.write() as session:
+            signoff = self._load(session, request_id, lock=True)
+            for user_id, dm in dms.items():
+                if signoff.approval(user_id) is None and user_id != signoff.request.requested_by:
+                    sq.add_approver(
+                        session,
+                        request_id=request_id,
+                        user_id=user_id,
+                        dm_channel=dm,
+                        backup=True,
+                        at=self.clock.now(),
+                    )
+            if dms:
+                checklist = session.get(Checklist, signoff.request.checklist_id)
+                self._log(
+                    session,
+                    checklist,
+                    SYSTEM_ACTOR,
+                    "signoff_backup",
+                    item_number=signoff.request.item_number,
+                    new=" ".join(dms),
+                )
+            return self._load(session, request_id)
+
+
+def already_decided(approval: sq.SignoffApproval) -> str:
+    when = slack_datetime(approval.decided_at, "{date_short} {time}") if approval.decided_at else "earlier"
+    return f"You already {approval.decision} this sign-off ({when}); nothing changed."
+
+
+def closed_reason(request: sq.SignoffRequest, approvals: Sequence[sq.SignoffApproval]) -> str:
+    """Why a click on this request changes nothing any more, with what to do instead."""
+    number = request.item_number
+    by = mention(request.decided_by) if request.decided_by else "someone"
+    if request.status == sq.APPROVED:
+        return f"This sign-off is already complete: {number} is signed off. Nothing changed."
+    if request.status == sq.REJECTED:
+        reason = next((a.reason for a in approvals if a.decision == rules.REJECTED and a.reason), None)
+        why = f": “{user_text(reason)}”" if reason else ""
+        return f"This request was already rejected by {by}{why}. Nothing changed."
+    if request.status == sq.CANCELLED:
+        return f"This request was withdrawn by {by}, so there is nothing to decide. Nothing changed."
+    if request.status == sq.WITHDRAWN:
+        return f"This sign-off was withdrawn by {by} when {number} was reopened; nothing changed."
+    if request.status == sq.SUPERSEDED:
+        return (
+            f"A newer sign-off request for {number} replaced this one; use the buttons in the newest message. "
+            "Nothing changed."
+        )
+    return "This request is closed. Nothing changed."

@@ -1,0 +1,93 @@
+"""The one place where exceptions become answers: never a 500, never a traceback in Slack."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from bot import metrics
+from bot.errors import Unavailable, UserError
+from bot.home.listeners import from_home, publish_home, team_of
+from bot.slack.answers import ephemeral
+from bot.slack.verify import VERIFIED
+from storage.bounded import CommitOutcomeUnknown
+from storage.deadline import OutOfTime
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "The checklist database is temporarily unavailable, so nothing was changed. Please try again in a minute."
+UNCERTAIN = (
+    "The checklist database stopped answering while saving this, so I cannot tell whether it was saved. "
+    "Check with `/checklist status` (or `show`) before trying again."
+)
+
+
+def _unavailable(error: Exception) -> bool:
+    return isinstance(error, Unavailable | OperationalError | PoolTimeout | OutOfTime) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def outcome_of(error: Exception) -> str:
+    """The outcome label of a request that raised `error` (metrics, the request log line)."""
+    if isinstance(error, UserError):
+        return "user_error"
+    return "unavailable" if _unavailable(error) else "error"
+
+
+def message_for(error: Exception) -> str:
+    if isinstance(error, UserError):
+        return error.message
+    if isinstance(getattr(error, "orig", None), CommitOutcomeUnknown):
+        log.warning("database: outcome of a commit unknown: %s", error)
+        return UNCERTAIN
+    if _unavailable(error):
+        log.warning("database unavailable: %s", error)
+        return UNAVAILABLE
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected error (ref %s)", ref, exc_info=error)
+    return f"Something went wrong on our side (ref `{ref}`), so nothing was changed. Please try again."
+
+
+def _json(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.error
+    def on_error(error: Exception, body: dict, client: WebClient, context: dict) -> BoltResponse:
+        if not context.get(VERIFIED):
+            # Bolt calls this handler for errors raised inside its own signature check (slack_sdk's
+            # `int(timestamp)` on "not-a-number", say) with the unverified body: nothing in it may be acted on.
+            log.warning("refused a request whose signature could not be verified (%s)", type(error).__name__)
+            return BoltResponse(status=401, body=json.dumps({"ok": False, "error": "invalid request"}))
+        text = message_for(error)
+        metrics.note_outcome(outcome_of(error))
+        kind = body.get("type") if isinstance(body, dict) else None
+        if isinstance(body, dict) and body.get("command"):
+            return _json(ephemeral(text))
+        if kind == "view_submission":
+            field = getattr(error, "field", None)
+            if not field:
+                inputs = [b["block_id"] for b in body["view"].get("blocks", []) if b.get("type") == "input"]
+                field = inputs[0] if inputs else None
+            if field:
+                return _json({"response_action": "errors", "errors": {field: text[:300]}})
+            return BoltResponse(status=200, body="")
+        if kind == "block_actions" and from_home(body):
+            # No response_url on the Home tab: show why on top of the person's re-published Home.
+            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"], text)
+        elif kind == "block_actions" and body.get("response_url"):
+            rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
+        return BoltResponse(status=200, body="")

@@ -1,0 +1,111 @@
+"""Events API listeners: App Home, direct messages to the bot, and in OAuth mode uninstalls and revoked tokens."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from uuid import uuid4
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+
+from bot.home.listeners import home_effect
+from bot.slack.answers import dm_help_view
+from bot.slack.outbox import Effect
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+log = logging.getLogger(__name__)
+UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
+
+DM_ANSWER_EVERY = 600.0  # seconds: one answer per person per ten minutes, however many messages they send
+
+
+class DmThrottle:
+    """Who was answered when (per process), so a burst of messages gets one answer, not one each."""
+
+    def __init__(self, every: float = DM_ANSWER_EVERY, size: int = 10_000) -> None:
+        self.every, self.size = every, size
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: tuple[str, str]) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.every:
+                return False
+            if len(self._last) >= self.size:
+                self._last = {k: t for k, t in self._last.items() if now - t < self.every}
+            self._last[key] = now
+            return True
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.middleware
+    def once_per_event(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        """Slack retries an event it thinks we missed (X-Slack-Retry-Num); handle each event_id once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not rt.service.first_delivery(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.middleware
+    def back_from_uninstall(body: dict, context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        """A workspace waiting for its data to be deleted that talks to the app again is back: keep its data."""
+        team_id = context.team_id
+        if team_id and team_id in rt.lifecycle.pending:
+            event = body.get("event")
+            if not (isinstance(event, dict) and event.get("type") in UNINSTALL_EVENTS):
+                rt.lifecycle.returned(team_id)
+        return next()
+
+    @app.event("app_home_opened")
+    def app_home_opened(body: dict, event: dict, client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        rt.outbox.send(home_effect(body.get("team_id", ""), event["user"]))
+
+    throttle = DmThrottle()
+
+    @app.event("message")
+    def direct_message(body: dict, event: dict, client: WebClient) -> None:
+        """A person wrote to the bot (Messages tab): it reads no DMs, so it says where things happen. Edits,
+        deletions, the bot's own and other bots' messages are not answered (no loops)."""
+        user = event.get("user")
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not user:
+            return
+        team_id = body.get("team_id", "")
+        if throttle.allow((team_id, user)):
+            # Through the outbox, keyed by the event: sent once, even if Slack redelivers the event to a replica.
+            payload = {"channel": event.get("channel", ""), "message": dm_help_view(team_id, body.get("api_app_id"))}
+            key = f"dm-help:{body.get('event_id') or uuid4().hex}"
+            rt.outbox.send(Effect("post", payload, team_id=team_id, key=key))
+
+    if rt.workspaces.oauth:
+        # Bolt's own handlers delete from the installation store; these say in the log what happened.
+        revoked = app.default_tokens_revoked_event_listener()
+        uninstalled = app.default_app_uninstalled_event_listener()
+
+        @app.event("tokens_revoked")
+        def tokens_revoked(event: dict, context: BoltContext) -> None:
+            log.info("tokens revoked in team %s: %s", context.team_id, event.get("tokens"))
+            revoked(event=event, context=context)
+
+        @app.event("app_uninstalled")
+        def app_uninstalled(context: BoltContext) -> None:
+            log.info("app uninstalled from team %s: its installation is deleted", context.team_id)
+            uninstalled(context=context)
+            if context.team_id:
+                rt.lifecycle.uninstalled(context.team_id)
+
+    else:
+
+        @app.event("app_uninstalled")
+        def app_uninstalled_single(context: BoltContext) -> None:
+            if context.team_id:
+                rt.lifecycle.uninstalled(context.team_id)
