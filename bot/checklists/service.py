@@ -261,7 +261,7 @@ class ChecklistService:
 
     # -- helpers -----------------------------------------------------------------------------------------
 
-    def _checklist(self, session: Session, who: Who, *, lock: bool = False) -> Checklist:
+    def checklist_of(self, session: Session, who: Who, *, lock: bool = False) -> Checklist:
         if who.archived is not None:
             if lock:
                 raise UserError("An archived checklist is a record: nothing can change it. Nothing changed.")
@@ -284,10 +284,10 @@ class ChecklistService:
             raise UserError(f"No archived checklist {n} in this channel: {have}. `/checklist archived` lists them.")
         return archived[n - 1]
 
-    def _pending(self, session: Session, item: Item) -> bool:
+    def has_pending_signoff(self, session: Session, item: Item) -> bool:
         return sq.pending_for_item(session, item.id) is not None
 
-    def _item(self, session: Session, checklist: Checklist, number: str) -> Item:
+    def item_of(self, session: Session, checklist: Checklist, number: str) -> Item:
         item = q.item_by_number(session, checklist.id, number)
         if item is None:
             first_last = q.item_range(session, checklist.id)
@@ -308,7 +308,7 @@ class ChecklistService:
             },
         )
 
-    def _check_gate(self, session: Session, checklist: Checklist, item: Item) -> None:
+    def check_gate(self, session: Session, checklist: Checklist, item: Item) -> None:
         """Refuse with the reason when the item still waits for others (`rules.blocked_by`)."""
         if not rules.waits_for(item):
             return  # no gate: no need to read the other items
@@ -339,13 +339,13 @@ class ChecklistService:
 
     def board(self, who: Who) -> Board:
         with self.db.read() as session:
-            return self._board(session, self._checklist(session, who))
+            return self._board(session, self.checklist_of(session, who))
 
     def current(self, who: Who) -> tuple[int, int, date]:
         """(checklist id, version, its today) of the channel's checklist: one cheap query that says whether it
         changed."""
         with self.db.read() as session:
-            checklist = self._checklist(session, who)
+            checklist = self.checklist_of(session, who)
             return checklist.id, checklist.version, self.today(checklist)
 
     def board_by_id(self, checklist_id: int, team_id: str) -> Board | None:
@@ -358,8 +358,8 @@ class ChecklistService:
 
     def show(self, who: Who, number: str) -> ItemDetail:
         with self.db.read() as session:
-            checklist = self._checklist(session, who)
-            item = self._item(session, checklist, number)
+            checklist = self.checklist_of(session, who)
+            item = self.item_of(session, checklist, number)
             return ItemDetail(
                 checklist=checklist,
                 item=item,
@@ -371,7 +371,7 @@ class ChecklistService:
 
     def export(self, who: Who) -> ExportData:
         with self.db.read() as session:
-            checklist = self._checklist(session, who)
+            checklist = self.checklist_of(session, who)
             head, length = audit.head(session, checklist.id)
             signoffs: dict[int, list[SignoffRecord]] = {}
             for record in signoff_records(session, sq.requests(session, checklist.id)):
@@ -406,16 +406,16 @@ class ChecklistService:
 
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
         with self.db.read() as session:
-            checklist = self._checklist(session, who)
+            checklist = self.checklist_of(session, who)
             if number is not None and q.item_by_number(session, checklist.id, number) is None:
                 if number not in {i.number for i in q.removed_items(session, checklist.id)}:
-                    self._item(session, checklist, number)  # raises, naming the range of items
+                    self.item_of(session, checklist, number)  # raises, naming the range of items
                 # else: a removed item, whose history stays readable
             return checklist, q.events(session, checklist.id, item_number=number, limit=20)
 
     def contacts(self, who: Who) -> tuple[Checklist, Sequence[Contact]]:
         with self.db.read() as session:
-            checklist = self._checklist(session, who)
+            checklist = self.checklist_of(session, who)
             return checklist, q.contacts(session, checklist.id)
 
     def template(self, name: str | None) -> Template:
@@ -528,12 +528,12 @@ class ChecklistService:
 
     def calendar(self, who: Who) -> CalendarInfo:
         with self.db.read() as session:
-            return CalendarInfo.of(self._checklist(session, who), self.clock.now())
+            return CalendarInfo.of(self.checklist_of(session, who), self.clock.now())
 
     def set_timezone(self, who: Who, timezone: str) -> str:
         """Set the checklist's timezone (a name checked by the parser); told to the channel, kept in history."""
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             if checklist.timezone == timezone:
                 raise UserError(f"This checklist's dates are already in {timezone}.")
             old, checklist.timezone = checklist.timezone, timezone
@@ -563,7 +563,7 @@ class ChecklistService:
 
     def set_workweek(self, who: Who, workweek: str) -> str:
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             name = rules.WORKWEEK_NAMES[workweek]
             if checklist.workweek == workweek:
                 raise UserError(f"This checklist's working week is already {name}.")
@@ -579,12 +579,12 @@ class ChecklistService:
 
     def notify_mode(self, who: Who) -> str:
         with self.db.read() as session:
-            return self._checklist(session, who).notify
+            return self.checklist_of(session, who).notify
 
     def set_notify(self, who: Who, mode: str) -> str:
         """Quiet or channel (`rules.is_quiet`); anyone in the channel may switch, and the channel is told."""
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             if checklist.notify == mode:
                 raise UserError(f"This checklist is already in *{mode}* mode. Nothing changed.")
             old, checklist.notify = checklist.notify, mode
@@ -603,7 +603,7 @@ class ChecklistService:
         )
 
     def _share_target(self, session: Session, who: Who, channel_id: str, verb: str) -> Checklist:
-        checklist = self._checklist(session, who, lock=True)
+        checklist = self.checklist_of(session, who, lock=True)
         if channel_id == who.channel_id:
             raise UserError(
                 f"That is this channel: its checklist is already here. {verb.capitalize()} it to another channel, "
@@ -681,8 +681,8 @@ class ChecklistService:
         """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read.
         With `completes_phase`, a change that finished the item's phase says so (`Change.phase_done`)."""
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
-            item = self._item(session, checklist, number)
+            checklist = self.checklist_of(session, who, lock=True)
+            item = self.item_of(session, checklist, number)
             message = apply(session, checklist, item)
             session.add(item)
             session.flush()
@@ -711,8 +711,8 @@ class ChecklistService:
                     f"{item.number} is not applicable ({user_text(item.skip_reason or '')}). "
                     f"`/checklist unskip {item.number}` makes it applicable again first. Nothing changed."
                 )
-            rules.refuse_if_locked(item.number, "done", self._pending(session, item))
-            self._check_gate(session, checklist, item)
+            rules.refuse_if_locked(item.number, "done", self.has_pending_signoff(session, item))
+            self.check_gate(session, checklist, item)
             if rules.needs_signoff(item):
                 raise UserError(
                     f"{item.number} needs a sign-off from the *{item.signoff_role}* contacts, so it is done when "
@@ -797,7 +797,7 @@ class ChecklistService:
         and working week), inside the same unit of work."""
 
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
-            rules.refuse_if_locked(item.number, "due", self._pending(session, item))
+            rules.refuse_if_locked(item.number, "due", self.has_pending_signoff(session, item))
             today = self.today(checklist)
             when = parse_date(text, today, checklist.workweek) if text is not None else due
             if item.due_date == when:
@@ -842,7 +842,7 @@ class ChecklistService:
         new plan, dates set by hand are kept and listed (`move_all` moves them too), role owners fill items
         nobody owns. One `plan` event in the history."""
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             day = parse_date(when, self.today(checklist), checklist.workweek)
             result = self._plan(session, checklist, who, day, move_all=move_all)
             board = self._board(session, checklist)
@@ -925,7 +925,7 @@ class ChecklistService:
                     f"{item.number} is done, so it cannot be not applicable. `/checklist undo {item.number}` reopens "
                     "it first. Nothing changed."
                 )
-            rules.refuse_if_locked(item.number, "skip", self._pending(session, item))
+            rules.refuse_if_locked(item.number, "skip", self.has_pending_signoff(session, item))
             if rules.skip_needs_signoff(item):
                 needs_signoff.append(True)
                 return ""
@@ -970,7 +970,7 @@ class ChecklistService:
             rules.check_person(user_id, field)
 
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
-            rules.refuse_if_locked(item.number, "assign", self._pending(session, item))
+            rules.refuse_if_locked(item.number, "assign", self.has_pending_signoff(session, item))
             old = rules.owners(item)
             if owners is not None:
                 new = list(dict.fromkeys(owners))
@@ -1023,7 +1023,7 @@ class ChecklistService:
         for user_id in user_ids:
             rules.check_person(user_id)
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             guarded = self.guarded_roles(session, checklist)
             lead_ids = self.leads(session, checklist)
             if not rules.may_change_contacts(who.user_id, role, guarded, lead_ids):
@@ -1059,7 +1059,7 @@ class ChecklistService:
     def add_item(self, who: Who, phase_number: int, title: str) -> Change:
         """Append an item to a phase of the running checklist, under the phase's next free number."""
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             phases = q.phases(session, checklist.id)
             phase = next((p for p in phases if p.number == phase_number), None)
             if phase is None:
@@ -1092,7 +1092,7 @@ class ChecklistService:
         export; an item with a pending sign-off is refused: cancel the request first."""
 
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
-            rules.refuse_if_locked(item.number, "remove", self._pending(session, item))
+            rules.refuse_if_locked(item.number, "remove", self.has_pending_signoff(session, item))
             latest = sq.latest_for_item(session, item.id)
             if latest is not None and rules.is_signed_off(item, latest.status):
                 raise UserError(
@@ -1115,7 +1115,7 @@ class ChecklistService:
     def archive(self, who: Who) -> Archived:
         """Close the checklist: pending sign-offs are cancelled on the record (their DMs are updated after)."""
         with self.db.write() as session:
-            checklist = self._checklist(session, who, lock=True)
+            checklist = self.checklist_of(session, who, lock=True)
             items = q.items(session, checklist.id)
             now = self.clock.now()
             cancelled = []

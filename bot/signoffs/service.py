@@ -147,8 +147,8 @@ class SignoffService:
         """Check a request can be made and name the approvers (the named people, or the role's contacts).
         `purpose="skip"` asks them to agree the item is not applicable (`rules.skip_needs_signoff`)."""
         with self.db.read() as session:
-            checklist = self.checklists._checklist(session, who)
-            item = self.checklists._item(session, checklist, number)
+            checklist = self.checklists.checklist_of(session, who)
+            item = self.checklists.item_of(session, checklist, number)
             if rules.is_done(item):
                 raise UserError(f"{item.number} is already done, so it needs no sign-off.")
             if rules.is_skipped(item):
@@ -157,9 +157,9 @@ class SignoffService:
                     "makes it applicable again."
                 )
             if purpose == "skip":
-                rules.refuse_if_locked(item.number, "skip", self.checklists._pending(session, item))
+                rules.refuse_if_locked(item.number, "skip", self.checklists.has_pending_signoff(session, item))
             else:
-                self.checklists._check_gate(session, checklist, item)
+                self.checklists.check_gate(session, checklist, item)
             for user_id in users:
                 rules.check_person(user_id)
             role_contacts = (
@@ -187,10 +187,10 @@ class SignoffService:
 
         Returns the new request and the superseded ones (their DMs need updating)."""
         with self.db.write() as session:
-            checklist = self.checklists._checklist(session, Who(who.team_id, plan.channel_id, who.user_id), lock=True)
+            checklist = self.checklists.checklist_of(session, Who(who.team_id, plan.channel_id, who.user_id), lock=True)
             if checklist.id != plan.checklist_id:
                 raise UserError("This channel's checklist changed meanwhile; nothing was recorded.")
-            item = self.checklists._item(session, checklist, plan.item_number)
+            item = self.checklists.item_of(session, checklist, plan.item_number)
             if rules.is_closed(item):
                 raise UserError(
                     f"{item.number} was marked done or not applicable meanwhile, so no sign-off was requested."
@@ -313,8 +313,8 @@ class SignoffService:
 
     def cancel(self, who: Who, number: str) -> Signoff:
         with self.db.write() as session:
-            checklist = self.checklists._checklist(session, who, lock=True)
-            item = self.checklists._item(session, checklist, number)
+            checklist = self.checklists.checklist_of(session, who, lock=True)
+            item = self.checklists.item_of(session, checklist, number)
             request = sq.pending_for_item(session, item.id)
             if request is None:
                 raise UserError(f"There is no pending sign-off for {item.number} to cancel.")
@@ -327,7 +327,7 @@ class SignoffService:
 
     def pending(self, who: Who) -> tuple[Checklist, list[SignoffRecord]]:
         with self.db.read() as session:
-            checklist = self.checklists._checklist(session, who)
+            checklist = self.checklists.checklist_of(session, who)
             return checklist, signoff_records(session, sq.requests(session, checklist.id, status=sq.PENDING))
 
     def get(self, request_id: int) -> Signoff:
