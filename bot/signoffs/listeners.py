@@ -6,7 +6,6 @@ Each listener checks and records in the database inside the acknowledgement and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from bot.home.listeners import from_home, home_effect, team_of
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from bot.signoffs.service import Decision, Plan
 from bot.slack.answers import ephemeral, in_channel
+from bot.slack.commands import SlackCall, handles
 from bot.slack.followups import open_modal
 from bot.slack.ids import FROM_HOME, Action, Input, View
 from bot.slack.outbox import Effect, Staged
@@ -29,9 +29,6 @@ from bot.slack.text import UNSTORABLE_MESSAGE, storable
 
 if TYPE_CHECKING:
     from bot.app import Runtime
-
-CommandHandler = Callable[["Runtime", Who, Command, dict, Ack, WebClient], None]
-
 
 def request_id(value: str | None) -> int:
     if not value or not value.isdigit():
@@ -56,25 +53,26 @@ def stage_decision(fx: Staged, team_id: str, decision: Decision) -> None:
     fx.add("signoff.decided", payload, team_id=team_id, key=key)
 
 
-def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
-    if cmd.clear:
-        with rt.outbox.unit() as fx:
-            signoff = rt.signoffs.cancel(who, cmd.item)
-            fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
-                   key=f"signoff.cancelled:{signoff.id}")
-        ack(**in_channel(cancelled_text(signoff)))
-        return
+@handles("signoff cancel")
+def _cancel(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+    with rt.outbox.unit() as fx:
+        signoff = rt.signoffs.cancel(who, cmd.item)
+        fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
+               key=f"signoff.cancelled:{signoff.id}")
+    return in_channel(cancelled_text(signoff))
+
+
+@handles("signoff")
+def _signoff(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     plan = rt.signoffs.plan(who, cmd.item, cmd.users)
-    rt.outbox.send(request_effect(who, plan, cmd.text, command.get("response_url")))
-    ack(**ephemeral(asking_text(plan.item_number, plan.approvers)))
+    rt.outbox.send(request_effect(who, plan, cmd.text, slack.response_url))
+    return ephemeral(asking_text(plan.item_number, plan.approvers))
 
 
-def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
+@handles("signoffs")
+def _signoffs(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     checklist, records = rt.signoffs.pending(who)
-    ack(**pending_view(checklist, records, rules.today(checklist, rt.clock.now())))
-
-
-COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}
+    return pending_view(checklist, records, rules.today(checklist, rt.clock.now()))
 
 
 def register(app: App, rt: Runtime) -> None:
