@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.checklists.service import Who
-from bot.errors import UserError
 from bot.home.messages import home_view
 from bot.slack.ids import Action
 from bot.slack.outbox import Effect
+from bot.slack.payloads import HomeDone, decode
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -51,18 +51,11 @@ def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, not
         log.warning("views.publish for %s failed: %s", user_id, reason)
 
 
-def parse_home_value(value: str | None) -> tuple[int, str, str]:
-    try:
-        checklist_id, channel_id, number = (value or "").split("|")
-        return int(checklist_id), channel_id, number
-    except ValueError:
-        raise UserError("That button is from an older version of your Home; nothing changed.") from None
-
-
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.HOME_DONE)
     def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        checklist_id, channel_id, number = parse_home_value(action.get("value"))
+        done = decode(HomeDone, action.get("value"))
+        checklist_id, channel_id, number = done.checklist_id, done.channel_id, done.number
         team_id, user_id = team_of(body), body["user"]["id"]
         with rt.outbox.unit() as fx:
             change = rt.service.mark_done(Who(team_id, channel_id, user_id, checklist_id), number)

@@ -22,18 +22,18 @@ from bot.signoffs.service import Decision, Plan
 from bot.slack.answers import ephemeral, in_channel
 from bot.slack.commands import SlackCall, handles
 from bot.slack.followups import open_modal
-from bot.slack.ids import FROM_HOME, Action, Input, View
+from bot.slack.ids import Action, Input, View
 from bot.slack.outbox import Effect, Staged
 from bot.slack.parser import Command
+from bot.slack.payloads import ReasonForm, SignoffPick, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
 
 if TYPE_CHECKING:
     from bot.app import Runtime
 
 def request_id(value: str | None) -> int:
-    if not value or not value.isdigit():
-        raise UserError("That button is from an older version of this message; nothing changed.")
-    return int(value)
+    """The request an Approve / Reject… button is for (a PayloadError for anything we did not write)."""
+    return decode(SignoffPick, value).request_id
 
 
 def request_effect(who: Who, plan: Plan, note: str, response_url: str | None) -> Effect:
@@ -105,14 +105,14 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
         if not storable(text):
             raise UserError(UNSTORABLE_MESSAGE, field=Input.REASON)
-        meta, _, origin = (view.get("private_metadata") or "").partition("|")
-        rid = request_id(meta)
+        form = decode(ReasonForm, view.get("private_metadata"))
+        rid = form.request_id
         team_id, user_id = team_of(body), body["user"]["id"]
         try:
             with rt.outbox.unit() as fx:
                 decision = rt.signoffs.reject(team_id, user_id, rid, text)
                 stage_decision(fx, team_id, decision)
-                if origin == FROM_HOME:
+                if form.from_home:
                     fx.effects.append(home_effect(team_id, user_id))
         except UserError as exc:
             # The request closed while the modal was open: say why on the field, nothing changed.
