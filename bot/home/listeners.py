@@ -19,6 +19,7 @@ from bot.home.messages import home_view
 from bot.slack.ids import Action
 from bot.slack.outbox import Effect
 from bot.slack.payloads import HomeDone, decode
+from bot.slack.reasons import reason_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -47,8 +48,7 @@ def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, not
     try:
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("views.publish for %s failed: %s", user_id, reason)
+        log.warning("views.publish for %s failed: %s", user_id, reason_of(exc))
 
 
 def register(app: App, rt: Runtime) -> None:
