@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.checklists import rules
 from bot.checklists.service import Who
 from bot.errors import UserError
-from bot.home.listeners import from_home, home_effect, team_of
+from bot.home.listeners import from_home, home_effect
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from bot.signoffs.service import Decision, Plan
 from bot.slack.answers import ephemeral, in_channel
@@ -27,6 +27,7 @@ from bot.slack.outbox import Effect, Staged
 from bot.slack.parser import Command
 from bot.slack.payloads import ReasonForm, SignoffPick, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
+from bot.slack.who import team_of, user_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -78,7 +79,7 @@ def _signoffs(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
     def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        team_id, user_id = team_of(body), body["user"]["id"]
+        team_id, user_id = team_of(body), user_of(body)
         with rt.outbox.unit() as fx:
             decision = rt.signoffs.approve(team_id, user_id, request_id(action.get("value")))
             stage_decision(fx, team_id, decision)
@@ -88,7 +89,7 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.action(Action.SIGNOFF_REJECT)
     def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
-        signoff = rt.signoffs.check_decider(team_of(body), body["user"]["id"], request_id(action.get("value")))
+        signoff = rt.signoffs.check_decider(team_of(body), user_of(body), request_id(action.get("value")))
         ack()
         modal = reason_modal(signoff, from_home=from_home(body))
         rt.background.submit(
@@ -107,7 +108,7 @@ def register(app: App, rt: Runtime) -> None:
             raise UserError(UNSTORABLE_MESSAGE, field=Input.REASON)
         form = decode(ReasonForm, view.get("private_metadata"))
         rid = form.request_id
-        team_id, user_id = team_of(body), body["user"]["id"]
+        team_id, user_id = team_of(body), user_of(body)
         try:
             with rt.outbox.unit() as fx:
                 decision = rt.signoffs.reject(team_id, user_id, rid, text)

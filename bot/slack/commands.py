@@ -19,6 +19,7 @@ from bot import metrics
 from bot.checklists.service import Who
 from bot.slack.errors import outcome_of
 from bot.slack.parser import TABLE, Command, Subcommand, parse
+from bot.slack.who import who_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -74,12 +75,7 @@ def register(app: App, rt: Runtime) -> None:
         name = metric_name(command.get("text") or "")
         try:
             cmd = parse(command.get("text", ""))
-            who = Who(
-                team_id=command.get("team_id", ""),
-                channel_id=command["channel_id"],
-                user_id=command["user_id"],
-                archived=cmd.archived,
-            )
+            who = who_of(command, archived=cmd.archived)
             handler = row_of(cmd).handler
             assert handler is not None  # checked when the app started
             ack(**handler(rt, who, cmd, SlackCall(command.get("response_url"), client)))

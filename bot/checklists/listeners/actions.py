@@ -20,6 +20,7 @@ from bot.slack.followups import open_modal
 from bot.slack.ids import Action, MenuChoice
 from bot.slack.outbox import Effect, Staged
 from bot.slack.payloads import ItemForm, MenuPick, decode
+from bot.slack.who import who_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -54,12 +55,7 @@ def register(app: App, rt: Runtime) -> None:
     def item_menu(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         pick = decode(MenuPick, (action.get("selected_option") or {}).get("value"))
         choice, checklist_id, number = pick.choice, pick.checklist_id, pick.number
-        who = Who(
-            team_id=(body.get("team") or {}).get("id", ""),
-            channel_id=(body.get("channel") or {}).get("id", ""),
-            user_id=body["user"]["id"],
-            checklist_id=checklist_id,
-        )
+        who = who_of(body, checklist_id=checklist_id)
         phase = status_phase(body)
         response_url = body.get("response_url")
 

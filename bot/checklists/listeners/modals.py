@@ -14,6 +14,7 @@ from bot.slack.ids import Input, View
 from bot.slack.parser import MAX_NOTE
 from bot.slack.payloads import ItemForm, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
+from bot.slack.who import who_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -26,12 +27,7 @@ def _value(view: dict, field: Input, key: str) -> str | None:
 def register(app: App, rt: Runtime) -> None:
     def submitted(body: dict, view: dict) -> tuple[Who, ItemForm]:
         ref = decode(ItemForm, view.get("private_metadata"))
-        who = Who(
-            team_id=(body.get("team") or {}).get("id", ""),
-            channel_id=ref.channel_id,
-            user_id=body["user"]["id"],
-            checklist_id=ref.checklist_id,
-        )
+        who = who_of(body, channel_id=ref.channel_id, checklist_id=ref.checklist_id)
         return who, ref
 
 
