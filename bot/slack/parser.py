@@ -62,6 +62,7 @@ class Subcommand:
     parse: Parser
     bare: bool = False  # takes nothing after it
     reads_archived: bool = False  # `… archived <n>` reads an archived checklist
+    read_only: bool = False  # changes nothing, so a replay of it is harmless (`bot.slack.verify`)
     handler: Callable[..., Any] | None = None  # (Runtime, Request) -> the answer; set by the feature
 
 
@@ -457,6 +458,7 @@ TABLE: dict[str, Subcommand] = {
             "where the project stands (posted in the channel)",
             _status,
             reads_archived=True,
+            read_only=True,
         ),
         _row("done", "done <item> [note]", "done 3.3 staging keys received", "mark an item done", _done),
         _row(
@@ -494,8 +496,17 @@ TABLE: dict[str, Subcommand] = {
             "an item with its notes and history",
             _one_item("show"),
             reads_archived=True,
+            read_only=True,
         ),
-        _row("history", "history [item]", "history 3.3", "the last 20 changes", _history, reads_archived=True),
+        _row(
+            "history",
+            "history [item]",
+            "history 3.3",
+            "the last 20 changes",
+            _history,
+            reads_archived=True,
+            read_only=True,
+        ),
         _row(
             "signoff",
             "signoff <item> [@user…] [note]",
@@ -510,7 +521,7 @@ TABLE: dict[str, Subcommand] = {
             "withdraw a pending sign-off request",
             _signoff_cancel,
         ),
-        _row("signoffs", "signoffs", "signoffs", "the sign-offs pending here", bare=True),
+        _row("signoffs", "signoffs", "signoffs", "the sign-offs pending here", bare=True, read_only=True),
         _row(
             "add",
             "add <phase> <title>",
@@ -536,7 +547,7 @@ TABLE: dict[str, Subcommand] = {
         _row(
             "contact", "contact <role> @user…", "contact security @cara @dan", "name the contacts for a role", _contact
         ),
-        _row("contacts", "contacts", "contacts", "list the contacts per role", bare=True),
+        _row("contacts", "contacts", "contacts", "list the contacts per role", bare=True, read_only=True),
         _row(
             "start",
             "start [template] [kickoff <date>]",
@@ -561,7 +572,7 @@ TABLE: dict[str, Subcommand] = {
         _row(
             "unskip", "unskip <item>", "unskip 6.1", "make a not-applicable item applicable again", _one_item("unskip")
         ),
-        _row("templates", "templates", "templates", "list the templates", bare=True),
+        _row("templates", "templates", "templates", "list the templates", bare=True, read_only=True),
         _row("archive", "archive", "archive", "close this channel's checklist (kept with its history)", bare=True),
         _row(
             "archived",
@@ -569,6 +580,7 @@ TABLE: dict[str, Subcommand] = {
             "archived",
             "this channel's archived checklists; `status|history|show|export … archived <n>` reads one",
             bare=True,
+            read_only=True,
         ),
         _row(
             "timezone",
@@ -618,8 +630,9 @@ TABLE: dict[str, Subcommand] = {
             "portfolio",
             "in a leads' channel: one line per checklist shared to it; `remind weekly …` there posts it weekly",
             bare=True,
+            read_only=True,
         ),
-        _row("help", "help", "help", "this list", lambda rest, tokens: Command("help")),
+        _row("help", "help", "help", "this list", lambda rest, tokens: Command("help"), read_only=True),
     )
 }
 # subcommand -> (usage, example, description), read from the table.
