@@ -107,7 +107,7 @@ def rechain(session: Session, checklist_id: int, from_id: int = 0) -> str:
     returns the new head hash."""
     prev = GENESIS
     for event in session.exec(select(Event).where(Event.checklist_id == checklist_id).order_by(col(Event.id))).all():
-        if event.id >= from_id:
+        if event.id is not None and event.id >= from_id:
             event.prev_hash = prev
             event.hash = hash_of(event, prev)
             session.add(event)
@@ -146,6 +146,7 @@ def check_chain(checklist_id: int, events: Iterable[Event]) -> Chain:
     prev, count = GENESIS, 0
     for event in events:
         count += 1
+        assert event.id is not None  # a stored event
         if event.prev_hash != prev:
             why = (
                 "does not link to the event before it (an event was deleted, inserted or re-ordered)"
@@ -165,7 +166,7 @@ def verify(session: Session, checklist_ids: Iterable[int] | None = None) -> list
     ids = (
         list(checklist_ids)
         if checklist_ids is not None
-        else list(session.exec(select(Checklist.id).order_by(Checklist.id)).all())
+        else [i for i in session.exec(select(Checklist.id).order_by(col(Checklist.id))).all() if i is not None]
     )
     chains = []
     for checklist_id in ids:

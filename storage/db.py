@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
@@ -58,13 +58,13 @@ APPLICATION_NAME = "checklist-bot"
 
 
 def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
-    kwargs = {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
     if not pooled:
         kwargs["poolclass"] = NullPool
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -74,7 +74,7 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Connection) -> None:
         # Under a request's budget, queue for the write lock only as long as is left of it.
         left = deadline.remaining()
         wait_ms = SQLITE_BUSY_TIMEOUT_MS if left is None else int(min(left * 1000, SQLITE_BUSY_TIMEOUT_MS))
@@ -84,8 +84,8 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
     return engine
 
 
-def _postgresql_engine(url) -> Engine:
-    query = dict(url.query)
+def _postgresql_engine(url: URL) -> Engine:
+    query: dict[str, Any] = dict(url.query)  # str values (a tuple for a repeated key, passed on as it is)
     params = {"connect_timeout": query.pop("connect_timeout", str(PG_CONNECT_TIMEOUT_S))}
     if "application_name" not in query:
         params["application_name"] = APPLICATION_NAME

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, delete, func, select, update
 from sqlmodel import Field, Session, SQLModel, col
@@ -41,7 +42,7 @@ SKIP_TABLES = {"alembic_version", "erasure", "workspace_uninstall"}
 class Erasure(SQLModel, table=True):
     """What an erasure did, when and why; the erased person's id is never kept."""
 
-    __tablename__ = "erasure"  # type: ignore[assignment]
+    __tablename__ = "erasure"
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)  # user | workspace | archive
@@ -55,7 +56,7 @@ class WorkspaceUninstall(SQLModel, table=True):
     """A workspace that uninstalled the app: its data is deleted once the retention has passed, unless it
     reinstalls first (which deletes this row)."""
 
-    __tablename__ = "workspace_uninstall"  # type: ignore[assignment]
+    __tablename__ = "workspace_uninstall"
 
     team_id: str = Field(primary_key=True, max_length=32)
     uninstalled_at: datetime = Field(sa_type=UTCDateTime)
@@ -78,7 +79,7 @@ def _all_tables(session: Session) -> list[Table]:
     return [t for t in meta.sorted_tables if t.name not in SKIP_TABLES]
 
 
-def _text_columns(table: Table) -> list[Column]:
+def _text_columns(table: Table) -> list[Column[Any]]:
     return [c for c in table.columns if isinstance(c.type, String)]
 
 
@@ -90,7 +91,7 @@ class Forgotten:
     tables: dict[str, int] = field(default_factory=dict)
 
 
-def _checklists_of(session: Session, table: Table, column: Column, values: list[str]) -> set[int]:
+def _checklists_of(session: Session, table: Table, column: Column[Any], values: list[str]) -> set[int]:
     """The checklists that rows of `table` whose `column` is among `values` belong to."""
     where = column.in_(values)
     if table.name == Checklist.__tablename__:
@@ -129,7 +130,7 @@ def forget_user(session: Session, user_id: str, *, at: datetime) -> Forgotten:
     if not USER_ID.fullmatch(user_id):
         raise ValueError(f"{user_id!r} is not a Slack user id (U… or W…)")
     report = Forgotten(pseudonym=new_pseudonym())
-    prefs = session.execute(delete(UserPref).where(col(UserPref.user_id) == user_id))
+    prefs = session.exec(delete(UserPref).where(col(UserPref.user_id) == user_id))
     if prefs.rowcount:
         report.tables[UserPref.__tablename__] = prefs.rowcount
     tables = {t.name: t for t in _all_tables(session)}
@@ -147,7 +148,7 @@ def forget_user(session: Session, user_id: str, *, at: datetime) -> Forgotten:
     for (table_name, column_name), values in found.items():
         column = tables[table_name].c[column_name]
         for value in values:
-            result = session.execute(
+            result = session.exec(
                 update(tables[table_name])
                 .where(column == value)
                 .values({column_name: pattern.sub(report.pseudonym, value)})
@@ -161,7 +162,7 @@ def forget_user(session: Session, user_id: str, *, at: datetime) -> Forgotten:
         audit.rechain(session, checklist_id)  # re-anchor: the rewritten events get new hashes, linked as before
         old_head = heads[checklist_id]
         log_event(session, checklist_id=checklist_id, actor_id=SYSTEM_ACTOR, action=ERASE, at=at, old=old_head)
-        session.execute(
+        session.exec(
             update(Checklist).where(col(Checklist.id) == checklist_id).values(version=col(Checklist.version) + 1)
         )
     session.add(Erasure(kind="user", subject=report.pseudonym, reason="forget-user", rows=report.rows, at=at))
@@ -184,7 +185,7 @@ def record_uninstall(session: Session, team_id: str, at: datetime) -> None:
 
 def cancel_uninstall(session: Session, team_id: str) -> bool:
     """The workspace is back (reinstalled, or a request came from it): nothing is deleted."""
-    result = session.execute(delete(WorkspaceUninstall).where(col(WorkspaceUninstall.team_id) == team_id))
+    result = session.exec(delete(WorkspaceUninstall).where(col(WorkspaceUninstall.team_id) == team_id))
     return bool(result.rowcount)
 
 
@@ -245,12 +246,12 @@ def delete_checklists(session: Session, checklist_ids: list[int]) -> int:
         elif model is Note:
             where = col(Note.item_id).in_(select(col(Item.id)).where(col(Item.checklist_id).in_(checklist_ids)))
         else:
-            where = col(model.checklist_id).in_(checklist_ids)
-        rows += session.execute(delete(model).where(where)).rowcount or 0
-    rows += session.execute(delete(Checklist).where(col(Checklist.id).in_(checklist_ids))).rowcount or 0
+            where = col(model.checklist_id).in_(checklist_ids)  # type: ignore[union-attr]  # the rest have it
+        rows += session.exec(delete(model).where(where)).rowcount or 0
+    rows += session.exec(delete(Checklist).where(col(Checklist.id).in_(checklist_ids))).rowcount or 0
     gone = people - _still_named(session, people)
     if gone:
-        rows += session.execute(delete(UserPref).where(col(UserPref.user_id).in_(gone))).rowcount or 0
+        rows += session.exec(delete(UserPref).where(col(UserPref.user_id).in_(gone))).rowcount or 0
     return rows
 
 
@@ -262,16 +263,16 @@ def purge_workspace(session: Session, team_id: str, *, at: datetime, reason: str
         raise ValueError(f"{team_id!r} is not a Slack workspace id (T… or E…)")
     ids = list(session.execute(select(col(Checklist.id)).where(col(Checklist.team_id) == team_id)).scalars())
     rows = delete_checklists(session, ids)
-    rows += session.execute(delete(DigestSchedule).where(col(DigestSchedule.team_id) == team_id)).rowcount or 0
+    rows += session.exec(delete(DigestSchedule).where(col(DigestSchedule.team_id) == team_id)).rowcount or 0
     rows += (
-        session.execute(delete(ReminderRun).where(col(ReminderRun.key).startswith(f"{team_id}:"))).rowcount or 0
+        session.exec(delete(ReminderRun).where(col(ReminderRun.key).startswith(f"{team_id}:"))).rowcount or 0
     )
     # Side effects still waiting to be sent for it (or kept as sent/unknown): they name its people and channels.
-    rows += session.execute(delete(OutboxEffect).where(col(OutboxEffect.team_id) == team_id)).rowcount or 0
+    rows += session.exec(delete(OutboxEffect).where(col(OutboxEffect.team_id) == team_id)).rowcount or 0
     existing = {t.name: t for t in _all_tables(session) if t.name in OAUTH_TABLES}
     for table in existing.values():
         if "team_id" in table.c:
-            rows += session.execute(delete(table).where(table.c.team_id == team_id)).rowcount or 0
+            rows += session.exec(delete(table).where(table.c.team_id == team_id)).rowcount or 0
     cancel_uninstall(session, team_id)
     session.add(Erasure(kind="workspace", subject=team_id, reason=reason, rows=rows, at=at))
     session.flush()

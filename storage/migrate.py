@@ -34,7 +34,9 @@ def head() -> str:
     """The newest revision in storage/migrations."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    revision = ScriptDirectory.from_config(cfg).get_current_head()
+    assert revision is not None, "storage/migrations holds no revision"
+    return revision
 
 
 def current(db: Database) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, Text, delete, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -25,7 +26,7 @@ UNKNOWN = "unknown"  # Slack may or may not have acted and looking could not set
 
 
 class OutboxEffect(SQLModel, table=True):
-    __tablename__ = "outbox_effect"  # type: ignore[assignment]
+    __tablename__ = "outbox_effect"
     __table_args__ = (Index("ix_outbox_effect_due", "status", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,7 +45,7 @@ class OutboxEffect(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
 
 
-def add(session: Session, rows: Sequence[dict]) -> list[int]:
+def add(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert effects (dicts of columns); an effect whose key exists already is not added again. Returns new ids."""
     ids: list[int] = []
     for row in rows:
@@ -60,7 +61,7 @@ def add(session: Session, rows: Sequence[dict]) -> list[int]:
 
 def claim(session: Session, effect_id: int, *, owner: str, at: datetime, stale_before: datetime) -> bool:
     """pending (or sending but abandoned by a dead process) → sending, for one caller only."""
-    result = session.execute(
+    result = session.exec(
         update(OutboxEffect)
         .where(
             col(OutboxEffect.id) == effect_id,
@@ -76,7 +77,7 @@ def claim(session: Session, effect_id: int, *, owner: str, at: datetime, stale_b
 
 def save_state(session: Session, effect_id: int, state: str, *, owner: str, at: datetime) -> bool:
     """Record progress (and renew the claim); False when this process no longer holds it."""
-    result = session.execute(
+    result = session.exec(
         update(OutboxEffect)
         .where(
             col(OutboxEffect.id) == effect_id,
@@ -98,12 +99,12 @@ def finish(
     due_at: datetime | None = None,
     error: str | None = None,
 ) -> bool:
-    values: dict = {"status": status, "error": (error or "")[:200] or None}
+    values: dict[str, Any] = {"status": status, "error": (error or "")[:200] or None}
     if status == PENDING:
         values |= {"due_at": due_at or at, "claimed_by": None}
     else:
         values["finished_at"] = at
-    result = session.execute(
+    result = session.exec(
         update(OutboxEffect)
         .where(
             col(OutboxEffect.id) == effect_id,
@@ -117,7 +118,7 @@ def finish(
 
 def due(session: Session, now: datetime, stale_before: datetime, limit: int) -> list[int]:
     """Effects to send now: pending and due, or left `sending` by a process that died (claim gone stale)."""
-    return list(
+    ids = (
         session.exec(
             select(OutboxEffect.id)
             .where(
@@ -130,6 +131,7 @@ def due(session: Session, now: datetime, stale_before: datetime, limit: int) -> 
             .limit(limit)
         ).all()
     )
+    return [i for i in ids if i is not None]
 
 
 def get(session: Session, effect_id: int) -> OutboxEffect | None:
@@ -144,7 +146,7 @@ def counts(session: Session) -> dict[str, int]:
 
 def prune(session: Session, before: datetime) -> int:
     """Forget sent and failed effects finished before `before` (unknown ones stay for an operator to see)."""
-    result = session.execute(
+    result = session.exec(
         delete(OutboxEffect).where(col(OutboxEffect.status).in_([SENT, FAILED]), col(OutboxEffect.finished_at) < before)
     )
     return result.rowcount or 0

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import UniqueConstraint, delete, func
+from sqlalchemy import Row, UniqueConstraint, delete, func
+from sqlalchemy import select as sa_select  # typed for any number of columns (sqlmodel's select: up to 4)
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import Checklist, Event
@@ -19,7 +21,7 @@ from storage.types import UTCDateTime
 class PortfolioShare(SQLModel, table=True):
     """Checklist `checklist_id` is shown in the portfolio of channel `channel_id` of workspace `team_id`."""
 
-    __tablename__ = "portfolio_share"  # type: ignore[assignment]
+    __tablename__ = "portfolio_share"
     __table_args__ = (UniqueConstraint("checklist_id", "channel_id", name="uq_portfolio_share"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,7 +44,7 @@ def share(session: Session, *, team_id: str, channel_id: str, checklist_id: int,
 
 
 def unshare(session: Session, checklist_id: int, channel_id: str) -> bool:
-    result = session.execute(
+    result = session.exec(
         delete(PortfolioShare).where(
             col(PortfolioShare.checklist_id) == checklist_id, col(PortfolioShare.channel_id) == channel_id
         )
@@ -80,14 +82,14 @@ def has_shares(session: Session, team_id: str, channel_id: str) -> bool:
     return bool(shared_to(session, team_id, channel_id))
 
 
-def change_counts(session: Session, checklist_ids: Sequence[int], since: datetime) -> list:
+def change_counts(session: Session, checklist_ids: Sequence[int], since: datetime) -> list[Row[Any]]:
     """Events since `since` per (checklist, actor, action, item): rows of (checklist_id, actor_id, action,
     item_number, n, last). Grouped in SQL, so a busy week is a bounded number of rows."""
     if not checklist_ids:
         return []
     return list(
         session.execute(
-            select(
+            sa_select(
                 col(Event.checklist_id),
                 col(Event.actor_id),
                 col(Event.action),

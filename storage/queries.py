@@ -31,7 +31,7 @@ def archived_checklists(session: Session, team_id: str, channel_id: str) -> list
         .where(
             Checklist.team_id == team_id, Checklist.channel_id == channel_id, col(Checklist.archived_at).is_not(None)
         )
-        .order_by(Checklist.archived_at, Checklist.id)
+        .order_by(col(Checklist.archived_at), col(Checklist.id))
     )
     return list(session.exec(stmt).all())
 
@@ -64,6 +64,7 @@ def create_checklist(
     )
     session.add(checklist)
     session.flush()
+    assert checklist.id is not None  # given by the flush
     session.add_all(Phase(checklist_id=checklist.id, number=n, name=name) for n, name in phases)
     session.add_all(Item(checklist_id=checklist.id, **fields) for fields in items)
     session.flush()
@@ -71,16 +72,17 @@ def create_checklist(
 
 
 def phases(session: Session, checklist_id: int) -> Sequence[Phase]:
-    return session.exec(select(Phase).where(Phase.checklist_id == checklist_id).order_by(Phase.number)).all()
+    return session.exec(select(Phase).where(Phase.checklist_id == checklist_id).order_by(col(Phase.number))).all()
 
 
 def _live(checklist_id: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """The items of a checklist that were not removed from it."""
-    return (Item.checklist_id == checklist_id, col(Item.removed_at).is_(None))
+    return (col(Item.checklist_id) == checklist_id, col(Item.removed_at).is_(None))
 
 
 def items(session: Session, checklist_id: int) -> Sequence[Item]:
-    return session.exec(select(Item).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)).all()
+    stmt = select(Item).where(*_live(checklist_id)).order_by(col(Item.phase_number), col(Item.position))
+    return session.exec(stmt).all()
 
 
 def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
@@ -90,7 +92,7 @@ def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
     return session.exec(
         select(Item)
         .where(col(Item.checklist_id).in_(list(checklist_ids)), col(Item.removed_at).is_(None))
-        .order_by(Item.checklist_id, Item.phase_number, Item.position)
+        .order_by(col(Item.checklist_id), col(Item.phase_number), col(Item.position))
     ).all()
 
 
@@ -98,7 +100,7 @@ def removed_items(session: Session, checklist_id: int) -> Sequence[Item]:
     return session.exec(
         select(Item)
         .where(Item.checklist_id == checklist_id, col(Item.removed_at).is_not(None))
-        .order_by(Item.phase_number, Item.position)
+        .order_by(col(Item.phase_number), col(Item.position))
     ).all()
 
 
@@ -116,7 +118,7 @@ def next_position(session: Session, checklist_id: int, phase_number: int) -> int
 
 def item_range(session: Session, checklist_id: int) -> tuple[str, str] | None:
     first = session.exec(
-        select(Item.number).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)
+        select(Item.number).where(*_live(checklist_id)).order_by(col(Item.phase_number), col(Item.position))
     ).first()
     last = session.exec(
         select(Item.number)
@@ -133,7 +135,7 @@ def member_checklists(session: Session, team_id: str, user_id: str) -> Sequence[
 
     # Several owners: the first is `owner_id`, the others space-separated in `co_owners` (ids have no spaces).
     co_owned = (literal(" ") + func.coalesce(Item.co_owners, "") + literal(" ")).like(f"% {user_id} %")
-    owned = select(Item.checklist_id).where((Item.owner_id == user_id) | co_owned, col(Item.removed_at).is_(None))
+    owned = select(Item.checklist_id).where((col(Item.owner_id) == user_id) | co_owned, col(Item.removed_at).is_(None))
     contact = select(Contact.checklist_id).where(Contact.user_id == user_id)
     approver = (
         select(SignoffRequest.checklist_id)
@@ -145,12 +147,12 @@ def member_checklists(session: Session, team_id: str, user_id: str) -> Sequence[
         .where(
             Checklist.team_id == team_id,
             col(Checklist.archived_at).is_(None),
-            (Checklist.created_by == user_id)
+            (col(Checklist.created_by) == user_id)
             | col(Checklist.id).in_(owned)
             | col(Checklist.id).in_(contact)
             | col(Checklist.id).in_(approver),
         )
-        .order_by(Checklist.created_at, Checklist.id)
+        .order_by(col(Checklist.created_at), col(Checklist.id))
     ).all()
 
 
@@ -161,7 +163,7 @@ def add_note(session: Session, *, item_id: int, author_id: str, text: str, at: d
 
 
 def notes(session: Session, item_id: int) -> Sequence[Note]:
-    return session.exec(select(Note).where(Note.item_id == item_id).order_by(Note.created_at, Note.id)).all()
+    return session.exec(select(Note).where(Note.item_id == item_id).order_by(col(Note.created_at), col(Note.id))).all()
 
 
 def notes_by_item(session: Session, checklist_id: int) -> dict[int, list[Note]]:
@@ -171,7 +173,7 @@ def notes_by_item(session: Session, checklist_id: int) -> dict[int, list[Note]]:
         select(Note)
         .join(Item, col(Item.id) == col(Note.item_id))
         .where(Item.checklist_id == checklist_id)
-        .order_by(Note.created_at, Note.id)
+        .order_by(col(Note.created_at), col(Note.id))
     ).all()
     for note in rows:
         out.setdefault(note.item_id, []).append(note)
@@ -183,7 +185,7 @@ def note_counts(session: Session, checklist_id: int) -> dict[int, int]:
         select(Note.item_id, func.count())
         .join(Item, col(Item.id) == col(Note.item_id))
         .where(Item.checklist_id == checklist_id)
-        .group_by(Note.item_id)
+        .group_by(col(Note.item_id))
     ).all()
     return dict(rows)
 
@@ -229,7 +231,7 @@ def contacts(session: Session, checklist_id: int, role: str | None = None) -> Se
     stmt = select(Contact).where(Contact.checklist_id == checklist_id)
     if role is not None:
         stmt = stmt.where(Contact.role == role)
-    return session.exec(stmt.order_by(Contact.role, Contact.added_at, Contact.id)).all()
+    return session.exec(stmt.order_by(col(Contact.role), col(Contact.added_at), col(Contact.id))).all()
 
 
 def replace_contacts(
@@ -254,7 +256,7 @@ def bump_version(session: Session, checklist: Checklist) -> None:
 def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row (the caller won the claim)."""
     # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement, so every delivery looked like a retry.
-    key = list(model.__table__.primary_key.columns)[0]
+    key = list(model.__table__.primary_key.columns)[0]  # type: ignore[attr-defined]  # table=True models have it
     stmt = dialect_insert(session, model).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(stmt).first() is not None
 
@@ -265,10 +267,10 @@ def first_sighting(session: Session, key: str, at: datetime) -> bool:
 
 
 def forget_sightings(session: Session, before: datetime) -> None:
-    session.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < before))
+    session.exec(delete(SeenRequest).where(col(SeenRequest.seen_at) < before))
 
 
 def first_delivery(session: Session, event_id: str, at: datetime, keep: timedelta = timedelta(days=1)) -> bool:
     """Record an Events API delivery; False when this event_id was handled before (a retry)."""
-    session.execute(delete(SeenEvent).where(col(SeenEvent.seen_at) < at - keep))
+    session.exec(delete(SeenEvent).where(col(SeenEvent.seen_at) < at - keep))
     return insert_if_absent(session, SeenEvent, {"event_id": event_id, "seen_at": at})

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, UniqueConstraint, and_, delete, func, tuple_, update
+from sqlalchemy import select as sa_select  # typed for any number of columns (sqlmodel's select: up to 4)
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.models import Checklist, Item
 from storage.sql import dialect_insert
 from storage.types import UTCDateTime
+
+T = TypeVar("T")
 
 # Run states.
 CLAIMED = "claimed"  # taken, nothing sent yet: safe to retake when stale
@@ -33,7 +37,7 @@ NUDGE = "nudge"
 class DigestSchedule(SQLModel, table=True):
     """A weekly digest for one channel, in wall-clock time of `timezone`."""
 
-    __tablename__ = "digest_schedule"  # type: ignore[assignment]
+    __tablename__ = "digest_schedule"
     __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_digest_schedule_channel"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,7 +61,7 @@ class DigestSchedule(SQLModel, table=True):
 class ReminderRun(SQLModel, table=True):
     """The claim for one period of one reminder (a channel's digest, or a person's daily nudge)."""
 
-    __tablename__ = "reminder_run"  # type: ignore[assignment]
+    __tablename__ = "reminder_run"
     __table_args__ = (UniqueConstraint("kind", "key", "period", name="uq_reminder_run_period"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,7 +80,7 @@ class ReminderRun(SQLModel, table=True):
 class UserPref(SQLModel, table=True):
     """Per-person reminder settings and the timezone last read from their Slack profile."""
 
-    __tablename__ = "user_pref"  # type: ignore[assignment]
+    __tablename__ = "user_pref"
 
     user_id: str = Field(primary_key=True, max_length=32)
     timezone: str | None = Field(default=None, max_length=64)
@@ -98,18 +102,18 @@ def schedule_for(session: Session, team_id: str, channel_id: str) -> DigestSched
 
 def active_schedules(session: Session) -> Sequence[DigestSchedule]:
     return session.exec(
-        select(DigestSchedule).where(col(DigestSchedule.paused_at).is_(None)).order_by(DigestSchedule.id)
+        select(DigestSchedule).where(col(DigestSchedule.paused_at).is_(None)).order_by(col(DigestSchedule.id))
     ).all()
 
 
 def pause_schedule(session: Session, schedule_id: int, reason: str, at: datetime) -> None:
-    session.execute(
+    session.exec(
         update(DigestSchedule).where(col(DigestSchedule.id) == schedule_id).values(paused_at=at, paused_reason=reason)
     )
 
 
 def record_digest(session: Session, schedule_id: int, *, checklist_id: int, version: int, done: int) -> None:
-    session.execute(
+    session.exec(
         update(DigestSchedule)
         .where(col(DigestSchedule.id) == schedule_id)
         .values(last_checklist_id=checklist_id, last_version=version, last_done=done)
@@ -172,7 +176,7 @@ def retake_run(
         cond = and_(col(ReminderRun.status) == FAILED, col(ReminderRun.attempts) == run.attempts)
     else:
         return False
-    result = session.execute(
+    result = session.exec(
         update(ReminderRun)
         .where(col(ReminderRun.id) == run.id, cond)
         .values(status=CLAIMED, claimed_by=owner, claimed_at=at, attempts=col(ReminderRun.attempts) + 1, error=None)
@@ -182,7 +186,7 @@ def retake_run(
 
 def start_posting(session: Session, kind: str, key: str, period: str, *, owner: str, at: datetime) -> bool:
     """claimed → posting, only if this process still holds the claim; `claimed_at` restarts the stale timer."""
-    result = session.execute(
+    result = session.exec(
         update(ReminderRun)
         .where(
             col(ReminderRun.kind) == kind,
@@ -207,7 +211,7 @@ def finish_run(
     ts: str | None = None,
     error: str | None = None,
 ) -> None:
-    session.execute(
+    session.exec(
         update(ReminderRun)
         .where(col(ReminderRun.kind) == kind, col(ReminderRun.key) == key, col(ReminderRun.period) == period)
         .values(status=status, finished_at=at, ts=ts, error=(error or "")[:200] or None)
@@ -225,7 +229,7 @@ def stale_posting(session: Session, kind: str, stale_before: datetime) -> Sequen
 
 def touch_posting(session: Session, run: ReminderRun, *, owner: str, at: datetime) -> bool:
     """Take a stale `posting` run to look it up (one looker at a time): a conditional UPDATE on what we read."""
-    result = session.execute(
+    result = session.exec(
         update(ReminderRun)
         .where(
             col(ReminderRun.id) == run.id,
@@ -239,7 +243,7 @@ def touch_posting(session: Session, run: ReminderRun, *, owner: str, at: datetim
 
 def prune_runs(session: Session, before: datetime) -> int:
     """Forget finished runs claimed before `before` (they only matter while their period can still be due)."""
-    result = session.execute(
+    result = session.exec(
         delete(ReminderRun).where(
             col(ReminderRun.claimed_at) < before, col(ReminderRun.status).not_in([CLAIMED, POSTING])
         )
@@ -290,13 +294,13 @@ ITEM_COLUMNS = (
 )
 
 
-def active_checklists_in(session: Session, channels: Sequence[tuple[str, str]]) -> list[Row]:
+def active_checklists_in(session: Session, channels: Sequence[tuple[str, str]]) -> list[Row[Any]]:
     """The active checklist of each (team, channel), as rows of the columns a digest needs."""
-    rows: list[Row] = []
+    rows: list[Row[Any]] = []
     for chunk in _chunks(list(channels), 400):
         rows.extend(
             session.execute(
-                select(
+                sa_select(
                     col(Checklist.id),
                     col(Checklist.team_id),
                     col(Checklist.channel_id),
@@ -313,25 +317,25 @@ def active_checklists_in(session: Session, channels: Sequence[tuple[str, str]]) 
     return [r for r in rows if (r.team_id, r.channel_id) in wanted]
 
 
-def item_rows(session: Session, checklist_ids: Sequence[int]) -> list[Row]:
+def item_rows(session: Session, checklist_ids: Sequence[int]) -> list[Row[Any]]:
     """Items of many checklists in one statement (the caller chunks)."""
     if not checklist_ids:
         return []
     return list(
         session.execute(
-            select(*ITEM_COLUMNS)
+            sa_select(*ITEM_COLUMNS)
             .where(col(Item.checklist_id).in_(checklist_ids), col(Item.removed_at).is_(None))
             .order_by(col(Item.checklist_id), col(Item.phase_number), col(Item.position))
         ).all()
     )
 
 
-def owned_items_due_before(session: Session, before: date, *, not_status: str) -> list[Row]:
+def owned_items_due_before(session: Session, before: date, *, not_status: str) -> list[Row[Any]]:
     """Items with an owner and a due date before `before` whose status is not `not_status` (the caller's "done"),
     in active checklists, with their channel. A pre-filter: the caller applies `bot.checklists.rules`."""
     return list(
         session.execute(
-            select(
+            sa_select(
                 *ITEM_COLUMNS,
                 col(Checklist.team_id),
                 col(Checklist.channel_id),
@@ -352,7 +356,7 @@ def owned_items_due_before(session: Session, before: date, *, not_status: str) -
     )
 
 
-def _chunks(seq: list, size: int) -> Iterable[list]:
+def _chunks(seq: list[T], size: int) -> Iterable[list[T]]:
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
 
@@ -360,6 +364,6 @@ def _chunks(seq: list, size: int) -> Iterable[list]:
 def unknown_runs(session: Session) -> dict[str, int]:
     """How many runs of each kind are `unknown` (every kind listed, 0 included)."""
     rows = session.exec(
-        select(ReminderRun.kind, func.count()).where(ReminderRun.status == UNKNOWN).group_by(ReminderRun.kind)
+        select(ReminderRun.kind, func.count()).where(ReminderRun.status == UNKNOWN).group_by(col(ReminderRun.kind))
     ).all()
     return {DIGEST: 0, NUDGE: 0} | {kind: int(n) for kind, n in rows}

@@ -90,6 +90,7 @@ def create_request(
     )
     session.add(request)
     session.flush()
+    assert request.id is not None  # given by the flush
     approvals = [SignoffApproval(request_id=request.id, user_id=u, dm_channel=dm, asked_at=at) for u, dm in approvers]
     session.add_all(approvals)
     session.flush()
@@ -112,7 +113,7 @@ def request(session: Session, request_id: int) -> SignoffRequest | None:
 
 
 def approvals(session: Session, request_id: int) -> list[SignoffApproval]:
-    stmt = select(SignoffApproval).where(SignoffApproval.request_id == request_id).order_by(SignoffApproval.id)
+    stmt = select(SignoffApproval).where(SignoffApproval.request_id == request_id).order_by(col(SignoffApproval.id))
     return list(session.exec(stmt).all())
 
 
@@ -121,7 +122,7 @@ def approvals_of(session: Session, request_ids: Sequence[int]) -> dict[int, list
     out: dict[int, list[SignoffApproval]] = {rid: [] for rid in request_ids}
     if request_ids:
         stmt = select(SignoffApproval).where(col(SignoffApproval.request_id).in_(list(request_ids)))
-        for a in session.exec(stmt.order_by(SignoffApproval.id)).all():
+        for a in session.exec(stmt.order_by(col(SignoffApproval.id))).all():
             out[a.request_id].append(a)
     return out
 
@@ -138,7 +139,7 @@ def latest_for_item(session: Session, item_id: int) -> SignoffRequest | None:
 
 def withdraw_approved(session: Session, *, request_id: int, by: str, at: datetime) -> bool:
     """An approved request becomes `withdrawn` (its item was reopened); False when it was not approved."""
-    result = session.execute(
+    result = session.exec(
         update(SignoffRequest)
         .where(col(SignoffRequest.id) == request_id, col(SignoffRequest.status) == APPROVED)
         .values(status=WITHDRAWN, decided_by=by, decided_at=at)
@@ -154,7 +155,7 @@ def requests(
         stmt = stmt.where(SignoffRequest.status == status)
     if item_number is not None:
         stmt = stmt.where(SignoffRequest.item_number == item_number)
-    return list(session.exec(stmt.order_by(SignoffRequest.created_at, SignoffRequest.id)).all())
+    return list(session.exec(stmt.order_by(col(SignoffRequest.created_at), col(SignoffRequest.id))).all())
 
 
 def pending_in(session: Session, checklist_ids: Sequence[int]) -> list[SignoffRequest]:
@@ -164,7 +165,7 @@ def pending_in(session: Session, checklist_ids: Sequence[int]) -> list[SignoffRe
     stmt = select(SignoffRequest).where(
         col(SignoffRequest.checklist_id).in_(list(checklist_ids)), SignoffRequest.status == PENDING
     )
-    return list(session.exec(stmt.order_by(SignoffRequest.created_at, SignoffRequest.id)).all())
+    return list(session.exec(stmt.order_by(col(SignoffRequest.created_at), col(SignoffRequest.id))).all())
 
 
 def latest_per_item(session: Session, checklist_id: int) -> dict[str, SignoffRequest]:
@@ -191,14 +192,14 @@ def unescalated_pending_with_checklist(session: Session) -> list[tuple[SignoffRe
             col(SignoffRequest.escalated_at).is_(None),
             col(Checklist.archived_at).is_(None),
         )
-        .order_by(SignoffRequest.created_at, SignoffRequest.id)
+        .order_by(col(SignoffRequest.created_at), col(SignoffRequest.id))
     )
     return [(request, checklist) for request, checklist in session.exec(stmt).all()]
 
 
 def decide(session: Session, *, request_id: int, user_id: str, decision: str, reason: str | None, at: datetime) -> bool:
     """Record one approver's decision; False when they had already decided (a double click, a replay)."""
-    result = session.execute(
+    result = session.exec(
         update(SignoffApproval)
         .where(
             col(SignoffApproval.request_id) == request_id,
@@ -212,7 +213,7 @@ def decide(session: Session, *, request_id: int, user_id: str, decision: str, re
 
 def close_request(session: Session, *, request_id: int, status: str, by: str | None, at: datetime) -> bool:
     """Move a pending request to `status`; False when it was no longer pending."""
-    result = session.execute(
+    result = session.exec(
         update(SignoffRequest)
         .where(col(SignoffRequest.id) == request_id, col(SignoffRequest.status) == PENDING)
         .values(status=status, decided_by=by, decided_at=at)
@@ -222,7 +223,7 @@ def close_request(session: Session, *, request_id: int, status: str, by: str | N
 
 def claim_escalation(session: Session, *, request_id: int, at: datetime) -> bool:
     """Mark a pending request escalated; True for exactly one caller across processes."""
-    result = session.execute(
+    result = session.exec(
         update(SignoffRequest)
         .where(
             col(SignoffRequest.id) == request_id,
@@ -235,7 +236,7 @@ def claim_escalation(session: Session, *, request_id: int, at: datetime) -> bool
 
 
 def set_dm_ts(session: Session, *, request_id: int, user_id: str, dm_channel: str, dm_ts: str) -> None:
-    session.execute(
+    session.exec(
         update(SignoffApproval)
         .where(col(SignoffApproval.request_id) == request_id, col(SignoffApproval.user_id) == user_id)
         .values(dm_channel=dm_channel, dm_ts=dm_ts)
@@ -255,6 +256,6 @@ def waiting_on(session: Session, team_id: str, user_id: str) -> list[SignoffRequ
             Checklist.team_id == team_id,
             col(Checklist.archived_at).is_(None),
         )
-        .order_by(SignoffRequest.created_at, SignoffRequest.id)
+        .order_by(col(SignoffRequest.created_at), col(SignoffRequest.id))
     )
     return list(session.exec(stmt).all())

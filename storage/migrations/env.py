@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import storage.db  # noqa: F401  (imports every model module, so the metadata is complete)
@@ -28,7 +28,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        assert url is not None, "storage.migrate sets sqlalchemy.url"
+        engine = create_engine(url)
         with engine.begin() as conn:
             _run(conn)
         engine.dispose()
@@ -36,7 +38,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     # SQLite cannot ALTER most things in place: batch mode rebuilds tables the way Alembic documents.
     context.configure(
         connection=connection,
