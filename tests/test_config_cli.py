@@ -189,3 +189,14 @@ def test_a_half_configured_environment_names_the_missing_variable(env, line, tmp
     # Asking for the console by name still opens it.
     console = run_cli("console", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}, cwd=tmp_path, stdin="")
     assert console.returncode == 0, console.stderr
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    from pathlib import Path
+
+    from bot.config import Settings
+
+    example = (Path(__file__).parent.parent / ".env.example").read_text()
+    listed = {line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")}
+    read = {str(field.validation_alias) for field in Settings.model_fields.values()}
+    assert read and read <= listed, f"not in .env.example: {sorted(read - listed)}"
