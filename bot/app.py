@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -37,6 +37,7 @@ from bot.slack.workspaces import StoredBotAuthorize, Workspaces, oauth_setup
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from apscheduler.events import JobSubmissionEvent
     from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(
         token=token or (None if settings.oauth else settings.bot_token),
         base_url=settings.api_url,
-        timeout=settings.api_timeout,
+        timeout=settings.api_timeout,  # type: ignore[arg-type]  # slack_sdk says int; urllib takes seconds as a float
         retry_handlers=[
             metrics.WebApiObserver(),  # first: it sees every attempt and retry, and never retries itself
             SafeConnectionRetry(max_retry_count=2),
@@ -157,7 +158,7 @@ class Runtime:
         self.db.dispose()
 
 
-def _tick_submitted(event) -> None:
+def _tick_submitted(event: JobSubmissionEvent) -> None:
     """APScheduler hands a due tick to its pool: how late it is against the time it was due."""
     times = getattr(event, "scheduled_run_times", None) or []
     metrics.tick_started(max(times).timestamp() if times else None)
@@ -186,13 +187,13 @@ def create_runtime(
         lifecycle.refresh_pending()
     except Exception:  # noqa: BLE001  (the database may be down at start; the first tick refreshes it)
         log.warning("could not read the workspaces waiting for deletion; the scheduler reads them again")
-    oauth: dict = {}
+    oauth: dict[str, Any] = {}
     installations = None
     if settings.oauth:
         if settings.bot_token:
             log.warning("SLACK_CLIENT_ID is set, so SLACK_BOT_TOKEN is ignored: each workspace installs the app")
         oauth_settings, installations = oauth_setup(
-            settings, db, client, create_tables=prepare_schema, on_install=lambda team: lifecycle.returned(team)
+            settings, db, client, on_install=lambda team: lifecycle.returned(team)
         )
         # Stored installations authorize requests without an auth.test round trip on the acknowledgement path.
         oauth = {"oauth_settings": oauth_settings, "authorize": StoredBotAuthorize(installations)}

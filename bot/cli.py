@@ -13,8 +13,19 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
+
+if TYPE_CHECKING:
+    from slack_sdk.socket_mode.client import BaseSocketModeClient as SocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from bot.app import Runtime
+    from bot.lifecycle import Lifecycle
+    from storage.db import Database
+
+T = TypeVar("T")
 
 log = logging.getLogger("checklist-bot")
 
@@ -31,7 +42,7 @@ def check_templates(settings: Settings) -> None:
             raise ConfigError("\nchecklist-bot: ".join(lines)) from None
 
 
-def _runtime(settings: Settings):
+def _runtime(settings: Settings) -> Runtime:
     from slack_bolt.error import BoltError
 
     from bot.app import create_runtime
@@ -96,10 +107,6 @@ def cmd_serve(settings: Settings, host: str, port: int) -> int:
             schema.prepare_now(db, upgrade=settings.db_upgrade_on_start)
         except OperationalError as exc:
             raise ConfigError(f"DATABASE_URL: the database does not answer ({_one_line(exc.orig or exc)})") from None
-        if settings.oauth:  # the OAuth stores' tables too, so workers starting together never race to create them
-            from bot.slack.workspaces import create_oauth_tables
-
-            create_oauth_tables(settings, db)
     finally:
         db.dispose()
 
@@ -183,8 +190,8 @@ def observed_socket_mode(handler_class: type) -> type:
     """Bolt's Socket Mode handler, each request timed and logged as `serve`'s WSGI layer does it."""
     from bot import metrics
 
-    class Observed(handler_class):
-        def handle(self, client, req) -> None:
+    class Observed(handler_class):  # type: ignore[misc]  # a class given at run time
+        def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:
             record = metrics.begin()
             try:
                 super().handle(client, req)
@@ -200,7 +207,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return run_console(settings, user=args.user, channel=args.channel, now=args.now)
 
 
-def effects_summary(db) -> str:
+def effects_summary(db: Database) -> str:
     """Side effects by state, the unknown ones first: what an operator checks after timeouts or crashes."""
     from sqlalchemy import func
     from sqlmodel import select
@@ -269,7 +276,7 @@ def cmd_purge_workspace(settings: Settings, team_id: str) -> int:
     return 0
 
 
-def _lifecycle(settings: Settings, work):
+def _lifecycle(settings: Settings, work: Callable[[Lifecycle], T]) -> T:
     from bot import schema
     from bot.clock import Clock
     from bot.lifecycle import Lifecycle

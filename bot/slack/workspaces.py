@@ -25,7 +25,6 @@ from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import desc
-from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
 from storage.db import Database
@@ -206,22 +205,11 @@ class Workspaces:
         return clients
 
 
-def create_oauth_tables(settings: Settings, db: Database) -> None:
-    """Create slack_bots, slack_installations and slack_oauth_states if missing (until a migration makes them)."""
-    assert settings.client_id is not None
-    try:
-        SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.writer).create_tables()
-        StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer).create_tables()
-    except OperationalError as exc:  # the database is down: start anyway, as schema.prepare does
-        log.warning("OAuth tables not checked (database unreachable: %s); installs fail until it answers", exc)
-
-
 def oauth_setup(
     settings: Settings,
     db: Database,
     client: WebClient,
     *,
-    create_tables: bool = True,
     on_install: Callable[[str], None] | None = None,
 ) -> tuple[OAuthSettings, Installations]:
     """Bolt's OAuth settings (install at /slack/install, back at /slack/oauth_redirect, Slack's authorize page on
@@ -230,8 +218,6 @@ def oauth_setup(
     writer = InstallationStore(client_id=settings.client_id, engine=db.writer, on_install=on_install)
     reader = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=db.reader)
     states = StateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=db.writer)
-    if create_tables:
-        create_oauth_tables(settings, db)
     rotator = TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret, client=client)
     oauth = OAuthSettings(
         client_id=settings.client_id,
