@@ -12,6 +12,11 @@ import json
 import logging
 import traceback
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
 
 REQUEST_FIELDS = ("team", "channel", "kind", "subcommand", "latency_ms", "outcome", "status")
 NOISY = ("alembic", "apscheduler")  # they announce every step at INFO; their warnings are what counts
@@ -56,12 +61,12 @@ def configure(level: str, fmt: str = "text") -> None:
         logging.getLogger(noisy).setLevel(max(getattr(logging, level), logging.WARNING))
 
 
-def gunicorn_logger_class(fmt: str):
+def gunicorn_logger_class(fmt: str) -> type[Logger]:
     """gunicorn's own log lines (start, workers, signals) in the same format as ours."""
     from gunicorn.glogging import Logger
 
     class GunicornLogger(Logger):
-        def setup(self, cfg) -> None:
+        def setup(self, cfg: Config) -> None:
             super().setup(cfg)
             for handler in self.error_log.handlers:
                 handler.setFormatter(formatter(fmt))

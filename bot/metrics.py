@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +28,12 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import event
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -67,7 +71,7 @@ DATABASE_ERRORS = Counter(
 )
 
 _METHOD = re.compile(r"[a-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+")
-_children: dict[tuple, Any] = {}
+_children: dict[tuple[Any, ...], Any] = {}
 
 
 def child(metric: Any, *labels: str) -> Any:
@@ -139,13 +143,13 @@ def finish(record: RequestRecord, status: int | None = None) -> None:
         )
 
 
-def bolt_middleware(body: dict, next: Callable[[], Any]) -> Any:  # noqa: A002  (Bolt passes `next` by name)
+def bolt_middleware(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002  (Bolt passes `next` by name)
     """What kind of request this is, for the metrics and the request log line (verified requests only)."""
     note_request(body)
     return next()
 
 
-def note_request(body: dict) -> None:
+def note_request(body: dict[str, Any]) -> None:
     """Fill in the current record from a verified request's body (a Bolt middleware calls this)."""
     record = current()
     if record is None or not isinstance(body, dict):
@@ -157,7 +161,7 @@ def note_request(body: dict) -> None:
     kind = body.get("type")
     if kind == "event_callback":
         record.kind = "event"
-        ev = body.get("event") if isinstance(body.get("event"), dict) else {}
+        ev = body["event"] if isinstance(body.get("event"), dict) else {}
         record.team, record.channel = body.get("team_id"), ev.get("channel")
         return
     if kind in ("block_actions", "view_submission", "view_closed", "block_suggestion", "shortcut", "message_action"):
@@ -193,7 +197,14 @@ class WebApiObserver(RetryHandler):
     def __init__(self) -> None:
         super().__init__(max_retry_count=0)
 
-    def can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[override]
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
         method = method if _METHOD.fullmatch(method) and len(method) <= 60 else "other"
         if state.current_attempt > 0:
@@ -270,7 +281,7 @@ class UnknownClaims:
     def __init__(self, count: Callable[[], dict[str, int]]) -> None:
         self.count = count
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(
             "checklist_claims_unknown",
             "Side effects of unknown outcome (uncertain and impossible to look up; never retried), by kind: "
@@ -289,11 +300,11 @@ class UnknownClaims:
 # -- exposition ------------------------------------------------------------------------------------------------
 
 
-def exposition(extra: list[Any] = ()) -> tuple[bytes, str]:
+def exposition(extra: Sequence[Collector] = ()) -> tuple[bytes, str]:
     """The text format of every metric: added up over the workers' files under gunicorn, else this process's."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client has no hints here
     else:
         registry = CollectorRegistry()
         registry.register(_Default())
@@ -302,12 +313,12 @@ def exposition(extra: list[Any] = ()) -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4  # every Prometheus reads 0.0.4
 
 
-class _Default:
-    def collect(self):
+class _Default(Collector):
+    def collect(self) -> Iterator[Metric]:
         yield from REGISTRY.collect()
 
 
 def worker_gone(pid: int) -> None:
     """gunicorn's child_exit: drop the live gauges of a worker that exited."""
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.mark_process_dead(pid)
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # prometheus_client has no hints here

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 class Background:
     def __init__(self, workers: int = 8) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
-        self._pending: set[Future] = set()
+        self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
@@ -28,7 +28,7 @@ class Background:
             self._pending.add(future)
         future.add_done_callback(self._forget)
 
-    def _forget(self, future: Future) -> None:
+    def _forget(self, future: Future[None]) -> None:
         with self._lock:
             self._pending.discard(future)
 

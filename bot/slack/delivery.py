@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from http.client import HTTPException
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -91,33 +92,35 @@ def uncertain(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError | ConnectionError | HTTPException | URLError | OSError)
 
 
-def metadata_for(key: str) -> dict:
+def metadata_for(key: str) -> dict[str, Any]:
     """Message metadata carrying an idempotency key (Slack keeps it with the message; history returns it)."""
     return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
 
 
 def find_post(client: WebClient, channel: str, key: str, *, oldest: str | None = None) -> str | None:
     """The ts of the message in `channel` posted with `key` in its metadata, or None. Raises on a failed look."""
-    args: dict = {"channel": channel, "include_all_metadata": True, "limit": LOOK_BACK}
+    args: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": LOOK_BACK}
     if oldest:
         args["oldest"] = oldest
     resp = client.conversations_history(**args)
     for m in resp.get("messages") or []:
         meta = m.get("metadata") or {}
         if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key:
-            return m.get("ts")
+            ts: str | None = m.get("ts")
+            return ts
     return None
 
 
 def find_file(client: WebClient, channel: str, file_id: str, *, oldest: str | None = None) -> str | None:
     """The ts of the message in `channel` sharing file `file_id`, or None. Raises on a failed look."""
-    args: dict = {"channel": channel, "limit": LOOK_BACK}
+    args: dict[str, Any] = {"channel": channel, "limit": LOOK_BACK}
     if oldest:
         args["oldest"] = oldest
     resp = client.conversations_history(**args)
     for m in resp.get("messages") or []:
         if any(f.get("id") == file_id for f in m.get("files") or []):
-            return m.get("ts")
+            ts: str | None = m.get("ts")
+            return ts
     return None
 
 

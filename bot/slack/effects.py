@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -36,10 +36,11 @@ from bot.slack.reasons import reason_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
+    from bot.signoffs.flow import SignoffFlow
 
 
 def register_effects(outbox: Outbox, rt: Runtime) -> None:
-    def flow(d: Delivery):
+    def flow(d: Delivery) -> SignoffFlow:
         return rt.signoff_flow.using(d.client)
 
     outbox.register("signoff.request", lambda d: flow(d).request(d), lambda d, why: flow(d).request_given_up(d, why))
@@ -135,7 +136,7 @@ def export(rt: Runtime, d: Delivery) -> None:
         )
 
 
-def _upload_url(d: Delivery, upload: exports.Upload) -> dict:
+def _upload_url(d: Delivery, upload: exports.Upload) -> dict[str, Any]:
     resp = d.client.files_getUploadURLExternal(filename=upload.filename, length=len(upload.content))
     return {"upload_url": resp["upload_url"], "file_id": resp["file_id"]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
@@ -64,13 +64,13 @@ def message_for(error: Exception) -> str:
     return f"Something went wrong on our side (ref `{ref}`), so nothing was changed. Please try again."
 
 
-def _json(payload: dict) -> BoltResponse:
+def _json(payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 
 def register(app: App, rt: Runtime) -> None:
     @app.error
-    def on_error(error: Exception, body: dict, client: WebClient, context: dict) -> BoltResponse:
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> BoltResponse:
         if not context.get(VERIFIED):
             # Bolt calls this handler for errors raised inside its own signature check (slack_sdk's
             # `int(timestamp)` on "not-a-number", say) with the unverified body: nothing in it may be acted on.

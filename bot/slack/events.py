@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -47,7 +47,7 @@ class DmThrottle:
 
 def register(app: App, rt: Runtime) -> None:
     @app.middleware
-    def once_per_event(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    def once_per_event(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         """Slack retries an event it thinks we missed (X-Slack-Retry-Num); handle each event_id once."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not rt.service.first_delivery(event_id):
@@ -55,7 +55,9 @@ def register(app: App, rt: Runtime) -> None:
         return next()
 
     @app.middleware
-    def back_from_uninstall(body: dict, context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    def back_from_uninstall(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
         """A workspace waiting for its data to be deleted that talks to the app again is back: keep its data."""
         team_id = context.team_id
         if team_id and team_id in rt.lifecycle.pending:
@@ -65,7 +67,7 @@ def register(app: App, rt: Runtime) -> None:
         return next()
 
     @app.event("app_home_opened")
-    def app_home_opened(body: dict, event: dict, client: WebClient) -> None:
+    def app_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         rt.outbox.send(home_effect(body.get("team_id", ""), event["user"]))
@@ -73,7 +75,7 @@ def register(app: App, rt: Runtime) -> None:
     throttle = DmThrottle()
 
     @app.event("message")
-    def direct_message(body: dict, event: dict, client: WebClient) -> None:
+    def direct_message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         """A person wrote to the bot (Messages tab): it reads no DMs, so it says where things happen. Edits,
         deletions, the bot's own and other bots' messages are not answered (no loops)."""
         user = event.get("user")
@@ -92,7 +94,7 @@ def register(app: App, rt: Runtime) -> None:
         uninstalled = app.default_app_uninstalled_event_listener()
 
         @app.event("tokens_revoked")
-        def tokens_revoked(event: dict, context: BoltContext) -> None:
+        def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
             log.info("tokens revoked in team %s: %s", context.team_id, event.get("tokens"))
             revoked(event=event, context=context)
 

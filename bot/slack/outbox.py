@@ -60,11 +60,11 @@ def new_key(kind: str) -> str:
 @dataclass
 class Effect:
     kind: str
-    payload: dict
+    payload: dict[str, Any]
     team_id: str = ""
     key: str = ""  # idempotency key; a fresh one when empty
 
-    def row(self, now: datetime) -> dict:
+    def row(self, now: datetime) -> dict[str, Any]:
         return {
             "key": self.key or new_key(self.kind),
             "kind": self.kind,
@@ -84,7 +84,7 @@ class Staged:
 
     effects: list[Effect] = field(default_factory=list)
 
-    def add(self, kind: str, payload: dict, *, team_id: str = "", key: str = "") -> None:
+    def add(self, kind: str, payload: dict[str, Any], *, team_id: str = "", key: str = "") -> None:
         self.effects.append(Effect(kind, payload, team_id, key))
 
 
@@ -111,13 +111,14 @@ class Delivery:
 
     def __init__(self, outbox: Outbox, row: oq.OutboxEffect, client: WebClient) -> None:
         self.outbox = outbox
-        self.id = row.id
+        assert row.id is not None  # a stored effect
+        self.id: int = row.id
         self.key = row.key
         self.kind = row.kind
         self.team_id = row.team_id
         self.attempts = row.attempts
-        self.payload: dict = json.loads(row.payload)
-        self.state: dict = json.loads(row.state or "{}")
+        self.payload: dict[str, Any] = json.loads(row.payload)
+        self.state: dict[str, Any] = json.loads(row.state or "{}")
         self.client = client
 
     # -- progress ------------------------------------------------------------------------------------------
@@ -158,11 +159,12 @@ class Delivery:
         self._mark(step, "done", result)
         return result
 
-    def post(self, step: str, channel: str, message: dict) -> dict:
+    def post(self, step: str, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         """chat.postMessage at most once: the message carries `<key>:<step>` in its metadata; an uncertain outcome
         (now or left by a dead process) is settled by looking for it in `channel`. Returns {"channel", "ts"}."""
         if self.done(step):
-            return self.result(step)
+            posted: dict[str, Any] = self.result(step)
+            return posted
         mkey = f"{self.key}:{step}"
         if (self.state.get(step) or {}).get("status") == "inflight":
             found = self._look(step, channel, mkey)
@@ -189,7 +191,7 @@ class Delivery:
             return result
         raise Retry(f"{step}: Slack did not confirm the post")
 
-    def _look(self, step: str, channel: str, mkey: str) -> dict | None:
+    def _look(self, step: str, channel: str, mkey: str) -> dict[str, Any] | None:
         try:
             ts = find_post(self.client, channel, mkey)
         except SlackApiError as exc:
@@ -246,7 +248,7 @@ class Delivery:
         self._mark(step, "done", found)
         return found
 
-    def respond(self, step: str, url: str | None, body: dict, *, idempotent: bool = False) -> None:
+    def respond(self, step: str, url: str | None, body: dict[str, Any], *, idempotent: bool = False) -> None:
         """Post to a `response_url`. It cannot be looked up: an uncertain outcome of a non-idempotent post
         (a new message) is marked unknown for this step, logged and counted, and never sent again; a
         `replace_original` update is idempotent and simply retried."""
@@ -310,7 +312,9 @@ class Outbox:
         self.stopping = False  # set on shutdown: effects not yet started stay in the outbox for the next process
         self._pruned_at: datetime | None = None
 
-    def register(self, kind: str, send: Callable[[Delivery], None], give_up=None) -> None:
+    def register(
+        self, kind: str, send: Callable[[Delivery], None], give_up: Callable[[Delivery, str], None] | None = None
+    ) -> None:
         self.handlers[kind] = Handler(send, give_up)
 
     # -- writing -------------------------------------------------------------------------------------------
@@ -375,6 +379,7 @@ class Outbox:
         return self._run(stored)
 
     def _run(self, row: oq.OutboxEffect) -> str | None:
+        assert row.id is not None  # a stored effect
         handler = self.handlers.get(row.kind)
         if handler is None:
             return self._finish(row.id, oq.FAILED, f"no handler for {row.kind}")

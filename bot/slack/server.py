@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -30,7 +31,7 @@ class BodyTooLarge(Exception):
     pass
 
 
-def read_body(environ: dict, limit: int = MAX_BODY_BYTES) -> bytes:
+def read_body(environ: dict[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, at most `limit` bytes: a larger Content-Length is refused before reading anything,
     and a body without one (chunked) is read in pieces and refused as soon as it passes the limit."""
     stream = environ.get("wsgi.input")
@@ -62,7 +63,7 @@ def wsgi_app(rt: Runtime) -> Callable:
     flow = rt.app.oauth_flow
     oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path in oauth_paths:
             if environ.get("REQUEST_METHOD") != "GET":
@@ -120,7 +121,7 @@ def observed(route: Callable, rt: Runtime) -> Callable:
 
     claims = metrics.UnknownClaims(unknown_claims)
 
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == METRICS_PATH:
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -146,7 +147,7 @@ def observed(route: Callable, rt: Runtime) -> Callable:
     return application
 
 
-def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
+def _reply(start_response: Callable, status: int, payload: dict[str, Any]) -> list[bytes]:
     body = json.dumps(payload).encode()
     reasons = {
         200: "OK",

@@ -15,7 +15,6 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.middleware import Middleware
@@ -99,7 +98,9 @@ class VerifiedOnce(Middleware):
     def __init__(self, first_time: Callable[[str], bool]) -> None:
         self.first_time = first_time
 
-    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse:  # noqa: A002
+    def process(  # noqa: A002
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
         req.context[VERIFIED] = True
         key = fingerprint(req)
         try:
