@@ -13,7 +13,6 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,13 +76,14 @@ class Console:
         self.fake = FakeSlack().start()
         self.fake.auto_users = True
         secret = secrets.token_hex(16)
-        local = replace(
-            settings,
-            bot_token="xoxb-local-console",
-            signing_secret=secret,
-            api_url=self.fake.api_url,
-            client_id=None,  # the console is one local workspace, never OAuth
-            client_secret=None,
+        local = settings.model_copy(
+            update={
+                "bot_token": "xoxb-local-console",
+                "signing_secret": secret,
+                "api_url": self.fake.api_url,
+                "client_id": None,  # the console is one local workspace, never OAuth
+                "client_secret": None,
+            }
         )
         self.rt = create_runtime(local, clock=clock)
         self.slack = SlackDriver(dispatch_transport(self.rt.app), Signer(secret), self.fake)

@@ -8,6 +8,7 @@ fails if a file appears there.
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 import threading
@@ -129,6 +130,8 @@ def fresh_database(url: str) -> Database:
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.create_all()
+    # slack_sdk's OAuth store tables, from the same definitions as migration 0003 (create_all knows our models only).
+    importlib.import_module("storage.migrations.versions.0003_slack_oauth_stores")._tables().create_all(db.writer)
     migrate.stamp(db)
     return db
 
