@@ -35,7 +35,7 @@ from bot.slack.answers import ephemeral, in_channel
 from bot.slack.blocks import message, section
 from bot.slack.outbox import Effect
 from bot.slack.workspaces import Workspaces
-from storage.signoffs import PENDING
+from storage.signoffs import APPROVED, PENDING
 
 if TYPE_CHECKING:
     from bot.slack.outbox import Delivery, Outbox
@@ -228,7 +228,7 @@ class SignoffFlow:
         self.update_dms(d, signoff)
         text = withdrawn_dm_text(signoff, p["by"], p["reason"])
         for a in signoff.approvals:
-            if a.decision != "approved":
+            if a.decision != APPROVED:
                 continue
             channel = a.dm_channel or self.open_dms(d, [a.user_id])[0].get(a.user_id)
             if channel:
