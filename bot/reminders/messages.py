@@ -1,4 +1,4 @@
-"""The weekly channel digest, the overdue nudge DM and the `/checklist remind` answer. Pure: data in, blocks out.
+"""The weekly channel digest, the overdue nudge DM and the `/checklist remind` answers. Pure: data in, blocks out.
 
 Each list shows at most `MAX_LINES` items and stays under a section's 3,000 characters, so a digest for a
 200-item checklist is a handful of blocks, far inside Slack's limits.
@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.checklists import rules
-from bot.checklists.dates import plain_date, slack_datetime
+from bot.checklists.dates import WEEKDAYS, plain_date, slack_datetime
 from bot.reminders.digest import Digest
+from bot.reminders.schedule import Weekly
+from bot.reminders.service import DmSetting, RemindStatus, ScheduleInfo
 from bot.slack.blocks import Block, context, message, section
 from bot.slack.text import mention, progress_bar, truncate, user_text
 
@@ -151,7 +153,7 @@ def _change_part(action: str, numbers: Sequence[str], n: int) -> str:
 
 
 def changes_text(changes: Sequence[Any]) -> str:
-    """"📝 Changes this week (n)" with a line per person (busiest first): `@bob — done 3.3, 3.4 · dated 4.1`.
+    """ "📝 Changes this week (n)" with a line per person (busiest first): `@bob — done 3.3, 3.4 · dated 4.1`.
     At most MAX_LINES people, each line cut at CHANGE_LINE characters, the whole inside a section."""
     total = sum(a.total for a in changes)
     return _list(
@@ -199,25 +201,65 @@ PAUSE_REASONS = {
 }
 
 
-def remind_status_view(
-    *,
-    schedule: str | None,
-    next_run: datetime | None,
-    paused: str | None,
-    dm: str,
-) -> dict:
+def describe(s: Weekly) -> str:
+    """`Mondays at 09:00 (Europe/Paris)`."""
+    return f"{WEEKDAYS[s.weekday].capitalize()}s at {s.hour:02d}:{s.minute:02d} ({s.timezone})"
+
+
+def dm_setting_text(s: DmSetting) -> str:
+    """How a person's overdue reminders by DM stand: `*on*: one DM on your working days …`."""
+    if not s.enabled:
+        return "*off* (`/checklist remind dm on` turns them back on)"
+    if s.snoozed_until is not None:
+        return f"*snoozed* until {s.snoozed_until.isoformat()} inclusive (`/checklist remind dm on` resumes)"
+    tz = f" {s.timezone}" if s.timezone else ""
+    week = rules.WORKWEEK_NAMES.get(s.workweek, "Monday–Friday")
+    return f"*on*: one DM on your working days ({week}) at 09:00{tz} when you own overdue items"
+
+
+def dm_set_text(s: DmSetting) -> str:
+    """The answer to `/checklist remind dm on|off|snooze <days>`."""
+    return "📬 Your overdue reminders by DM are now " + dm_setting_text(s) + "."
+
+
+def workweek_set_text(s: DmSetting) -> str:
+    """The answer to `/checklist remind dm workweek <week>`."""
+    return (
+        f"📬 Your working week is now *{rules.WORKWEEK_NAMES[s.workweek]}*: overdue reminders by DM come on "
+        f"those days, and `remind dm snooze <n>` skips n of them. Reminders: {dm_setting_text(s)}."
+    )
+
+
+def digest_set_text(user_id: str, info: ScheduleInfo) -> str:
+    """The answer to `/checklist remind weekly …`, in the channel."""
+    what = "portfolio" if info.portfolio else "checklist digest"
+    return (
+        f"🗓️ {mention(user_id)} set a weekly {what} for this channel: {describe(info.weekly)}, "
+        f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
+    )
+
+
+def digest_stopped_text(user_id: str, weekly: Weekly) -> str:
+    """The answer to `/checklist remind off`, in the channel."""
+    return f"🔕 {mention(user_id)} stopped the weekly digest here ({describe(weekly)})."
+
+
+def remind_status_view(status: RemindStatus) -> dict:
     """The answer to `/checklist remind`: this channel's digest schedule and the caller's DM setting."""
-    if schedule is None:
+    s = status.schedule
+    if s is None:
         lines = ["🗓️ No weekly digest in this channel. Set one with `/checklist remind weekly monday 09:00`."]
-    elif paused:
+    elif s.paused:
         lines = [
-            f"⏸️ The weekly digest here ({schedule}) is *paused*: {PAUSE_REASONS.get(paused, paused)}. "
+            f"⏸️ The weekly digest here ({describe(s.weekly)}) is *paused*: {PAUSE_REASONS.get(s.paused, s.paused)}. "
             "Set it again with `/checklist remind weekly …` once that is fixed."
         ]
     else:
-        when = f" · next {slack_datetime(next_run)}" if next_run else ""
-        lines = [f"🗓️ Weekly digest here: {schedule}{when}. `/checklist remind now` posts one now."]
-    lines.append(f"📬 Your overdue reminders by DM: {dm}.")
+        lines = [
+            f"🗓️ Weekly digest here: {describe(s.weekly)} · next {slack_datetime(s.next_run)}. "
+            "`/checklist remind now` posts one now."
+        ]
+    lines.append(f"📬 Your overdue reminders by DM: {dm_setting_text(status.dm)}.")
     text = "\n".join(lines)
     blocks = [
         section(text),
