@@ -38,6 +38,14 @@ def portfolio_line(pl: PortfolioLine, p: Portfolio) -> str:
     return " · ".join(parts)
 
 
+def no_portfolio_text() -> str:
+    """Why `/checklist portfolio` has nothing to show in this channel."""
+    return (
+        "No checklist is shared to this channel, so there is no portfolio here yet. In a project's channel, "
+        "a lead of its checklist types `/checklist share #this-channel`."
+    )
+
+
 def portfolio_view(p: Portfolio, *, weekly: bool = False) -> dict:
     n = len(p.lines) + p.more
     kind = "Weekly portfolio" if weekly else "Portfolio"

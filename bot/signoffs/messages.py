@@ -167,6 +167,14 @@ def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
     }
 
 
+def reason_missing() -> str:
+    return "Say why you reject it; the requester needs to know what to fix."
+
+
+def reason_too_long(length: int) -> str:
+    return f"Keep the reason to {MAX_REASON} characters (it has {length:,})."
+
+
 # -- channel notices -------------------------------------------------------------------------------------
 
 

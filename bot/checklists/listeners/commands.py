@@ -20,7 +20,7 @@ from bot.checklists.messages.status import status_view
 from bot.checklists.service import Change, Who
 from bot.checklists.zones import canonical_timezone
 from bot.errors import NoChecklist, UserError
-from bot.portfolio.messages import portfolio_view
+from bot.portfolio.messages import no_portfolio_text, portfolio_view
 from bot.portfolio.service import build_portfolio, has_shares
 from bot.reminders.messages import (
     digest_set_text,
@@ -236,10 +236,7 @@ def _unshare(rt: Runtime, who: Who, cmd: Command) -> dict:
 def _portfolio(rt: Runtime, who: Who, cmd: Command) -> dict:
     portfolio = build_portfolio(rt.db, who.team_id, who.channel_id, rt.clock.now())
     if not portfolio.lines:
-        raise UserError(
-            "No checklist is shared to this channel, so there is no portfolio here yet. In a project's channel, "
-            "a lead of its checklist types `/checklist share #this-channel`."
-        )
+        raise UserError(no_portfolio_text())
     return portfolio_view(portfolio) | {"response_type": "in_channel"}
 
 
