@@ -16,7 +16,7 @@ from bot.reminders.digest import Digest
 from bot.reminders.schedule import Weekly
 from bot.reminders.service import DmSetting, RemindStatus, ScheduleInfo
 from bot.slack.blocks import Block, context, message, section
-from bot.slack.text import mention, progress_bar, truncate, user_text
+from bot.slack.text import count, mention, progress_bar, truncate, user_text
 
 MAX_LINES = 10
 SECTION_BUDGET = 2800
@@ -25,10 +25,6 @@ TITLE_MAX = 80
 
 def _title(text: str) -> str:
     return user_text(truncate(" ".join(text.split()), TITLE_MAX))
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
 
 
 def _list(head: str, rows: Sequence[Any], line: Callable[[Any], str], more: str) -> str:
@@ -56,7 +52,7 @@ def _progress(d: Digest) -> str:
 
 def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
     """The digest message for the channel; one line when `d.quiet` (and `allow_quiet`)."""
-    waiting = f" · ⏳ {len(d.signoffs)} sign-off{'s' if len(d.signoffs) != 1 else ''} waiting" if d.signoffs else ""
+    waiting = f" · ⏳ {count(len(d.signoffs), 'sign-off')} waiting" if d.signoffs else ""
     if allow_quiet and d.quiet:
         line = f"✅ On track: *{_title(d.title)}* is at {d.done}/{d.total} done, nothing overdue{waiting}."
         return message(f"On track: {d.done}/{d.total} done, nothing overdue.", [section(line)])
@@ -71,7 +67,8 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                     f"⚠️ *Overdue ({len(d.overdue)})*",
                     d.overdue,
                     lambda i: (
-                        f"*{i.number}* {_title(i.title)} — {_owners(i)}, {_days((d.today - i.due_date).days)} overdue"
+                        f"*{i.number}* {_title(i.title)} — {_owners(i)}, "
+                        f"{count(rules.days_overdue(i, d.today), 'day')} overdue"
                     ),
                     "`/checklist status`",
                 )
@@ -99,7 +96,7 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                     lambda pair: (
                         f"*{pair[0].number}* {_title(pair[0].title)} — "
                         + ", ".join(mention(u) for u in pair[1].waiting_on[:5])
-                        + f", {_days(max((d.today - pair[1].requested_at.date()).days, 0))}"
+                        + f", {count(max((d.today - pair[1].requested_at.date()).days, 0), 'day')}"
                     ),
                     "`/checklist status`",
                 )
@@ -172,14 +169,14 @@ def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
     """One DM listing a person's overdue items across channels (`rows` carry `channel_id` and their checklist's
     timezone `ctz` too: each item is overdue by its own checklist's today)."""
     n = len(rows)
-    head = f"⏰ {mention(user_id)}, you have *{n} overdue checklist item{'s' if n != 1 else ''}*"
+    head = f"⏰ {mention(user_id)}, you have *{count(n, 'overdue checklist item')}*"
     text = _list(
         head,
         rows,
         lambda i: (
             f"<#{i.channel_id}> *{i.number}* {_title(i.title)} — "
             f"due {plain_date(i.due_date, rules.today(i.ctz, now))}, "
-            f"{_days(rules.days_overdue(i, rules.today(i.ctz, now)))} overdue"
+            f"{count(rules.days_overdue(i, rules.today(i.ctz, now)), 'day')} overdue"
         ),
         "`/checklist status` in each channel",
     )
@@ -190,7 +187,7 @@ def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
             "`/checklist remind dm snooze 3` pauses these · `/checklist remind dm off` stops them"
         ),
     ]
-    return message(f"You have {n} overdue checklist item{'s' if n != 1 else ''}.", blocks)
+    return message(f"You have {count(n, 'overdue checklist item')}.", blocks)
 
 
 PAUSE_REASONS = {

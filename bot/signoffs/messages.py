@@ -14,7 +14,7 @@ from bot.checklists.service import Board, SignoffRecord
 from bot.signoffs.service import Decision, Signoff
 from bot.slack.blocks import MESSAGE_BLOCKS, button, context, message, plain_text, section
 from bot.slack.ids import FROM_HOME, SIGNOFF_BLOCK_PREFIX, Action, Input, View
-from bot.slack.text import mention, plain, truncate, user_text
+from bot.slack.text import count, mention, plain, truncate, user_text
 from storage import signoffs as sq
 from storage.models import Checklist
 
@@ -254,7 +254,7 @@ def removed_contact_text(change) -> str:
 
 def escalation_text(s: Signoff, reminded: Sequence[str], backups: Sequence[str], days: int, today: date) -> str:
     """`days`: the working days the request has really waited (`rules.working_days_between`)."""
-    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {days} working day{'s' if days != 1 else ''}."]
+    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {count(days, 'working day')}."]
     if reminded:
         ages = []
         for user_id in reminded:
