@@ -13,10 +13,12 @@ from typing import Any
 from bot.checklists import rules
 from bot.checklists.dates import WEEKDAYS, plain_date, slack_datetime
 from bot.reminders.digest import Digest
+from bot.reminders.refusals import NoDigestToStop
 from bot.reminders.schedule import Weekly
 from bot.reminders.service import DmSetting, RemindStatus, ScheduleInfo
 from bot.slack.blocks import Block, context, message, section
 from bot.slack.text import count, mention, progress_bar, truncate, user_text
+from bot.slack.wording import says
 
 MAX_LINES = 10
 SECTION_BUDGET = 2800
@@ -265,3 +267,8 @@ def remind_status_view(status: RemindStatus) -> dict:
         ),
     ]
     return message(text, blocks, response_type="ephemeral")
+
+
+@says(NoDigestToStop)
+def _no_digest_to_stop(r: NoDigestToStop) -> str:
+    return "There is no weekly digest in this channel, so there is nothing to stop."

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from bot.checklists import rules
 from bot.checklists.service import Who
 from bot.clock import Clock
-from bot.errors import NoChecklist, UserError
+from bot.errors import NoChecklist
+from bot.reminders.refusals import NoDigestToStop
 from bot.reminders.schedule import Weekly, local_now, next_due
 from storage import queries as q
 from storage import schedules as sq
@@ -89,7 +90,7 @@ class ReminderService:
         with self.db.write() as session:
             s = sq.schedule_for(session, who.team_id, who.channel_id)
             if s is None:
-                raise UserError("There is no weekly digest in this channel, so there is nothing to stop.")
+                raise NoDigestToStop()
             weekly = Weekly(s.weekday, s.hour, s.minute, s.timezone)
             session.delete(s)
         return weekly
