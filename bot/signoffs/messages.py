@@ -167,14 +167,6 @@ def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
     }
 
 
-def reason_missing() -> str:
-    return "Say why you reject it; the requester needs to know what to fix."
-
-
-def reason_too_long(length: int) -> str:
-    return f"Keep the reason to {MAX_REASON} characters (it has {length:,})."
-
-
 # -- channel notices -------------------------------------------------------------------------------------
 
 
@@ -426,6 +418,16 @@ def _checklist_changed(r: no.ChecklistChanged) -> str:
 @says(no.ClosedMeanwhile)
 def _closed_meanwhile(r: no.ClosedMeanwhile) -> str:
     return f"{r.item_number} was marked done or not applicable meanwhile, so no sign-off was requested."
+
+
+@says(no.ReasonMissing)
+def _reason_missing(r: no.ReasonMissing) -> str:
+    return "Say why you reject it; the requester needs to know what to fix."
+
+
+@says(no.ReasonTooLong)
+def _reason_too_long(r: no.ReasonTooLong) -> str:
+    return f"Keep the reason to {MAX_REASON} characters (it has {r.length:,})."
 
 
 @says(no.NothingToCancel)

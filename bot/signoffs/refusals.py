@@ -80,3 +80,13 @@ class ClosedMeanwhile(Refusal):
 @dataclass(eq=False)
 class NothingToCancel(Refusal):
     item_number: str
+
+
+@dataclass(eq=False)
+class ReasonMissing(Refusal):
+    """The reject form was sent with no reason."""
+
+
+@dataclass(eq=False)
+class ReasonTooLong(Refusal):
+    length: int  # characters typed
