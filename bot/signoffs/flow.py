@@ -20,6 +20,7 @@ from bot.checklists.service import ContactChange, Who
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.signoffs.messages import (
+    NO_ANSWER,
     decision_text,
     dm_closed_view,
     dm_failed_text,
@@ -183,7 +184,7 @@ class SignoffFlow:
         request_id = d.state.get("request_id")
         if request_id is not None:
             self.signoffs.abandon(request_id, p["who"]["user_id"])
-        failures = dict.fromkeys(p["plan"]["approvers"], "Slack did not answer")
+        failures = dict.fromkeys(p["plan"]["approvers"], NO_ANSWER)
         d.respond(
             "answer", p.get("response_url"), _reply(ephemeral(dm_failed_text(p["plan"]["item_number"], failures)))
         )

@@ -189,6 +189,9 @@ def requested_text(s: Signoff, superseded: bool) -> str:
     )
 
 
+NO_ANSWER = "Slack did not answer"  # the failure of each DM when Slack never confirmed them (`dm_failed_text`)
+
+
 def dm_failed_text(item_number: str, failures: dict[str, str]) -> str:
     why = {
         "user_not_found": "is not a member of this workspace",
