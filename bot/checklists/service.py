@@ -551,8 +551,7 @@ class ChecklistService:
     def _move_digest(self, session: Session, checklist: Checklist, old: str) -> str | None:
         """A weekly digest that followed the checklist's old zone follows the new one (one set in another zone
         stays); it restarts from now, so a run already past in the new zone is not caught up. Its description."""
-        from bot.reminders.messages import describe  # TODO(wording): return the Weekly, say it in messages
-        from bot.reminders.schedule import Weekly
+        from bot.reminders.schedule import Weekly, describe
         from storage import schedules as rq
 
         schedule = rq.schedule_for(session, checklist.team_id, checklist.channel_id)

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.checklists import rules
-from bot.checklists.dates import WEEKDAYS, plain_date, slack_datetime
+from bot.checklists.dates import plain_date, slack_datetime
 from bot.reminders.digest import Digest
 from bot.reminders.refusals import NoDigestToStop
-from bot.reminders.schedule import Weekly
+from bot.reminders.schedule import Weekly, describe
 from bot.reminders.service import DmSetting, RemindStatus, ScheduleInfo
 from bot.slack.blocks import Block, context, message, section
 from bot.slack.text import count, mention, progress_bar, truncate, user_text
@@ -198,11 +198,6 @@ PAUSE_REASONS = {
     "is_archived": "the channel is archived",
     "channel_is_archived": "the channel is archived",
 }
-
-
-def describe(s: Weekly) -> str:
-    """`Mondays at 09:00 (Europe/Paris)`."""
-    return f"{WEEKDAYS[s.weekday].capitalize()}s at {s.hour:02d}:{s.minute:02d} ({s.timezone})"
 
 
 def dm_setting_text(s: DmSetting) -> str:

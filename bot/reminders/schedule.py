@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checklists import rules
+from bot.checklists.dates import WEEKDAYS
 from bot.checklists.zones import canonical_timezone
 
 __all__ = ["canonical_timezone"]  # the parser's import, kept here
@@ -73,3 +74,9 @@ def nudge_period(now: datetime, tz: str, workweek: str | None = None) -> date | 
     if not rules.is_working_day(local.date(), workweek) or not NUDGE_HOUR <= local.hour < NUDGE_UNTIL_HOUR:
         return None
     return local.date()
+
+
+def describe(s: Weekly) -> str:
+    """`Mondays at 09:00 (Europe/Paris)`: how a schedule reads in the answers (the checklists feature's timezone
+    answer says it too, so it lives here rather than in reminders/messages)."""
+    return f"{WEEKDAYS[s.weekday].capitalize()}s at {s.hour:02d}:{s.minute:02d} ({s.timezone})"
