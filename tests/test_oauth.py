@@ -22,7 +22,7 @@ from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.server import FakeSlack
 from bot.localslack.signed import Signer
 from bot.reminders.runner import NOT_INSTALLED
-from bot.signoffs.service import GONE
+from bot.signoffs.messages import GONE
 from bot.slack.ids import Action, Input, MenuChoice, View
 from bot.slack.payloads import ItemForm
 from storage import schedules as sched
