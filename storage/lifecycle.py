@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, delete, func, select, update
+from sqlalchemy import Column, MetaData, String, Table, delete, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
 from storage import audit
@@ -309,10 +309,3 @@ def delete_archives(session: Session, checklist_ids: list[int], *, at: datetime)
         rows += n
     session.flush()
     return rows
-
-
-def count_rows(session: Session) -> dict[str, int]:
-    """Rows per table (for reports and tests)."""
-    return {
-        t.name: session.execute(select(func.count()).select_from(t)).scalar_one() for t in _all_tables(session)
-    }

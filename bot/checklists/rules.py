@@ -176,7 +176,7 @@ def is_overdue(item: ItemLike, today: date) -> bool:
 
 
 def days_overdue(item: ItemLike, today: date) -> int:
-    return (today - item.due_date).days if is_overdue(item, today) else 0
+    return (today - item.due_date).days if item.due_date is not None and is_overdue(item, today) else 0
 
 
 def is_due_within(item: ItemLike, today: date, days: int) -> bool:
@@ -259,10 +259,6 @@ class ApprovalLike(Protocol):
     decision: str | None
 
 
-def may_decide(approvals: Iterable[ApprovalLike], user_id: str) -> bool:
-    return any(a.user_id == user_id for a in approvals)
-
-
 def signoff_outcome(approvals: Iterable[ApprovalLike]) -> str | None:
     """`approved`, `rejected`, or None while still waiting."""
     approvals = list(approvals)
@@ -305,12 +301,11 @@ def days_waiting(created_at: datetime, now: datetime) -> int:
 # -- people ----------------------------------------------------------------------------------------------
 
 _PERSON_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
-_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^<>]*)?>$")
 
 
 def is_person(user_id: str | None) -> bool:
     """A Slack user id (`U…` or `W…` for Enterprise Grid), the only thing that may own, approve or be a contact."""
-    return bool(user_id) and bool(_PERSON_ID.match(user_id))
+    return user_id is not None and bool(_PERSON_ID.match(user_id))
 
 
 def kind_of(token: str) -> str:
@@ -332,12 +327,6 @@ def not_a_person(token: str, example: str = "") -> UserError:
     shown = escape(token[:40])
     fix = f" Mention people with @, e.g. `/checklist {example}`." if example else " Pick a person."
     return UserError(f"`{shown}` is not a person ({kind_of(token)}), and only people can be named here.{fix}")
-
-
-def person_from_mention(token: str) -> str | None:
-    """`<@U123|bob>` → `U123`; None for anything else."""
-    m = _USER_MENTION.match(token)
-    return m.group(1) if m else None
 
 
 def check_person(user_id: str | None, field: str | None = None) -> str:
@@ -459,9 +448,6 @@ def refuse_if_locked(item_number: str, action: str, pending: bool) -> None:
 def dependents(number: str, items: Iterable[ItemLike]) -> list[ItemLike]:
     """The items that wait for `number`, in checklist order."""
     return sorted((i for i in items if number in waits_for(i)), key=lambda i: item_sort_key(i.number))
-
-
-SIGNOFF_WITHDRAWN = "withdrawn"  # the status of an approved request whose item was reopened with a reason
 
 
 def is_signed_off(item: ItemLike, latest_request_status: str | None) -> bool:

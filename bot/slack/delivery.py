@@ -122,7 +122,3 @@ def find_file(client: WebClient, channel: str, file_id: str, *, oldest: str | No
             ts: str | None = m.get("ts")
             return ts
     return None
-
-
-class Uncertain(Exception):
-    """Slack may or may not have acted, and looking did not settle it (or it cannot be looked up)."""

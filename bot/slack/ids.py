@@ -5,7 +5,6 @@ from enum import StrEnum
 
 class Action(StrEnum):
     ITEM_MENU = "item_menu"  # overflow menu on an item in the status message
-    REFRESH = "status_refresh"
     SIGNOFF_APPROVE = "signoff_approve"  # value: payloads.SignoffPick
     SIGNOFF_REJECT = "signoff_reject"  # value: payloads.SignoffPick; opens the reason modal
     HOME_DONE = "home_done"  # Mark done on the App Home; value: payloads.HomeDone
