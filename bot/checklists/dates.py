@@ -65,8 +65,8 @@ def parse_date(text: str, today: date, workweek: str | None = None) -> date:
     shown = escape(truncate(text, 60))
     try:
         if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw):
-            y, m, d = (int(p) for p in raw.split("-"))
-            return date(y, m, d)
+            y, mo, d = (int(p) for p in raw.split("-"))
+            return date(y, mo, d)
         if raw == "today":
             return today
         if raw == "tomorrow":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_datetime, slack_day
@@ -138,7 +139,9 @@ def event_line(event: Event, today: date | None = None) -> str:
     return f"{when} · {who} {what}"
 
 
-def history_view(checklist: Checklist, events: Sequence[Event], item: str | None, today: date | None = None) -> dict:
+def history_view(
+    checklist: Checklist, events: Sequence[Event], item: str | None, today: date | None = None
+) -> dict[str, Any]:
     scope = f"item {item}" if item else user_text(checklist.title)
     if not events:
         return message(
@@ -157,7 +160,7 @@ def history_view(checklist: Checklist, events: Sequence[Event], item: str | None
     return message(head, blocks[:MESSAGE_BLOCKS], response_type="ephemeral")
 
 
-def show_view(detail: ItemDetail) -> dict:
+def show_view(detail: ItemDetail) -> dict[str, Any]:
     item = detail.item
     state = "✅ done" if rules.is_done(item) else "☐ open"
     if rules.is_done(item):

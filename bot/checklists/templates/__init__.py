@@ -8,6 +8,7 @@ import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import yaml
 
@@ -72,18 +73,18 @@ class Template:
 # -- YAML with line numbers ------------------------------------------------------------------------------
 
 
-class _Map(dict):
+class _Map(dict[str, Any]):
     """A YAML mapping that remembers its line and the line of each value."""
 
     line: int = 0
-    lines: dict
+    lines: dict[str, int | None]
 
 
-class _Seq(list):
+class _Seq(list[Any]):
     """A YAML sequence that remembers its line and the line of each entry."""
 
     line: int = 0
-    lines: list
+    lines: list[int]
 
 
 class _Loader(yaml.SafeLoader):
@@ -119,17 +120,30 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def _line(container: object, key: object = None) -> int | None:
     """The line of `container[key]` (or of the container itself) when the YAML loader recorded it."""
     lines = getattr(container, "lines", None)
+    line: int | None
     if key is not None and isinstance(lines, dict) and key in lines:
-        return lines[key]
-    if key is not None and isinstance(lines, list) and isinstance(key, int) and key < len(lines):
-        return lines[key]
-    return getattr(container, "line", None)
+        line = lines[key]
+    elif key is not None and isinstance(lines, list) and isinstance(key, int) and key < len(lines):
+        line = lines[key]
+    else:
+        line = getattr(container, "line", None)
+    return line
 
 
 # -- validation ------------------------------------------------------------------------------------------
 
 
-def _text(container: dict, key: str, where: str, *, required: bool = True, limit: int = MAX_TITLE) -> str | None:
+@overload
+def _text(
+    container: dict[str, Any], key: str, where: str, *, required: Literal[True] = True, limit: int = MAX_TITLE
+) -> str: ...
+@overload
+def _text(
+    container: dict[str, Any], key: str, where: str, *, required: Literal[False], limit: int = MAX_TITLE
+) -> str | None: ...
+def _text(
+    container: dict[str, Any], key: str, where: str, *, required: bool = True, limit: int = MAX_TITLE
+) -> str | None:
     value = container.get(key)
     if value is None:
         if required:
@@ -143,7 +157,7 @@ def _text(container: dict, key: str, where: str, *, required: bool = True, limit
     return text
 
 
-def _waits(entry: dict, where: str) -> tuple[str, ...]:
+def _waits(entry: dict[str, Any], where: str) -> tuple[str, ...]:
     raw = entry.get("waits_for")
     if raw is None:
         return ()
@@ -199,7 +213,7 @@ def _items(
     return out
 
 
-def _owner(entry: dict, where: str) -> str | None:
+def _owner(entry: dict[str, Any], where: str) -> str | None:
     """`owner: <role>`: a role name (any: a role without contacts just leaves the item unassigned)."""
     role = _text(entry, "owner", where, required=False, limit=64)
     if role is None:
@@ -213,7 +227,7 @@ def _owner(entry: dict, where: str) -> str | None:
     return role
 
 
-def _due(entry: dict, where: str) -> str | None:
+def _due(entry: dict[str, Any], where: str) -> str | None:
     """`due: +<n>` or `due: <item> +<n>`, n working days; normalised to "+n" / "3.2 +n"."""
     raw = entry.get("due")
     if raw is None:
@@ -382,17 +396,21 @@ def _read_text(path: Path) -> str:
         raise TemplateError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line) from None
 
 
+def _event_line(event: yaml.Event) -> int | None:
+    return event.start_mark.line + 1 if event.start_mark is not None else None
+
+
 def _check_shape(text: str) -> None:
     """Before building anything: nesting at most MAX_DEPTH deep (PyYAML builds recursively), no anchors or
     aliases (one alias can stand for thousands of items). PyYAML's event parser itself does not recurse."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise TemplateError("anchors and aliases (&name, *name) are not allowed", event.start_mark.line + 1)
+            raise TemplateError("anchors and aliases (&name, *name) are not allowed", _event_line(event))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
+                raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", _event_line(event))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
