@@ -15,12 +15,13 @@ from storage.sql import dialect_insert
 
 
 def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
-    """The channel's open checklist. `lock=True` serialises writers on it (PostgreSQL row lock)."""
+    """The channel's open checklist. `lock=True` serialises writers on it (PostgreSQL row lock) and reads the row
+    as the lock found it, even when this session had read it before (its `version` and `head_hash` move)."""
     stmt = select(Checklist).where(
         Checklist.team_id == team_id, Checklist.channel_id == channel_id, col(Checklist.archived_at).is_(None)
     )
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.exec(stmt).first()
 
 
@@ -191,7 +192,7 @@ def note_counts(session: Session, checklist_id: int) -> dict[int, int]:
 def log_event(
     session: Session,
     *,
-    checklist_id: int,
+    checklist: Checklist,
     actor_id: str,
     action: str,
     at: datetime,
@@ -199,12 +200,16 @@ def log_event(
     old: str | None = None,
     new: str | None = None,
 ) -> Event:
+    """Append an event to the checklist's chain and bump its version (every change does both). `checklist` is the
+    row the caller locked (`active_checklist(..., lock=True)`): its head hash is the link. Nothing is flushed
+    here, so the version and the head reach the database in one UPDATE however many events a unit of work logs."""
     event = Event(
-        checklist_id=checklist_id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
+        checklist_id=checklist.id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
     )
-    audit.seal(session, event)  # autoflushes the events added before it in this unit of work
+    audit.seal(checklist, event)
+    checklist.version += 1
     session.add(event)
-    session.flush()
+    session.add(checklist)
     return event
 
 
@@ -244,11 +249,6 @@ def replace_contacts(
         Contact(checklist_id=checklist_id, role=role, user_id=u, added_by=added_by, added_at=at) for u in user_ids
     )
     return [c.user_id for c in old]
-
-
-def bump_version(session: Session, checklist: Checklist) -> None:
-    checklist.version += 1
-    session.add(checklist)
 
 
 def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:

@@ -327,8 +327,7 @@ class ChecklistService:
         return rules.today(checklist, self.clock.now())
 
     def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
-        q.log_event(session, checklist_id=checklist.id, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
-        q.bump_version(session, checklist)
+        q.log_event(session, checklist=checklist, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
 
     def first_delivery(self, event_id: str) -> bool:
         """True the first time an Events API event_id is seen; retries of it get False."""
@@ -662,7 +661,7 @@ class ChecklistService:
                 pref = rq.ensure_user_pref(session, who.user_id)
                 pref.timezone, pref.tz_checked_at = timezone, self.clock.now()
                 session.add(pref)
-            checklist = session.get(Checklist, checklist_id, with_for_update=True)
+            checklist = session.get(Checklist, checklist_id, with_for_update=True, populate_existing=True)
             if (
                 not timezone
                 or checklist is None

@@ -75,8 +75,7 @@ class SignoffService:
     # -- helpers -----------------------------------------------------------------------------------------
 
     def _log(self, session: Session, checklist: Checklist, actor: str, action: str, **kw) -> None:
-        q.log_event(session, checklist_id=checklist.id, actor_id=actor, action=action, at=self.clock.now(), **kw)
-        q.bump_version(session, checklist)
+        q.log_event(session, checklist=checklist, actor_id=actor, action=action, at=self.clock.now(), **kw)
 
     def _load(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Signoff:
         """The request with its approvals. With `team_id` (a click or form from Slack), a request of another
@@ -85,7 +84,9 @@ class SignoffService:
         if request is None:
             raise UserError(GONE)
         stmt = select(Checklist).where(Checklist.id == request.checklist_id)
-        checklist = session.exec(stmt.with_for_update() if lock else stmt).one()
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        checklist = session.exec(stmt).one()
         if team_id is not None and checklist.team_id != team_id:
             raise UserError(GONE)
         item = session.get(Item, request.item_id)
