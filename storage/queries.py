@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, literal
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import audit
@@ -84,6 +86,15 @@ def items(session: Session, checklist_id: int) -> Sequence[Item]:
     return session.exec(select(Item).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)).all()
 
 
+def items_with_note_counts(session: Session, checklist_id: int) -> tuple[list[Item], dict[int, int]]:
+    """`items` and how many notes each has (items without notes left out of the counts), in one statement."""
+    notes = select(func.count()).where(col(Note.item_id) == col(Item.id)).scalar_subquery()
+    rows = session.exec(
+        select(Item, notes).where(*_live(checklist_id)).order_by(Item.phase_number, Item.position)
+    ).all()
+    return [item for item, _ in rows], {item.id: n for item, n in rows if n}
+
+
 def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
     """The items of several checklists in one query (removed ones left out)."""
     if not checklist_ids:
@@ -105,6 +116,48 @@ def removed_items(session: Session, checklist_id: int) -> Sequence[Item]:
 
 def item_by_number(session: Session, checklist_id: int, number: str) -> Item | None:
     return session.exec(select(Item).where(*_live(checklist_id), Item.number == number)).first()
+
+
+@dataclass(frozen=True)
+class ItemAndPhase:
+    """An item to change, read with what the change needs in the same statement."""
+
+    item: Item
+    phase: list[Item]  # the live items of its phase, the item itself among them, in order
+    phase_name: str | None
+    pending_signoff: bool  # a sign-off request of the item is pending
+
+
+def item_and_phase(session: Session, checklist_id: int, number: str) -> ItemAndPhase | None:
+    """The live item `number` with the other live items of its phase, its phase's name and whether a sign-off of
+    it is pending, in one statement (the caller holds the checklist's lock, so they stay as read); None when there
+    is no such item."""
+    from storage.signoffs import PENDING, SignoffRequest
+
+    target = aliased(Item)
+    phase_of_target = (
+        select(target.phase_number).where(
+            target.checklist_id == checklist_id, target.number == number, col(target.removed_at).is_(None)
+        )
+    ).scalar_subquery()
+    pending = (
+        select(SignoffRequest.id)
+        .where(col(SignoffRequest.item_id) == col(Item.id), SignoffRequest.status == PENDING)
+        .exists()
+    )
+    name = (
+        select(Phase.name).where(Phase.checklist_id == checklist_id, Phase.number == col(Item.phase_number))
+    ).scalar_subquery()
+    rows = session.exec(
+        select(Item, pending, name)
+        .where(*_live(checklist_id), Item.phase_number == phase_of_target)
+        .order_by(Item.position)
+    ).all()
+    found = next(((item, flag, phase_name) for item, flag, phase_name in rows if item.number == number), None)
+    if found is None:
+        return None
+    item, flag, phase_name = found
+    return ItemAndPhase(item, [row[0] for row in rows], phase_name, bool(flag))
 
 
 def next_position(session: Session, checklist_id: int, phase_number: int) -> int:

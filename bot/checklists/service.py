@@ -27,6 +27,8 @@ from storage.signoffs import SignoffApproval, SignoffRequest
 # Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
 MAX_ITEMS_PER_PHASE = 999
 ARCHIVED_REASON = "the checklist was archived"
+# `session.info` key: {item id: a sign-off of it is pending}, as `_change_item` read it with the item.
+PENDING_KNOWN = "pending_signoff_by_item"
 # A profile timezone read from Slack this recently is used as it is (as the reminders do).
 PROFILE_TIMEZONE_FRESH = timedelta(days=7)
 
@@ -75,7 +77,7 @@ class Board:
 
 @dataclass(frozen=True)
 class Change:
-    board: Board
+    checklist_id: int
     message: str  # mrkdwn for the channel, user text already escaped
     item: Item | None = None
     # `start` only: the starter's timezone was not known, so the checklist starts in UTC until the listener has
@@ -285,6 +287,9 @@ class ChecklistService:
         return archived[n - 1]
 
     def has_pending_signoff(self, session: Session, item: Item) -> bool:
+        known = session.info.get(PENDING_KNOWN, {})
+        if item.id in known:  # read with the item by `_change_item`, under the checklist's lock
+            return known[item.id]
         return sq.pending_for_item(session, item.id) is not None
 
     def item_of(self, session: Session, checklist: Checklist, number: str) -> Item:
@@ -296,15 +301,18 @@ class ChecklistService:
         return item
 
     def _board(self, session: Session, checklist: Checklist) -> Board:
+        """Three statements after the checklist: its phases, its items with their note counts, and the newest
+        sign-off request of each item with its approvals."""
+        items, note_counts = q.items_with_note_counts(session, checklist.id)
         return Board(
             checklist=checklist,
             phases=q.phases(session, checklist.id),
-            items=q.items(session, checklist.id),
+            items=items,
             today=self.today(checklist),
-            note_counts=q.note_counts(session, checklist.id),
+            note_counts=note_counts,
             signoffs={
-                r.request.item_number: r
-                for r in signoff_records(session, list(sq.latest_per_item(session, checklist.id).values()))
+                request.item_number: SignoffRecord(request, approvals)
+                for request, approvals in sq.latest_per_item_with_approvals(session, checklist.id)
             },
         )
 
@@ -483,7 +491,7 @@ class ChecklistService:
             if kickoff is not None:
                 day = parse_date(kickoff, self.today(checklist), checklist.workweek)
                 planned = self._plan(session, checklist, who, day, move_all=False)
-            board = self._board(session, checklist)
+            board = self._board(session, checklist) if planned else None
         kept = (
             f" The channel's contacts carry over ({', '.join(carried)}); `/checklist contacts` lists them."
             if carried
@@ -496,10 +504,10 @@ class ChecklistService:
             else ""
         )
         return Change(
-            board,
+            checklist.id,
             f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
-            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}{kept}"
-            + (f"\n{planned.text(board)}" if planned else ""),
+            f"{len(template.items)} items in {len(template.phases)} phases. `/checklist status` shows it."
+            f"{calendar}{kept}" + (f"\n{planned.text(board)}" if planned and board else ""),
             lookup_timezone=not fresh,
         )
 
@@ -677,25 +685,31 @@ class ChecklistService:
             return CalendarInfo.of(checklist, self.clock.now())
 
     def _change_item(self, who: Who, number: str, apply, *, completes_phase: bool = False) -> Change:
-        """Lock the checklist, find the item, let `apply(session, checklist, item)` change it, log, re-read.
-        With `completes_phase`, a change that finished the item's phase says so (`Change.phase_done`)."""
+        """Lock the checklist, read the item with its phase and whether a sign-off of it is pending (one
+        statement), let `apply(session, checklist, item)` change it and log. With `completes_phase`, a change
+        that finished the item's phase says so (`Change.phase_done`)."""
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
-            item = self.item_of(session, checklist, number)
-            message = apply(session, checklist, item)
+            found = q.item_and_phase(session, checklist.id, number)
+            if found is None:
+                self.item_of(session, checklist, number)  # raises, naming the range of items
+            item = found.item
+            session.info[PENDING_KNOWN] = {item.id: found.pending_signoff}
+            try:
+                message = apply(session, checklist, item)
+            finally:
+                session.info.pop(PENDING_KNOWN, None)
             session.add(item)
             session.flush()
-            board = self._board(session, checklist)
             phase_done = None
-            if completes_phase and rules.phase_completed(item, board.items):
-                phase = next((p for p in board.phases if p.number == item.phase_number), None)
-                n = len(board.phase_items(item.phase_number))
-                name = f" *{user_text(phase.name)}*" if phase else ""
+            if completes_phase and rules.phase_completed(item, found.phase):
+                n = len(found.phase)
+                name = f" *{user_text(found.phase_name)}*" if found.phase_name is not None else ""
                 phase_done = (
                     f"🎉 Phase {item.phase_number}{name} is complete: all {n} item{'s' if n != 1 else ''} done "
                     f"(the last by {mention(who.user_id)})."
                 )
-            return Change(board, message, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
+            return Change(checklist.id, message, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
 
     def mark_done(self, who: Who, number: str, note: str = "") -> Change:
         def apply(session: Session, checklist: Checklist, item: Item) -> str:
@@ -844,9 +858,9 @@ class ChecklistService:
             checklist = self.checklist_of(session, who, lock=True)
             day = parse_date(when, self.today(checklist), checklist.workweek)
             result = self._plan(session, checklist, who, day, move_all=move_all)
-            board = self._board(session, checklist)
+            board = self._board(session, checklist)  # the plan's answer lists each phase's dates
             return Change(
-                board, f"🗓️ {mention(who.user_id)} planned *{user_text(checklist.title)}*: {result.text(board)}"
+                checklist.id, f"🗓️ {mention(who.user_id)} planned *{user_text(checklist.title)}*: {result.text(board)}"
             )
 
     def _plan(self, session: Session, checklist: Checklist, who: Who, kickoff: date, *, move_all: bool) -> PlanResult:
@@ -1084,7 +1098,7 @@ class ChecklistService:
                 f"➕ {mention(who.user_id)} added *{item.number} {user_text(title)}* to phase {phase_number} "
                 f"({user_text(phase.name)})"
             )
-            return Change(self._board(session, checklist), message, item, quiet=rules.is_quiet(checklist))
+            return Change(checklist.id, message, item, quiet=rules.is_quiet(checklist))
 
     def remove_item(self, who: Who, number: str) -> Change:
         """Take an item out of the running checklist. It keeps its number (never reused) and its record for the

@@ -66,7 +66,7 @@ def _start(
     their Slack profile is read after the acknowledgement (`users.info` never runs on the ack path)."""
     change = rt.service.start(who, cmd.template, cmd.text or None)
     if change.lookup_timezone and client is not None:
-        rt.background.submit(_start_timezone, rt, client, who, change.board.checklist.id, response_url)
+        rt.background.submit(_start_timezone, rt, client, who, change.checklist_id, response_url)
     return in_channel(change.message)
 
 
