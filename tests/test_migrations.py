@@ -179,14 +179,18 @@ def test_upgrade_to_0012_keeps_the_chain_head_on_the_checklist(tmp_path):
                 prev = digest
         migrate.upgrade(db)
         with db.writer.connect() as conn:
-            heads = dict(conn.execute(text("SELECT id, head_hash FROM checklist ORDER BY id")).all())
+            heads: dict[int, str | None] = {
+                row.id: row.head_hash for row in conn.execute(text("SELECT id, head_hash FROM checklist ORDER BY id"))
+            }
         assert heads == {1: prev, 2: None}, url
         with Session(db.writer) as session, session.begin():
             for cid in (1, 2):
                 checklist = session.get(Checklist, cid)
+                assert checklist is not None
                 q.log_event(session, checklist=checklist, actor_id="U", action="note", at=at, new="after")
         with Session(db.writer) as session:
             chains = audit.verify(session)
             assert [(c.events, c.broken) for c in chains] == [(3, None), (1, None)], url
-            assert [session.get(Checklist, c.checklist_id).head_hash for c in chains] == [c.head for c in chains]
+            rows = [session.get(Checklist, c.checklist_id) for c in chains]
+            assert [row.head_hash if row else None for row in rows] == [c.head for c in chains]
         db.dispose()

@@ -693,6 +693,7 @@ class ChecklistService:
             found = q.item_and_phase(session, checklist.id, number)
             if found is None:
                 self.item_of(session, checklist, number)  # raises, naming the range of items
+                raise AssertionError(f"item_of found {number} that item_and_phase did not")
             item = found.item
             session.info[PENDING_KNOWN] = {item.id: found.pending_signoff}
             try:

@@ -12,8 +12,8 @@ Create Date: 2026-11-29 02:45:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoString; alembic#1647)
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -23,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("checklist", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("head_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column("head_hash", AutoString(length=64), nullable=True))
     op.get_bind().execute(
         sa.text(
             "UPDATE checklist SET head_hash = (SELECT e.hash FROM event e WHERE e.checklist_id = checklist.id "
