@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.localslack.server import Call
 from bot.slack.ids import Action, Input
 from storage import signoffs as sq
 from storage.models import Event
 from tests.conftest import NOW
+from tests.fake.server import Call
 
 CHANNEL = "C0LOCAL"
 
