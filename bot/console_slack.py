@@ -13,7 +13,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -56,8 +56,7 @@ class LocalSlack:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://127.0.0.1:{self._server.server_port}/"
 
     @property
     def api_url(self) -> str:
@@ -157,10 +156,11 @@ class Requests:
 
     def _send(self, body: str, content_type: str, response_url: str | None = None) -> Reply:
         ts = str(int(time.time()))
-        headers = {
+        signature = self.verifier.generate_signature(timestamp=ts, body=body) or ""
+        headers: dict[str, str | Sequence[str]] = {
             "content-type": content_type,
             "x-slack-request-timestamp": ts,
-            "x-slack-signature": self.verifier.generate_signature(timestamp=ts, body=body),
+            "x-slack-signature": signature,
         }
         resp = self.app.dispatch(BoltRequest(body=body, headers=headers))
         return Reply(resp.status, resp.body, response_url)
