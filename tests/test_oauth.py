@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from bot.config import DEFAULT_SCOPES
 from bot.reminders.runner import NOT_INSTALLED
-from bot.signoffs.service import GONE
+from bot.signoffs.messages import GONE
 from bot.slack.ids import Action, Input, MenuChoice, View
 from bot.slack.payloads import ItemForm
 from storage import schedules as sched

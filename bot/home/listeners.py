@@ -1,7 +1,7 @@
 """The App Home: published per person on `app_home_opened` and after every click on it.
 
 Mark done runs the same service call as `/checklist done` (same rules, gates included); Approve and Reject… are
-the sign-off DM's own action ids, handled in `listeners/signoff.py`, which re-publish the Home when the click
+the sign-off DM's own action ids, handled in `bot/signoffs/listeners.py`, which re-publish the Home when the click
 came from it. A refusal from Home (there is no response_url to answer to) is shown on top of the re-published view.
 """
 
