@@ -42,7 +42,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UserError
-from storage.signoffs import APPROVED, REJECTED
+from storage.signoffs import APPROVED as APPROVED  # re-exported: the words a decision and an outcome use
+from storage.signoffs import REJECTED as REJECTED
 
 
 class ItemLike(Protocol):
