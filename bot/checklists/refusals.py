@@ -272,4 +272,3 @@ class AlreadyShared(Refusal):
 @dataclass(eq=False)
 class NotShared(Refusal):
     channel_id: str
-

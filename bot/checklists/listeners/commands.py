@@ -16,8 +16,10 @@ from bot import metrics
 from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_datetime
 from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the sentences of its refusals)
+from bot.checklists.messages.changes import archived_text, change_text, contact_text, event_text, phase_done_text
 from bot.checklists.messages.item import history_view, show_view
 from bot.checklists.messages.status import status_view
+from bot.checklists.refusals import NoSuchPhase
 from bot.checklists.service import Change, Who
 from bot.checklists.zones import canonical_timezone
 from bot.errors import NoChecklist, UserError
@@ -51,8 +53,7 @@ def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
         return cached
     board = rt.service.board(who)
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
-        last = max((p.number for p in board.phases), default=0)
-        raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
+        raise NoSuchPhase(cmd.phase, max((p.number for p in board.phases), default=0))
     payload = status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived) | {
         "response_type": "in_channel"
     }
@@ -68,7 +69,7 @@ def _start(
     change = rt.service.start(who, cmd.template, cmd.text or None)
     if change.lookup_timezone and client is not None:
         rt.background.submit(_start_timezone, rt, client, who, change.board.checklist.id, response_url)
-    return in_channel(change.message)
+    return in_channel(change_text(change))
 
 
 def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int, response_url: str | None) -> None:
@@ -109,11 +110,11 @@ def _timezone(rt: Runtime, who: Who, cmd: Command) -> dict:
             "passed there. `/checklist timezone <IANA zone>` and `/checklist workweek mon-fri|sun-thu|mon-sat` "
             "change them."
         )
-    return in_channel(rt.service.set_timezone(who, cmd.text))
+    return in_channel(event_text(rt.service.set_timezone(who, cmd.text)))
 
 
 def _workweek(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.set_workweek(who, cmd.text))
+    return in_channel(event_text(rt.service.set_workweek(who, cmd.text)))
 
 
 QUIET_NOTE = "🔕 Quiet channel: only you see this; the weekly digest lists the week's changes."
@@ -122,9 +123,10 @@ QUIET_NOTE = "🔕 Quiet channel: only you see this; the weekly digest lists the
 def tell(rt: Runtime, change: Change) -> dict:
     """The answer to an item change: to the channel, or in quiet mode (`rules.is_quiet`) to its author only.
     A phase the change completed is told to the channel in both modes (in quiet mode by `phase_done_effects`)."""
+    text = change_text(change)
     if not change.quiet:
-        return in_channel(change.message + (f"\n{change.phase_done}" if change.phase_done else ""))
-    answer = ephemeral(change.message)
+        return in_channel(text + (f"\n{phase_done_text(change.phase_done)}" if change.phase_done else ""))
+    answer = ephemeral(text)
     answer["blocks"].append(context(QUIET_NOTE))
     return answer
 
@@ -134,7 +136,7 @@ def phase_done_effects(change: Change, who: Who, response_url: str | None) -> li
     command's `response_url`: an outbox effect, written with the change and sent after the acknowledgement."""
     if not (change.quiet and change.phase_done and response_url):
         return []
-    body = {"replace_original": False, **in_channel(change.phase_done)}
+    body = {"replace_original": False, **in_channel(phase_done_text(change.phase_done))}
     return [Effect("respond", {"url": response_url, "body": body}, team_id=who.team_id)]
 
 
@@ -166,7 +168,7 @@ def _assign(rt: Runtime, who: Who, cmd: Command) -> dict:
 
 
 def _plan(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.plan(who, cmd.text, move_all="all" in cmd.args).message)
+    return in_channel(change_text(rt.service.plan(who, cmd.text, move_all="all" in cmd.args)))
 
 
 def _skip(
@@ -216,15 +218,15 @@ def _notify(rt: Runtime, who: Who, cmd: Command) -> dict:
             else "*channel*: every item change is told to the channel"
         )
         return ephemeral(f"This checklist's notices: {now}. `/checklist notify quiet|channel` switches.")
-    return in_channel(rt.service.set_notify(who, cmd.text))
+    return in_channel(event_text(rt.service.set_notify(who, cmd.text)))
 
 
 def _share(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.share(who, cmd.args[0]))
+    return in_channel(event_text(rt.service.share(who, cmd.args[0])))
 
 
 def _unshare(rt: Runtime, who: Who, cmd: Command) -> dict:
-    return in_channel(rt.service.unshare(who, cmd.args[0]))
+    return in_channel(event_text(rt.service.unshare(who, cmd.args[0])))
 
 
 def _portfolio(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -251,7 +253,7 @@ def _contact(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = Non
         change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
         if change.removed:
             fx.add("contacts.removed", asdict(change), team_id=who.team_id)
-    return in_channel(change.message)
+    return in_channel(contact_text(change))
 
 
 def _contacts(rt: Runtime, who: Who, cmd: Command) -> dict:
@@ -268,7 +270,7 @@ def _archive(rt: Runtime, who: Who, cmd: Command, client: WebClient | None = Non
         archived = rt.service.archive(who)
         if archived.cancelled_request_ids:
             fx.add("signoff.archived", {"request_ids": list(archived.cancelled_request_ids)}, team_id=who.team_id)
-    return in_channel(archived.message)
+    return in_channel(archived_text(archived))
 
 
 def _archived(rt: Runtime, who: Who, cmd: Command) -> dict:

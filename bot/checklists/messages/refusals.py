@@ -40,8 +40,7 @@ def _archived_is_read_only(e: r.ArchivedIsReadOnly) -> str:
 @says(r.ChecklistReplaced)
 def _checklist_replaced(e: r.ChecklistReplaced) -> str:
     return (
-        "That message belongs to a checklist that has since been archived. "
-        "`/checklist status` shows the current one."
+        "That message belongs to a checklist that has since been archived. `/checklist status` shows the current one."
     )
 
 
@@ -212,10 +211,7 @@ def _not_owners(e: r.NotOwners) -> str:
 
 @says(r.TooManyOwners)
 def _too_many_owners(e: r.TooManyOwners) -> str:
-    return (
-        f"An item can have at most {e.most} owners; that would make {e.count} for "
-        f"{e.number}. Nothing changed."
-    )
+    return f"An item can have at most {e.most} owners; that would make {e.count} for {e.number}. Nothing changed."
 
 
 @says(r.SameOwners)
@@ -242,8 +238,7 @@ def _same_contacts(e: r.SameContacts) -> str:
 @says(r.OwnRequest)
 def _own_request(e: r.OwnRequest) -> str:
     return (
-        f"Nobody approves their own request: leave yourself out of the sign-off of {e.number}. "
-        "Nothing was requested."
+        f"Nobody approves their own request: leave yourself out of the sign-off of {e.number}. Nothing was requested."
     )
 
 
@@ -267,8 +262,7 @@ def _not_role_contacts(e: r.NotRoleContacts) -> str:
 @says(r.NameApprovers)
 def _name_approvers(e: r.NameApprovers) -> str:
     return (
-        f"{e.number} has no sign-off role, so name who should approve it, "
-        f"e.g. `/checklist signoff {e.number} @cara`."
+        f"{e.number} has no sign-off role, so name who should approve it, e.g. `/checklist signoff {e.number} @cara`."
     )
 
 
