@@ -34,6 +34,7 @@ from bot.signoffs.service import Decision, Plan, Signoff, SignoffService
 from bot.slack.answers import ephemeral, in_channel
 from bot.slack.blocks import message, section
 from bot.slack.outbox import Effect
+from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
 from storage.signoffs import PENDING
 
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
     from bot.slack.outbox import Delivery, Outbox
 
 log = logging.getLogger(__name__)
-
-
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "unknown_error")
 
 
 class SignoffFlow:
@@ -84,7 +81,7 @@ class SignoffFlow:
                     f"open:{user_id}", lambda u=user_id: self.client.conversations_open(users=u)["channel"]["id"]
                 )
             except SlackApiError as exc:
-                failures[user_id] = _error(exc)
+                failures[user_id] = reason_of(exc)
         return dms, failures
 
     def post_dms(
@@ -101,7 +98,7 @@ class SignoffFlow:
             try:
                 posted = d.post(step, a.dm_channel, dm_view(signoff, a.user_id, reminder_days=reminder_days))
             except SlackApiError as exc:
-                failures[a.user_id] = _error(exc)
+                failures[a.user_id] = reason_of(exc)
                 continue
             decided = self.signoffs.set_dm(signoff.id, a.user_id, posted["channel"], posted["ts"])
             # A click may have decided it before its ts was kept (its own update then skipped this DM); set_dm is
@@ -138,13 +135,13 @@ class SignoffFlow:
                 ),
             )
         except SlackApiError as exc:
-            log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+            log.warning("could not update sign-off DM of %s: %s", a.user_id, reason_of(exc))
 
     def tell_channel(self, d: Delivery, channel_id: str, text: str, step: str = "notice") -> None:
         try:
             d.post(step, channel_id, message(text, [section(text)]))
         except SlackApiError as exc:
-            log.warning("could not post to %s: %s", channel_id, _error(exc))
+            log.warning("could not post to %s: %s", channel_id, reason_of(exc))
 
     # -- flows (outbox handlers) -------------------------------------------------------------------------
 
@@ -295,7 +292,7 @@ class SignoffFlow:
                         ),
                     )
                 except SlackApiError as exc:
-                    log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+                    log.warning("could not update sign-off DM of %s: %s", a.user_id, reason_of(exc))
         reminded = [a.user_id for a in undecided]
         days, today = self.signoffs.waited(signoff, now)  # the real wait, not the setting
         self.post_dms(d, signoff, reminded + list(backups), reminder_days=days)

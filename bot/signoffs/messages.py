@@ -13,7 +13,8 @@ from bot.checklists.dates import slack_datetime
 from bot.checklists.service import Board, SignoffRecord
 from bot.signoffs.service import Decision, Signoff
 from bot.slack.blocks import MESSAGE_BLOCKS, button, context, message, plain_text, section
-from bot.slack.ids import FROM_HOME, SIGNOFF_BLOCK_PREFIX, Action, Input, View
+from bot.slack.ids import Action, Input, View
+from bot.slack.payloads import ReasonForm, SignoffBlock, SignoffPick, encode
 from bot.slack.text import mention, plain, truncate, user_text
 from storage import signoffs as sq
 from storage.models import Checklist
@@ -69,10 +70,10 @@ def _head(s: Signoff, approver_id: str) -> list[dict]:
 
 def decision_buttons(request_id: int) -> dict:
     """Approve and Reject… for one request (value: its id); the same in the approver's DM and on the App Home."""
-    value = str(request_id)
+    value = encode(SignoffPick(request_id))
     return {
         "type": "actions",
-        "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
+        "block_id": encode(SignoffBlock(request_id)),
         "elements": [
             button("Approve", Action.SIGNOFF_APPROVE, value, "primary"),
             button("Reject…", Action.SIGNOFF_REJECT, value, "danger"),
@@ -153,7 +154,7 @@ def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
         "title": plain_text("Reject sign-off", 24),
         "submit": plain_text("Reject", 24),
         "close": plain_text("Cancel", 24),
-        "private_metadata": f"{s.id}|{FROM_HOME}" if from_home else str(s.id),
+        "private_metadata": encode(ReasonForm(s.id, from_home)),
         "blocks": [
             context(f"*{s.request.item_number}*  {title}"),
             {

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.checklists.dates import slack_day
 from bot.checklists.templates import DEFAULT_TEMPLATE, Template
 from bot.slack.blocks import context, message, section
-from bot.slack.parser import USAGE
+from bot.slack.parser import help_lines
 from bot.slack.text import mention, user_text
 from storage.models import Checklist, Contact
 
@@ -22,9 +22,7 @@ def in_channel(text: str) -> dict:
 
 
 def help_view(unknown: str | None = None) -> dict:
-    lines = [
-        f"`/checklist {usage}` — {what}\n      e.g. `/checklist {example}`" for usage, example, what in USAGE.values()
-    ]
+    lines = help_lines()  # from the command table, so help and grammar cannot disagree
     intro = "*checklist-bot* keeps your implementation workplan in this channel."
     if unknown:
         intro = f"I don't know `{user_text(unknown)}`. Here is what I can do:"

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.answers import ephemeral
+from bot.slack.reasons import reason_of
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ def open_modal(client: WebClient, respond: Respond | None, trigger_id: str, view
     try:
         client.views_open(trigger_id=trigger_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        reason = reason_of(exc)
         log.warning("views.open failed: %s", reason)
         if respond is not None:
             respond(

@@ -39,8 +39,4 @@ class Input(StrEnum):
     NOTE = "note"
     REASON = "reason"
 
-
-SIGNOFF_BLOCK_PREFIX = "signoff"  # block id of a sign-off DM's buttons: signoff|<request id>
-HOME_ITEM_PREFIX = "home_item"  # block id of an item on the App Home: home_item|<checklist id>|<item number>
-FROM_HOME = "home"  # suffix of the reason modal's private_metadata when opened from the App Home: <id>|home
-STATUS_BLOCK_PREFIX = "status"  # first block's id: status|<checklist id>|<phase or "all">
+# Button values, option values, block ids and private_metadata: typed, in bot.slack.payloads.
