@@ -11,8 +11,17 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.checklists import rules
-from bot.checklists.dates import plain_date, slack_datetime
+from bot.checklists.dates import slack_datetime
 from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the sentences of its refusals)
+from bot.checklists.messages.answers import (
+    QUIET_NOTE,
+    TIMEZONE_UNKNOWN,
+    calendar_text,
+    export_preparing_text,
+    notify_mode_text,
+    profile_timezone_text,
+    skip_asks_text,
+)
 from bot.checklists.messages.changes import archived_text, change_text, contact_text, event_text, phase_done_text
 from bot.checklists.messages.item import history_view, show_view
 from bot.checklists.messages.status import status_view
@@ -78,42 +87,22 @@ def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int,
         return
     if info is not None:
         Respond(response_url=response_url)(
-            replace_original=False,
-            **in_channel(
-                f"🌐 This checklist's dates follow *{info.timezone}* ({mention(who.user_id)}'s Slack timezone), "
-                f"working week {info.week_name}: it is {plain_date(info.today, info.today)} {info.now:%H:%M} there. "
-                "`/checklist timezone <zone>` and `/checklist workweek sun-thu` change them."
-            ),
+            replace_original=False, **in_channel(profile_timezone_text(info, who.user_id))
         )
     elif not tz:
-        Respond(response_url=response_url)(
-            replace_original=False,
-            **ephemeral(
-                "🌐 I couldn't read your timezone from Slack, so this checklist's dates are in UTC. "
-                "Set the team's zone with `/checklist timezone <zone>`, e.g. `/checklist timezone Asia/Phnom_Penh`."
-            ),
-        )
+        Respond(response_url=response_url)(replace_original=False, **ephemeral(TIMEZONE_UNKNOWN))
 
 
 @handles("timezone")
 def _timezone(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     if not cmd.text:
-        info = rt.service.calendar(who)
-        return ephemeral(
-            f"🌐 This checklist's dates are in *{info.timezone}*: it is {plain_date(info.today, info.today)} "
-            f"{info.now:%H:%M} there. Working week: *{info.week_name}*. An item is overdue once its due date has "
-            "passed there. `/checklist timezone <IANA zone>` and `/checklist workweek mon-fri|sun-thu|mon-sat` "
-            "change them."
-        )
+        return ephemeral(calendar_text(rt.service.calendar(who)))
     return in_channel(event_text(rt.service.set_timezone(who, cmd.text)))
 
 
 @handles("workweek")
 def _workweek(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     return in_channel(event_text(rt.service.set_workweek(who, cmd.text)))
-
-
-QUIET_NOTE = "🔕 Quiet channel: only you see this; the weekly digest lists the week's changes."
 
 
 def tell(rt: Runtime, change: Change) -> dict:
@@ -180,10 +169,7 @@ def _skip(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         return tell(rt, change)
     plan = rt.signoffs.plan(who, cmd.item, (), purpose="skip")
     rt.outbox.send(signoff.request_effect(who, plan, cmd.text, slack.response_url))
-    return ephemeral(
-        f"⏳ {plan.item_number} needs a sign-off, so marking it not applicable does too: asking "
-        f"{', '.join(mention(u) for u in plan.approvers)} to agree…"
-    )
+    return ephemeral(skip_asks_text(plan.item_number, plan.approvers))
 
 
 @handles("unskip")
@@ -215,14 +201,7 @@ def _remove(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 @handles("notify")
 def _notify(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     if not cmd.text:
-        mode = rt.service.notify_mode(who)
-        now = (
-            "*quiet*: item changes are answered only to the person who makes them; phase completions, sign-offs "
-            "and the weekly digest still come to the channel"
-            if mode == rules.NOTIFY_QUIET
-            else "*channel*: every item change is told to the channel"
-        )
-        return ephemeral(f"This checklist's notices: {now}. `/checklist notify quiet|channel` switches.")
+        return ephemeral(notify_mode_text(rt.service.notify_mode(who)))
     return in_channel(event_text(rt.service.set_notify(who, cmd.text)))
 
 
@@ -342,7 +321,7 @@ def _export(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         "response_url": slack.response_url,
     }
     rt.outbox.send(Effect("export", payload, team_id=who.team_id))
-    return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
+    return ephemeral(export_preparing_text(cmd.args[0]))
 
 
 __all__ = ["tell", "phase_done_effects", "ephemeral"]

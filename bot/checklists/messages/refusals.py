@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.checklists import refusals as r
-from bot.checklists.dates import plain_date, slack_day
+from bot.checklists.dates import FORMATS_HELP, plain_date, slack_day
 from bot.checklists.rules import LOCKED_ACTIONS, WORKWEEK_NAMES
 from bot.errors import NoChecklist
-from bot.slack.text import escape, mention, user_text
+from bot.slack.text import escape, mention, truncate, user_text
 from bot.slack.wording import says
 
 
@@ -317,3 +317,39 @@ def _already_shared(e: r.AlreadyShared) -> str:
 @says(r.NotShared)
 def _not_shared(e: r.NotShared) -> str:
     return f"This checklist is not in <#{e.channel_id}>'s portfolio. Nothing changed."
+
+
+# -- what a click or a form sent ----------------------------------------------------------------------------------
+
+
+@says(r.UnknownMenuChoice)
+def _unknown_menu_choice(e: r.UnknownMenuChoice) -> str:
+    return f"Unknown menu choice {e.choice}."
+
+
+@says(r.PickPeople)
+def _pick_people(e: r.PickPeople) -> str:
+    return "Pick people from the list."
+
+
+@says(r.PickDate)
+def _pick_date(e: r.PickDate) -> str:
+    return "Pick a date from the calendar."
+
+
+@says(r.EmptyNote)
+def _empty_note(e: r.EmptyNote) -> str:
+    return "Write the note first."
+
+
+@says(r.NoteTooLong)
+def _note_too_long(e: r.NoteTooLong) -> str:
+    return f"Notes can be at most {e.most:,} characters."
+
+
+@says(r.UnreadableDate)
+def _unreadable_date(e: r.UnreadableDate) -> str:
+    shown = escape(truncate(e.text, 60))
+    if e.problem is not None:
+        return f"`{shown}` is not a real date ({e.problem}). I read {FORMATS_HELP}."
+    return f"I can't read `{shown}` as a date. I read {FORMATS_HELP}."
