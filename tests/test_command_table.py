@@ -1,6 +1,7 @@
 """The command table: help is generated from it, every row is in help, every help line parses, every row runs."""
 
 import re
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,12 @@ def test_every_row_has_a_handler():
 def test_a_word_not_in_the_table_is_help_naming_it():
     assert parse("frobnicate").name == "help" and parse("frobnicate").args == ("frobnicate",)
     assert "frobnicate" not in TABLE
+
+
+def test_the_app_does_not_start_while_a_row_has_no_handler(monkeypatch):
+    from bot.slack import commands
+
+    nothing: Any = None  # refused before the app or the runtime is touched
+    monkeypatch.setattr(TABLE["done"], "handler", None)
+    with pytest.raises(RuntimeError, match="no handler registered for /checklist done"):
+        commands.register(nothing, nothing)

@@ -50,6 +50,8 @@ from bot.checklists.refusals import (
     NotRoleContacts,
     OwnRequest,
 )
+from storage.signoffs import APPROVED as APPROVED  # re-exported: the words a decision and an outcome use
+from storage.signoffs import REJECTED as REJECTED
 
 
 class ItemLike(Protocol):
@@ -257,8 +259,7 @@ def item_sort_key(number: str) -> tuple[int, int]:
 
 # -- sign-offs -------------------------------------------------------------------------------------------
 
-APPROVED = "approved"
-REJECTED = "rejected"
+# APPROVED and REJECTED (a decision, and a request's outcome) are the words `storage.signoffs` stores: imported.
 
 
 class ApprovalLike(Protocol):

@@ -1,14 +1,14 @@
 """The App Home: published per person on `app_home_opened` and after every click on it.
 
 Mark done runs the same service call as `/checklist done` (same rules, gates included); Approve and Reject… are
-the sign-off DM's own action ids, handled in `listeners/signoff.py`, which re-publish the Home when the click
+the sign-off DM's own action ids, handled in `bot/signoffs/listeners.py`, which re-publish the Home when the click
 came from it. A refusal from Home (there is no response_url to answer to) is shown on top of the re-published view.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def from_home(body: dict) -> bool:
+def from_home(body: dict[str, Any]) -> bool:
     """True for an interaction on the App Home tab."""
     return (body.get("view") or {}).get("type") == "home"
 
@@ -50,7 +50,7 @@ def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, not
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.HOME_DONE)
-    def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def home_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         done = decode(HomeDone, action.get("value"))
         checklist_id, channel_id, number = done.checklist_id, done.channel_id, done.number
         who = who_of(body, channel_id=channel_id, checklist_id=checklist_id)

@@ -343,8 +343,8 @@ class Reminders:
         view = portfolio_view(portfolio, weekly=True)
         return self._post(sq.DIGEST, key, period, client, lambda: target.channel_id, view) is not None
 
-    def digest_now(self, team_id: str, channel_id: str) -> dict | None:
-        """The full digest for one channel, for `/checklist remind now`; None without an active checklist."""
+    def digest_now(self, team_id: str, channel_id: str) -> Digest | None:
+        """The digest of one channel now, for `/checklist remind now`; None without an active checklist."""
         with self.db.read() as session:
             s = sq.schedule_for(session, team_id, channel_id)
         tz = s.timezone if s else "UTC"
@@ -358,7 +358,7 @@ class Reminders:
             self.clock.now(),
         )
         [(_, digest)] = list(iter_digests(self.db, [target], signoffs=self.signoffs))
-        return None if digest is None else digest_view(digest, allow_quiet=False)
+        return digest
 
     # -- nudges --------------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from bot.checklists.service import Who
 from bot.errors import UserError
 from bot.home.listeners import from_home, home_effect
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
+from bot.signoffs.refusals import ReasonMissing, ReasonTooLong
 from bot.signoffs.service import Decision, Plan
 from bot.slack.answers import ephemeral, in_channel
 from bot.slack.commands import SlackCall, handles
@@ -101,9 +102,9 @@ def register(app: App, rt: Runtime) -> None:
         values = (view.get("state") or {}).get("values") or {}
         text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
         if not text:
-            raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
+            raise ReasonMissing(field=Input.REASON)
         if len(text) > MAX_REASON:
-            raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
+            raise ReasonTooLong(len(text), field=Input.REASON)
         if not storable(text):
             raise UserError(UNSTORABLE_MESSAGE, field=Input.REASON)
         form = decode(ReasonForm, view.get("private_metadata"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -33,7 +33,7 @@ class SlackCall:
     client: WebClient
 
 
-Handler = Callable[["Runtime", Who, Command, SlackCall], dict]
+Handler = Callable[["Runtime", Who, Command, SlackCall], dict[str, Any]]
 
 
 def handles(*names: str) -> Callable[[Handler], Handler]:
@@ -71,7 +71,7 @@ def register(app: App, rt: Runtime) -> None:
         raise RuntimeError(f"no handler registered for /checklist {', '.join(missing)}")
 
     @app.command("/checklist")
-    def checklist_command(ack: Ack, command: dict, client: WebClient) -> None:
+    def checklist_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         name = metric_name(command.get("text") or "")
         try:
             cmd = parse(command.get("text", ""))

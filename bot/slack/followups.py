@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
@@ -14,7 +15,7 @@ from bot.slack.reasons import reason_of
 log = logging.getLogger(__name__)
 
 
-def open_modal(client: WebClient, respond: Respond | None, trigger_id: str, view: dict) -> None:
+def open_modal(client: WebClient, respond: Respond | None, trigger_id: str, view: dict[str, Any]) -> None:
     """Open a form; if Slack refuses or is down (after the client's retries), say so to the person who asked."""
     try:
         client.views_open(trigger_id=trigger_id, view=view)

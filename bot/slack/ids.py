@@ -6,13 +6,13 @@ from enum import StrEnum
 class Action(StrEnum):
     ITEM_MENU = "item_menu"  # overflow menu on an item in the status message
     REFRESH = "status_refresh"
-    SIGNOFF_APPROVE = "signoff_approve"  # value: the request id
-    SIGNOFF_REJECT = "signoff_reject"  # value: the request id; opens the reason modal
-    HOME_DONE = "home_done"  # Mark done on the App Home; value: <checklist id>|<channel id>|<item number>
+    SIGNOFF_APPROVE = "signoff_approve"  # value: payloads.SignoffPick
+    SIGNOFF_REJECT = "signoff_reject"  # value: payloads.SignoffPick; opens the reason modal
+    HOME_DONE = "home_done"  # Mark done on the App Home; value: payloads.HomeDone
 
 
 class MenuChoice(StrEnum):
-    """The `value` prefix of each overflow option: `<choice>|<checklist id>|<item number>`."""
+    """The choice of an item's overflow option (its value is a `payloads.MenuPick`)."""
 
     DONE = "done"
     UNDO = "undo"
@@ -28,7 +28,7 @@ class View(StrEnum):
     ASSIGN = "item_assign"
     DUE = "item_due"
     NOTE = "item_note"
-    SIGNOFF_REASON = "signoff_reason"  # private_metadata: the request id
+    SIGNOFF_REASON = "signoff_reason"  # private_metadata: payloads.ReasonForm
 
 
 class Input(StrEnum):

@@ -443,8 +443,18 @@ def _remind(rest: str, tokens: list[str]) -> Command:
     raise ParseError(f"Use {usage('remind')}, e.g. `/checklist {USAGE['remind'][1]}`.")
 
 
-def _row(name: str, usage: str, example: str, what: str, parse: Parser | None = None, **flags: bool) -> Subcommand:
-    return Subcommand(name, usage, example, what, parse or _bare(name), **flags)
+def _row(
+    name: str,
+    usage: str,
+    example: str,
+    what: str,
+    parse: Parser | None = None,
+    *,
+    bare: bool = False,
+    reads_archived: bool = False,
+    read_only: bool = False,
+) -> Subcommand:
+    return Subcommand(name, usage, example, what, parse or _bare(name), bare, reads_archived, read_only)
 
 
 # The command table, in the order of `help`.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from bot.errors import UserError
@@ -215,8 +215,8 @@ P = TypeVar("P", bound=Payload)
 def encode(payload: Payload) -> str:
     """The wire string of `payload`; PayloadTooLarge when Slack would refuse it where it goes."""
     cls = type(payload)
-    if cls is ItemForm:
-        raw = json.dumps({f.name: getattr(payload, f.name) for f in fields(payload)}, separators=(",", ":"))
+    if isinstance(payload, ItemForm):
+        raw = json.dumps(asdict(payload), separators=(",", ":"))
     else:
         parts = [cls.PREFIX] if cls.PREFIX else []
         for name, spec in cls.FIELDS.items():

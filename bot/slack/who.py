@@ -9,18 +9,18 @@ from bot.checklists.service import Who
 
 def team_of(body: dict[str, Any]) -> str:
     """The workspace: `team.id` on interactions, `team_id` on commands, `user.team_id` on an Enterprise Grid Home."""
-    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id", "")
+    return str((body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id", ""))
 
 
 def user_of(body: dict[str, Any]) -> str:
     """The person: `user.id` on interactions, `user_id` on commands."""
     user = body.get("user")
-    return user["id"] if isinstance(user, dict) else body["user_id"]
+    return str(user["id"] if isinstance(user, dict) else body["user_id"])
 
 
 def channel_of(body: dict[str, Any]) -> str:
     """The channel: `channel.id` on interactions (none on the App Home or a modal), `channel_id` on commands."""
-    return (body.get("channel") or {}).get("id") or body.get("channel_id") or ""
+    return str((body.get("channel") or {}).get("id") or body.get("channel_id") or "")
 
 
 def who_of(

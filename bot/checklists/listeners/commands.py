@@ -11,7 +11,6 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.checklists import rules
-from bot.checklists.dates import slack_datetime
 from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the sentences of its refusals)
 from bot.checklists.messages.answers import (
     QUIET_NOTE,
@@ -29,9 +28,16 @@ from bot.checklists.refusals import NoSuchPhase
 from bot.checklists.service import Change, Who
 from bot.checklists.zones import canonical_timezone
 from bot.errors import NoChecklist, UserError
-from bot.portfolio.messages import portfolio_view
+from bot.portfolio.messages import no_portfolio_text, portfolio_view
 from bot.portfolio.service import build_portfolio, has_shares
-from bot.reminders.messages import remind_status_view
+from bot.reminders.messages import (
+    digest_set_text,
+    digest_stopped_text,
+    digest_view,
+    dm_set_text,
+    remind_status_view,
+    workweek_set_text,
+)
 from bot.signoffs import listeners as signoff
 from bot.signoffs.messages import status_lines
 from bot.slack.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
@@ -39,7 +45,6 @@ from bot.slack.blocks import context
 from bot.slack.commands import SlackCall, handles
 from bot.slack.outbox import Effect
 from bot.slack.parser import Command
-from bot.slack.text import mention
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -219,10 +224,7 @@ def _unshare(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 def _portfolio(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     portfolio = build_portfolio(rt.db, who.team_id, who.channel_id, rt.clock.now())
     if not portfolio.lines:
-        raise UserError(
-            "No checklist is shared to this channel, so there is no portfolio here yet. In a project's channel, "
-            "a lead of its checklist types `/checklist share #this-channel`."
-        )
+        raise UserError(no_portfolio_text())
     return portfolio_view(portfolio) | {"response_type": "in_channel"}
 
 
@@ -280,32 +282,24 @@ def _help(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 def _remind(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     action = cmd.args[0]
     if action == "show":
-        st = rt.remind.status(who)
-        s = st.schedule
-        return remind_status_view(
-            schedule=s.text if s else None, next_run=s.next_run if s else None, paused=s.paused if s else None, dm=st.dm
-        )
+        return remind_status_view(rt.remind.status(who))
     if action == "off":
-        return in_channel(f"🔕 {mention(who.user_id)} stopped the weekly digest here ({rt.remind.off(who)}).")
+        return in_channel(digest_stopped_text(who.user_id, rt.remind.off(who)))
     if action == "now":
-        view = rt.reminders.digest_now(who.team_id, who.channel_id)
-        if view is None:
+        digest = rt.reminders.digest_now(who.team_id, who.channel_id)
+        if digest is None:
             if has_shares(rt.db, who.team_id, who.channel_id):
                 return _portfolio(rt, who, cmd, slack)
             raise NoChecklist()
-        return view | {"response_type": "in_channel"}
+        return digest_view(digest, allow_quiet=False) | {"response_type": "in_channel"}
     if action == "dm":
         if cmd.args[1] == "workweek":
-            return ephemeral(rt.remind.set_dm_workweek(who, cmd.args[2]))
+            return ephemeral(workweek_set_text(rt.remind.set_dm_workweek(who, cmd.args[2])))
         days = int(cmd.args[2]) if len(cmd.args) > 2 else None
-        return ephemeral(rt.remind.set_dm(who, cmd.args[1], days))
+        return ephemeral(dm_set_text(rt.remind.set_dm(who, cmd.args[1], days)))
     _, day, hour, minute, tz = cmd.args
     info = rt.remind.set_weekly(who, int(day), int(hour), int(minute), tz or None)
-    what = "portfolio" if info.portfolio else "checklist digest"
-    return in_channel(
-        f"🗓️ {mention(who.user_id)} set a weekly {what} for this channel: {info.text}, "
-        f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
-    )
+    return in_channel(digest_set_text(who.user_id, info))
 
 
 @handles("export")
