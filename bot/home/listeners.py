@@ -14,6 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.checklists.messages.changes import change_text
 from bot.home.messages import home_view
 from bot.slack.ids import Action
 from bot.slack.outbox import Effect
@@ -57,5 +58,5 @@ def register(app: App, rt: Runtime) -> None:
         with rt.outbox.unit() as fx:
             change = rt.service.mark_done(who, number)
             fx.effects.append(home_effect(team_id, user_id))
-            fx.add("notice", {"channel": channel_id, "text": change.message}, team_id=team_id)
+            fx.add("notice", {"channel": channel_id, "text": change_text(change)}, team_id=team_id)
         ack()
