@@ -16,8 +16,9 @@ from the first rewritten row, inside the same transaction, and append an event r
 holds the head hash before the rewrite (`head(...)` read first). `verify` then passes again, and a copy
 exported before the erasure can still be matched: its head hash is the one that erasure event records.
 
-Appending needs the previous event's hash: every writer holds the checklist's row lock (PostgreSQL) or the
-database's write lock (SQLite, `BEGIN IMMEDIATE`) while it logs, so a chain never forks.
+Appending needs the previous event's hash, which the checklist row keeps (`Checklist.head_hash`, moved in the
+same UPDATE as its `version`): every writer holds the checklist's row lock (PostgreSQL) or the database's write
+lock (SQLite, `BEGIN IMMEDIATE`) while it logs, so a chain never forks. `rechain` moves the head too.
 """
 
 from __future__ import annotations
@@ -89,17 +90,12 @@ def head(session: Session, checklist_id: int) -> tuple[str, int]:
     return (rows[0][1] or GENESIS, len(rows)) if rows else (GENESIS, 0)
 
 
-def last_hash(session: Session, checklist_id: int) -> str:
-    found = session.exec(
-        select(Event.hash).where(Event.checklist_id == checklist_id).order_by(col(Event.id).desc()).limit(1)
-    ).first()
-    return found or GENESIS
-
-
-def seal(session: Session, event: Event) -> None:
-    """Link a new (not yet flushed) event to its checklist's chain: set `prev_hash` and `hash`."""
-    event.prev_hash = last_hash(session, event.checklist_id)
+def seal(checklist: Checklist, event: Event) -> None:
+    """Link a new (not yet flushed) event to its checklist's chain: set its `prev_hash` and `hash`, and move the
+    checklist's head to it. The caller holds the checklist's lock and adds both to its session."""
+    event.prev_hash = checklist.head_hash or GENESIS
     event.hash = hash_of(event, event.prev_hash)
+    checklist.head_hash = event.hash
 
 
 def rechain(session: Session, checklist_id: int, from_id: int = 0) -> str:
@@ -112,6 +108,10 @@ def rechain(session: Session, checklist_id: int, from_id: int = 0) -> str:
             event.hash = hash_of(event, prev)
             session.add(event)
         prev = event.hash or GENESIS
+    checklist = session.get(Checklist, checklist_id)
+    if checklist is not None:
+        checklist.head_hash = None if prev == GENESIS else prev
+        session.add(checklist)
     session.flush()
     return prev
 

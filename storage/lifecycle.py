@@ -159,12 +159,11 @@ def forget_user(session: Session, user_id: str, *, at: datetime) -> Forgotten:
     session.expire_all()
 
     for checklist_id in report.checklists:
+        checklist = session.get(Checklist, checklist_id, with_for_update=True, populate_existing=True)
+        assert checklist is not None  # it has events, so it exists
         audit.rechain(session, checklist_id)  # re-anchor: the rewritten events get new hashes, linked as before
         old_head = heads[checklist_id]
-        log_event(session, checklist_id=checklist_id, actor_id=SYSTEM_ACTOR, action=ERASE, at=at, old=old_head)
-        session.exec(
-            update(Checklist).where(col(Checklist.id) == checklist_id).values(version=col(Checklist.version) + 1)
-        )
+        log_event(session, checklist=checklist, actor_id=SYSTEM_ACTOR, action=ERASE, at=at, old=old_head)
     session.add(Erasure(kind="user", subject=report.pseudonym, reason="forget-user", rows=report.rows, at=at))
     session.flush()
     return report

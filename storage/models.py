@@ -44,6 +44,9 @@ class Checklist(SQLModel, table=True):
     workweek: str = Field(default="mon-fri", max_length=16, sa_column_kwargs={"server_default": "mon-fri"})
     # Who hears about item changes: `channel` (everyone) or `quiet` (only the person who made the change).
     notify: str = Field(default="channel", max_length=16, sa_column_kwargs={"server_default": "channel"})
+    # The hash of the checklist's newest event (storage/audit.py), or None before its first: a new event links to
+    # it, and it moves with `version` in the same UPDATE, so appending needs no read of the event table.
+    head_hash: str | None = Field(default=None, max_length=64)
 
 
 class Phase(SQLModel, table=True):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, literal
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import audit
@@ -15,12 +17,13 @@ from storage.sql import dialect_insert
 
 
 def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
-    """The channel's open checklist. `lock=True` serialises writers on it (PostgreSQL row lock)."""
+    """The channel's open checklist. `lock=True` serialises writers on it (PostgreSQL row lock) and reads the row
+    as the lock found it, even when this session had read it before (its `version` and `head_hash` move)."""
     stmt = select(Checklist).where(
         Checklist.team_id == team_id, Checklist.channel_id == channel_id, col(Checklist.archived_at).is_(None)
     )
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.exec(stmt).first()
 
 
@@ -85,6 +88,15 @@ def items(session: Session, checklist_id: int) -> Sequence[Item]:
     return session.exec(stmt).all()
 
 
+def items_with_note_counts(session: Session, checklist_id: int) -> tuple[list[Item], dict[int, int]]:
+    """`items` and how many notes each has (items without notes left out of the counts), in one statement."""
+    notes = select(func.count()).where(col(Note.item_id) == col(Item.id)).scalar_subquery()
+    rows = session.exec(
+        select(Item, notes).where(*_live(checklist_id)).order_by(col(Item.phase_number), col(Item.position))
+    ).all()
+    return [item for item, _ in rows], {item.id: n for item, n in rows if n and item.id is not None}
+
+
 def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
     """The items of several checklists in one query (removed ones left out)."""
     if not checklist_ids:
@@ -106,6 +118,48 @@ def removed_items(session: Session, checklist_id: int) -> Sequence[Item]:
 
 def item_by_number(session: Session, checklist_id: int, number: str) -> Item | None:
     return session.exec(select(Item).where(*_live(checklist_id), Item.number == number)).first()
+
+
+@dataclass(frozen=True)
+class ItemAndPhase:
+    """An item to change, read with what the change needs in the same statement."""
+
+    item: Item
+    phase: list[Item]  # the live items of its phase, the item itself among them, in order
+    phase_name: str | None
+    pending_signoff: bool  # a sign-off request of the item is pending
+
+
+def item_and_phase(session: Session, checklist_id: int, number: str) -> ItemAndPhase | None:
+    """The live item `number` with the other live items of its phase, its phase's name and whether a sign-off of
+    it is pending, in one statement (the caller holds the checklist's lock, so they stay as read); None when there
+    is no such item."""
+    from storage.signoffs import PENDING, SignoffRequest
+
+    target = aliased(Item)
+    phase_of_target = (
+        select(target.phase_number).where(
+            target.checklist_id == checklist_id, target.number == number, col(target.removed_at).is_(None)
+        )
+    ).scalar_subquery()
+    pending = (
+        select(SignoffRequest.id)
+        .where(col(SignoffRequest.item_id) == col(Item.id), SignoffRequest.status == PENDING)
+        .exists()
+    )
+    name = (
+        select(Phase.name).where(Phase.checklist_id == checklist_id, Phase.number == col(Item.phase_number))
+    ).scalar_subquery()
+    rows = session.exec(
+        select(Item, pending, name)
+        .where(*_live(checklist_id), Item.phase_number == phase_of_target)
+        .order_by(col(Item.position))
+    ).all()
+    found = next(((item, flag, phase_name) for item, flag, phase_name in rows if item.number == number), None)
+    if found is None:
+        return None
+    item, flag, phase_name = found
+    return ItemAndPhase(item, [row[0] for row in rows], phase_name, bool(flag))
 
 
 def next_position(session: Session, checklist_id: int, phase_number: int) -> int:
@@ -193,7 +247,7 @@ def note_counts(session: Session, checklist_id: int) -> dict[int, int]:
 def log_event(
     session: Session,
     *,
-    checklist_id: int,
+    checklist: Checklist,
     actor_id: str,
     action: str,
     at: datetime,
@@ -201,12 +255,17 @@ def log_event(
     old: str | None = None,
     new: str | None = None,
 ) -> Event:
+    """Append an event to the checklist's chain and bump its version (every change does both). `checklist` is the
+    row the caller locked (`active_checklist(..., lock=True)`): its head hash is the link. Nothing is flushed
+    here, so the version and the head reach the database in one UPDATE however many events a unit of work logs."""
+    assert checklist.id is not None  # a stored checklist
     event = Event(
-        checklist_id=checklist_id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
+        checklist_id=checklist.id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
     )
-    audit.seal(session, event)  # autoflushes the events added before it in this unit of work
+    audit.seal(checklist, event)
+    checklist.version += 1
     session.add(event)
-    session.flush()
+    session.add(checklist)
     return event
 
 
@@ -246,11 +305,6 @@ def replace_contacts(
         Contact(checklist_id=checklist_id, role=role, user_id=u, added_by=added_by, added_at=at) for u in user_ids
     )
     return [c.user_id for c in old]
-
-
-def bump_version(session: Session, checklist: Checklist) -> None:
-    checklist.version += 1
-    session.add(checklist)
 
 
 def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:

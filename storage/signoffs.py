@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import Checklist, utcnow
+from storage.models import Checklist, Item, utcnow
 from storage.types import UTCDateTime
 
 PENDING = "pending"
@@ -112,6 +115,41 @@ def request(session: Session, request_id: int) -> SignoffRequest | None:
     return session.get(SignoffRequest, request_id)
 
 
+def checklist_of_request(session: Session, request_id: int, *, lock: bool = False) -> Checklist | None:
+    """The checklist of a request (None when there is no such request), locked with `lock=True` like every
+    writer's first statement (PostgreSQL row lock), and read as the lock found it."""
+    of_request = select(SignoffRequest.checklist_id).where(col(SignoffRequest.id) == request_id).scalar_subquery()
+    stmt = select(Checklist).where(col(Checklist.id) == of_request)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.exec(stmt).first()
+
+
+def request_with_approvals(
+    session: Session, request_id: int
+) -> tuple[SignoffRequest, Item | None, list[SignoffApproval]] | None:
+    """A request, its item and its approvals (in the order asked) in one statement, as they are now."""
+    stmt = (
+        select(SignoffRequest, Item, SignoffApproval)
+        .outerjoin(Item, col(Item.id) == col(SignoffRequest.item_id))
+        .outerjoin(SignoffApproval, col(SignoffApproval.request_id) == col(SignoffRequest.id))
+        .where(col(SignoffRequest.id) == request_id)
+        .order_by(col(SignoffApproval.id))
+        .execution_options(populate_existing=True)
+    )
+    rows = session.exec(stmt).all()
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], [approval for _, _, approval in rows if approval is not None]
+
+
+def written(row: SQLModel, **values: Any) -> None:
+    """Show on a loaded row the values a guarded UPDATE (`decide`, `close_request`) just wrote, without marking
+    the row changed (so no second UPDATE follows) and without reading it again."""
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+
+
 def approvals(session: Session, request_id: int) -> list[SignoffApproval]:
     stmt = select(SignoffApproval).where(SignoffApproval.request_id == request_id).order_by(col(SignoffApproval.id))
     return list(session.exec(stmt).all())
@@ -174,6 +212,42 @@ def latest_per_item(session: Session, checklist_id: int) -> dict[str, SignoffReq
     for r in requests(session, checklist_id):
         latest[r.item_number] = r
     return latest
+
+
+def latest_per_item_with_approvals(
+    session: Session, checklist_id: int
+) -> list[tuple[SignoffRequest, list[SignoffApproval]]]:
+    """`latest_per_item` with each request's approvals (in the order asked), in one statement: a request is the
+    latest of its item when no request of the item comes after it (by `created_at`, then id)."""
+    later = aliased(SignoffRequest)
+    newer = (
+        select(later.id)
+        .where(
+            later.checklist_id == checklist_id,
+            later.item_number == SignoffRequest.item_number,
+            (col(later.created_at) > col(SignoffRequest.created_at))
+            | ((col(later.created_at) == col(SignoffRequest.created_at)) & (col(later.id) > col(SignoffRequest.id))),
+        )
+        .exists()
+    )
+    rows = session.exec(
+        select(SignoffRequest, SignoffApproval)
+        .outerjoin(SignoffApproval, col(SignoffApproval.request_id) == col(SignoffRequest.id))
+        .where(SignoffRequest.checklist_id == checklist_id, ~newer)
+        .order_by(col(SignoffRequest.created_at), col(SignoffRequest.id), col(SignoffApproval.id))
+    ).all()
+    out: dict[int, tuple[SignoffRequest, list[SignoffApproval]]] = {}
+    for request, approval in rows:
+        assert request.id is not None  # a stored request
+        entry = out.setdefault(request.id, (request, []))
+        if approval is not None:
+            entry[1].append(approval)
+    return list(out.values())
+
+
+def unescalated_pending(session: Session) -> list[tuple[SignoffRequest, str]]:
+    """Pending, never escalated requests of active checklists with their checklist's team id, oldest first."""
+    return [(request, checklist.team_id) for request, checklist in unescalated_pending_with_checklist(session)]
 
 
 def unescalated_pending_with_checklist(session: Session) -> list[tuple[SignoffRequest, Checklist]]:

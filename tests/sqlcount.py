@@ -45,7 +45,9 @@ def counting(db: Database) -> Iterator[Statements]:
     seen = Statements()
     engines: list[Engine] = []
     for engine in (db.writer, db.reader):
-        base = getattr(engine, "engine", engine)  # an execution_options() engine shares its parent's events
+        # An execution_options() engine (PostgreSQL's reader) runs its parent's listeners: listen on the parent only,
+        # or each read would be counted twice. (Its `.engine` is itself; `_proxied` is the parent.)
+        base = getattr(engine, "_proxied", engine)
         if all(base is not e for e in engines):
             engines.append(base)
 

@@ -457,7 +457,7 @@ def test_a_zone_set_by_hand_wins_over_a_late_profile_answer(bot, fake_slack):
     # The team sets its zone before the profile lookup lands: the lookup must not overwrite it.
     change = bot.rt.service.start(_who(), None)
     bot.rt.service.set_timezone(_who(), "Asia/Bangkok")
-    assert bot.rt.service.apply_profile_timezone(_who(), change.board.checklist.id, "Pacific/Fiji") is None
+    assert bot.rt.service.apply_profile_timezone(_who(), change.checklist_id, "Pacific/Fiji") is None
     assert checklist(bot).timezone == "Asia/Bangkok"
 
 

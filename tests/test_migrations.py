@@ -138,3 +138,59 @@ def test_upgrade_keeps_existing_data(tmp_path):
             row = conn.execute(text("SELECT title, status, waits_for, removed_at FROM item WHERE id = 1")).one()
         assert tuple(row) == ("kept", "done", None, None), url
         db.dispose()
+
+
+def test_upgrade_to_0012_keeps_the_chain_head_on_the_checklist(tmp_path):
+    """0012 puts each checklist's newest event hash on its row; the next event links to it, so the chain that
+    existed before the upgrade continues unbroken (and a checklist without events starts from GENESIS)."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from storage import audit
+    from storage import queries as q
+    from storage.models import Checklist
+
+    for url in databases(tmp_path):
+        db = empty(url)
+        migrate.upgrade(db, "0011")
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        with db.writer.begin() as conn:
+            for cid in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist (id, team_id, channel_id, template, title, created_by, created_at, "
+                        "version) VALUES (:id, 'T', :ch, 'interop', 'Old', 'U', '2026-01-01 00:00:00', 2)"
+                    ),
+                    {"id": cid, "ch": f"C{cid}"},
+                )
+            prev = audit.GENESIS
+            for action in ("start", "done"):
+                digest = audit.event_hash(
+                    prev, checklist_id=1, item_number=None, actor_id="U", action=action, old=None, new=None, at=at
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO event (checklist_id, actor_id, action, at, prev_hash, hash) "
+                        "VALUES (1, 'U', :action, :at, :prev, :hash)"
+                    ),
+                    {"action": action, "at": at.replace(tzinfo=None), "prev": prev, "hash": digest},
+                )
+                prev = digest
+        migrate.upgrade(db)
+        with db.writer.connect() as conn:
+            heads: dict[int, str | None] = {
+                row.id: row.head_hash for row in conn.execute(text("SELECT id, head_hash FROM checklist ORDER BY id"))
+            }
+        assert heads == {1: prev, 2: None}, url
+        with Session(db.writer) as session, session.begin():
+            for cid in (1, 2):
+                checklist = session.get(Checklist, cid)
+                assert checklist is not None
+                q.log_event(session, checklist=checklist, actor_id="U", action="note", at=at, new="after")
+        with Session(db.writer) as session:
+            chains = audit.verify(session)
+            assert [(c.events, c.broken) for c in chains] == [(3, None), (1, None)], url
+            rows = [session.get(Checklist, c.checklist_id) for c in chains]
+            assert [row.head_hash if row else None for row in rows] == [c.head for c in chains]
+        db.dispose()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.checklists import rules
 from bot.checklists.service import ChecklistService, SignoffRecord, Who, signoff_records
@@ -57,6 +57,15 @@ class Signoff:
 
 
 @dataclass(frozen=True)
+class Loaded:
+    """A sign-off with the rows it belongs to, as one unit of work read them."""
+
+    signoff: Signoff
+    checklist: Checklist
+    item: Item | None
+
+
+@dataclass(frozen=True)
 class Plan:
     """Who to ask about which item; checked before any DM is opened."""
 
@@ -86,29 +95,33 @@ class SignoffService:
     # -- helpers -----------------------------------------------------------------------------------------
 
     def _log(self, session: Session, checklist: Checklist, actor: str, action: str, **kw) -> None:
-        q.log_event(session, checklist_id=checklist.id, actor_id=actor, action=action, at=self.clock.now(), **kw)
-        q.bump_version(session, checklist)
+        q.log_event(session, checklist=checklist, actor_id=actor, action=action, at=self.clock.now(), **kw)
 
-    def _load(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Signoff:
-        """The request with its approvals. With `team_id` (a click or form from Slack), a request of another
-        workspace's checklist is refused as if it did not exist: ids in payloads are never trusted across teams."""
-        request = sq.request(session, request_id)
-        if request is None:
+    def _read(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Loaded:
+        """The request with its approvals, its checklist (locked first with `lock`) and its item: two statements.
+        With `team_id` (a click or form from Slack), a request of another workspace's checklist is refused as if it
+        did not exist: ids in payloads are never trusted across teams."""
+        checklist = sq.checklist_of_request(session, request_id, lock=lock)
+        if checklist is None:
             raise RequestGone()
-        stmt = select(Checklist).where(Checklist.id == request.checklist_id)
-        checklist = session.exec(stmt.with_for_update() if lock else stmt).one()
         if team_id is not None and checklist.team_id != team_id:
             raise RequestGone()
-        item = session.get(Item, request.item_id)
-        session.refresh(request)
-        return Signoff(
+        found = sq.request_with_approvals(session, request_id)
+        if found is None:
+            raise RequestGone()
+        request, item, approvals = found
+        signoff = Signoff(
             request=request,
-            approvals=sq.approvals(session, request.id),
+            approvals=approvals,
             item_title=item.title if item else request.item_number,
             checklist_title=checklist.title,
             channel_id=checklist.channel_id,
             team_id=checklist.team_id,
         )
+        return Loaded(signoff, checklist, item)
+
+    def _load(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Signoff:
+        return self._read(session, request_id, lock=lock, team_id=team_id).signoff
 
     def _signoff(self, session: Session, request: sq.SignoffRequest, checklist: Checklist, item: Item) -> Signoff:
         return Signoff(
@@ -120,8 +133,9 @@ class SignoffService:
             checklist.team_id,
         )
 
-    def _guard(self, session: Session, signoff: Signoff, user_id: str) -> sq.SignoffApproval:
+    def _guard(self, session: Session, loaded: Loaded, user_id: str) -> sq.SignoffApproval:
         """The clicker's approval row, or a refusal: not an approver, no longer pending, already decided."""
+        signoff = loaded.signoff
         request = signoff.request
         approval = signoff.approval(user_id)
         if user_id == request.requested_by:
@@ -130,14 +144,14 @@ class SignoffService:
             raise NotAnApprover(request.item_number, tuple(a.user_id for a in signoff.approvals))
         if request.status == sq.WITHDRAWN:
             raise closed(request, signoff.approvals)
-        checklist = session.get(Checklist, request.checklist_id)
+        checklist = loaded.checklist
         if checklist is not None and checklist.archived_at is not None:
             raise SignoffArchived()
         if approval.decision is not None:
             raise already_decided(approval)
         if request.status != sq.PENDING:
             raise closed(request, signoff.approvals)
-        item = session.get(Item, request.item_id)
+        item = loaded.item
         role = item.signoff_role if item is not None else None
         if not rules.still_signs(
             user_id, role, approval.backup, lambda r: [c.user_id for c in q.contacts(session, request.checklist_id, r)]
@@ -263,9 +277,9 @@ class SignoffService:
     def check_decider(self, team_id: str, user_id: str, request_id: int) -> Signoff:
         """Raise unless `user_id` of `team_id` may decide on this request now (before opening the reason modal)."""
         with self.db.read() as session:
-            signoff = self._load(session, request_id, team_id=team_id)
-            self._guard(session, signoff, user_id)
-            return signoff
+            loaded = self._read(session, request_id, team_id=team_id)
+            self._guard(session, loaded, user_id)
+            return loaded.signoff
 
     def approve(self, team_id: str, user_id: str, request_id: int) -> Decision:
         return self._decide(team_id, user_id, request_id, rules.APPROVED, None)
@@ -275,41 +289,43 @@ class SignoffService:
 
     def _decide(self, team_id: str, user_id: str, request_id: int, decision: str, reason: str | None) -> Decision:
         with self.db.write() as session:
-            signoff = self._load(session, request_id, lock=True, team_id=team_id)
-            approval = self._guard(session, signoff, user_id)
+            # Under the checklist's lock nothing else changes this request or its approvals, so what is read here
+            # and what the guarded UPDATEs write is the whole state: no second read (see `sq.written`).
+            loaded = self._read(session, request_id, lock=True, team_id=team_id)
+            signoff, checklist = loaded.signoff, loaded.checklist
+            approval = self._guard(session, loaded, user_id)
             now = self.clock.now()
             if not sq.decide(session, request_id=request_id, user_id=user_id, decision=decision, reason=reason, at=now):
                 session.refresh(approval)
                 raise already_decided(approval)
-            checklist = session.get(Checklist, signoff.request.checklist_id)
+            sq.written(approval, decision=decision, reason=reason, decided_at=now)
             number = signoff.request.item_number
+            approvals = signoff.approvals
+            outcome = rules.signoff_outcome(approvals)
+            finished = outcome is not None and sq.close_request(
+                session, request_id=request_id, status=outcome, by=user_id, at=now
+            )
+            # Logged after the guarded UPDATEs, so the events and the checklist's version reach the database in
+            # one flush; the chain's order is the same (the decision, then what it completed).
             action = "signoff_approve" if decision == rules.APPROVED else "signoff_reject"
             self._log(session, checklist, user_id, action, item_number=number, new=reason)
-            session.flush()
-            session.expire_all()  # re-read the approvals the guarded UPDATE changed
-            approvals = sq.approvals(session, request_id)
-            outcome = rules.signoff_outcome(approvals)
-            closed = False
-            if outcome is not None and sq.close_request(
-                session, request_id=request_id, status=outcome, by=user_id, at=now
-            ):
-                closed = True
+            if finished:
+                sq.written(signoff.request, status=outcome, decided_by=user_id, decided_at=now)
+                item = loaded.item
                 if outcome == rules.APPROVED and signoff.request.purpose == "skip":
-                    item = session.get(Item, signoff.request.item_id)
                     if item is not None and rules.is_open(item):
                         item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, signoff.request.requested_by, now
                         item.skip_reason = signoff.request.note
                         session.add(item)
                         self._log(session, checklist, user_id, "skip", item_number=number, new=signoff.request.note)
                 elif outcome == rules.APPROVED:
-                    item = session.get(Item, signoff.request.item_id)
                     if item is not None and not rules.is_done(item):
                         item.status, item.done_by, item.done_at = rules.DONE, user_id, now
                         session.add(item)
                         approvers = " ".join(a.user_id for a in approvals if a.decision == rules.APPROVED)
                         self._log(session, checklist, user_id, "signoff_done", item_number=number, new=approvers)
             session.flush()
-            return Decision(self._load(session, request_id), user_id, decision, closed)
+            return Decision(signoff, user_id, decision, finished)
 
     def cancel(self, who: Who, number: str) -> Signoff:
         with self.db.write() as session:
