@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bot.app import Runtime
 
 
-def status_phase(body: dict) -> int | None:
+def status_phase(body: dict[str, Any]) -> int | None:
     """Which view of the status message was clicked: the whole checklist or one phase."""
     blocks = (body.get("message") or {}).get("blocks") or []
     parsed = parse_status_block_id(blocks[0].get("block_id", "")) if blocks else None
@@ -41,7 +41,7 @@ def stage_refresh(fx: Staged, who: Who, respond_url: str | None, phase: int | No
     fx.add("status.refresh", payload, team_id=who.team_id)
 
 
-def respond_effect(who: Who, url: str | None, body: dict) -> list[Effect]:
+def respond_effect(who: Who, url: str | None, body: dict[str, Any]) -> list[Effect]:
     """A later answer through `response_url`, as an outbox effect."""
     if not url:
         return []
@@ -52,7 +52,7 @@ def register(app: App, rt: Runtime) -> None:
     modals = {MenuChoice.ASSIGN: assign_modal, MenuChoice.DUE: due_modal, MenuChoice.NOTE: note_modal}
 
     @app.action(Action.ITEM_MENU)
-    def item_menu(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def item_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         pick = decode(MenuPick, (action.get("selected_option") or {}).get("value"))
         choice, checklist_id, number = pick.choice, pick.checklist_id, pick.number
         who = who_of(body, checklist_id=checklist_id)
