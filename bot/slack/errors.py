@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import metrics
-from bot.errors import Unavailable, UserError
+from bot.errors import MissingSentence, Unavailable, UserError
 from bot.home.listeners import from_home, publish_home, team_of
 from bot.slack.answers import ephemeral
 from bot.slack.verify import VERIFIED
@@ -48,7 +48,10 @@ def outcome_of(error: Exception) -> str:
 
 def message_for(error: Exception) -> str:
     if isinstance(error, UserError):
-        return error.message
+        try:
+            return error.message
+        except MissingSentence as missing:  # a defect: say so like any other, never a 500
+            error = missing
     if isinstance(getattr(error, "orig", None), CommitOutcomeUnknown):
         log.warning("database: outcome of a commit unknown: %s", error)
         return UNCERTAIN

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_datetime
+from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the sentences of its refusals)
 from bot.checklists.messages.item import history_view, show_view
 from bot.checklists.messages.status import status_view
 from bot.checklists.service import Change, Who
