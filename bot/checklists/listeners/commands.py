@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -26,6 +26,7 @@ from bot.portfolio.service import build_portfolio, has_shares
 from bot.reminders.messages import remind_status_view
 from bot.signoffs import listeners as signoff
 from bot.signoffs.messages import status_lines
+from bot.slack.acks import Rendered, acknowledge
 from bot.slack.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
 from bot.slack.blocks import context
 from bot.slack.errors import outcome_of
@@ -53,9 +54,10 @@ def _status(rt: Runtime, who: Who, cmd: Command) -> dict:
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
         last = max((p.number for p in board.phases), default=0)
         raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
-    payload = status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived) | {
-        "response_type": "in_channel"
-    }
+    payload = Rendered(
+        status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived)
+        | {"response_type": "in_channel"}
+    )
     rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
     return payload
 
@@ -366,17 +368,18 @@ KNOWN = frozenset(HANDLERS) | frozenset(signoff.COMMANDS) | {"export", "remind"}
 
 def register(app: App, rt: Runtime) -> None:
     @app.command("/checklist")
-    def checklist_command(ack: Ack, command: dict, client: WebClient) -> None:
+    def checklist_command(ack: Ack, command: dict, client: WebClient) -> BoltResponse | None:
         head = (command.get("text") or "").strip().partition(" ")[0].lower()
         name = head if head in KNOWN else ("help" if not head else "unknown")
         try:
-            _run(ack, command, client)
+            response = _run(ack, command, client)
         except Exception as exc:
             metrics.command_done(name, outcome_of(exc))
             raise
         metrics.command_done(name, "ok")
+        return response
 
-    def _run(ack: Ack, command: dict, client: WebClient) -> None:
+    def _run(ack: Ack, command: dict, client: WebClient) -> BoltResponse | None:
         cmd = parse(command.get("text", ""))
         who = Who(
             team_id=command.get("team_id", ""),
@@ -386,24 +389,24 @@ def register(app: App, rt: Runtime) -> None:
         )
         if cmd.name in signoff.COMMANDS:
             signoff.COMMANDS[cmd.name](rt, who, cmd, command, ack, client)
-            return
+            return None
         if cmd.name == "remind":
             ack(**_remind(rt, who, cmd, command.get("response_url"), client))
-            return
+            return None
         if cmd.name == "export":
             ack(**_export(rt, who, cmd, command.get("response_url"), client))
-            return
+            return None
         if cmd.name in WITH_CLIENT:
             ack(**WITH_CLIENT[cmd.name](rt, who, cmd, client))
-            return
+            return None
         if cmd.name in ("start", "skip"):
             handler = _start if cmd.name == "start" else _skip
             ack(**handler(rt, who, cmd, command.get("response_url"), client))
-            return
+            return None
         if cmd.name == "done":
             ack(**_done(rt, who, cmd, command.get("response_url")))
-            return
-        ack(**HANDLERS[cmd.name](rt, who, cmd))
+            return None
+        return acknowledge(ack, HANDLERS[cmd.name](rt, who, cmd))
 
 
 __all__ = ["register", "HANDLERS", "ephemeral"]
