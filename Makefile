@@ -21,9 +21,12 @@ run: $(STAMP)
 
 PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-## test: ruff, the whole suite on SQLite, then again on PostgreSQL when one answers at $(PG_URL)
+## test: ruff, mypy, the import contracts, the whole suite on SQLite, then again on PostgreSQL when one
+##       answers at $(PG_URL)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -n 4
 	@if $(BIN)/python -m tests.pg_probe "$(PG_URL)"; then \
 	  echo "== the suite again on PostgreSQL at $(PG_URL)"; \
@@ -50,6 +53,8 @@ lock: $(LOCK_TOOL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 clean:
 	rm -rf $(VENV) .venv-lock *.egg-info .pytest_cache

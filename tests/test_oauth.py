@@ -17,14 +17,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from bot.checklists.messages.modals import ItemRef
 from bot.config import DEFAULT_SCOPES
 from bot.localslack.driver import SlackDriver, http_transport
 from bot.localslack.server import FakeSlack
 from bot.localslack.signed import Signer
 from bot.reminders.runner import NOT_INSTALLED
-from bot.signoffs.service import GONE
+from bot.signoffs.messages import GONE
 from bot.slack.ids import Action, Input, MenuChoice, View
+from bot.slack.payloads import ItemForm
 from storage import schedules as sched
 from storage import signoffs as sq
 from storage.models import Checklist, Item
@@ -286,7 +286,7 @@ def test_forged_menu_clicks_from_another_workspace_change_and_show_nothing(two: 
     assert not bot.fake.calls_to("views.open")
 
     # A form whose private_metadata names Alpha's checklist, submitted from Beta.
-    ref = ItemRef(alpha_id, CHANNEL, "1.2", None, None)
+    ref = ItemForm(alpha_id, CHANNEL, "1.2", None, None)
     note_input = {"type": "input", "block_id": Input.NOTE, "element": {"type": "plain_text_input"}}
     view = {"type": "modal", "callback_id": View.NOTE, "private_metadata": ref.dump(), "blocks": [note_input]}
     values = {Input.NOTE: {Input.NOTE: {"type": "plain_text_input", "value": "forged"}}}

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.errors import UserError
 from bot.localslack.server import Call
 from bot.slack.ids import Action, Input
 from storage import signoffs as sq
@@ -259,7 +260,8 @@ def test_concurrent_clicks_from_replicas_count_once(security):
             bot.rt.signoffs.approve("T0LOCAL", "UCARA", value)
             results.append("ok")
         except Exception as exc:  # noqa: BLE001
-            results.append(type(exc).__name__)
+            # A refusal is a UserError subclass (bot.errors.Refusal): the losers are refused, nothing else fails.
+            results.append("UserError" if isinstance(exc, UserError) else type(exc).__name__)
 
     threads = [threading.Thread(target=approve) for _ in range(6)]
     for t in threads:

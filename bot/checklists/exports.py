@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.checklists import rules
 from bot.checklists.messages.export import csv_text, filename, markdown
 from bot.checklists.service import ExportData
-from bot.slack.delivery import describe
+from bot.slack.reasons import reason_of
 from bot.slack.text import mention, user_text
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def user_names(client: WebClient, user_ids: Iterable[str]) -> dict[str, str]:
         try:
             user = client.users_info(user=user_id)["user"]
         except Exception as exc:  # noqa: BLE001  (a name is cosmetic: the id stays)
-            log.info("users.info %s: %s", user_id, describe(exc))
+            log.info("users.info %s: %s", user_id, reason_of(exc))
             continue
         profile = user.get("profile") or {}
         names[user_id] = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id

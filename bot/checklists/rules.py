@@ -42,6 +42,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UserError
+from storage.signoffs import APPROVED, REJECTED
 
 
 class ItemLike(Protocol):
@@ -249,8 +250,7 @@ def item_sort_key(number: str) -> tuple[int, int]:
 
 # -- sign-offs -------------------------------------------------------------------------------------------
 
-APPROVED = "approved"
-REJECTED = "rejected"
+# APPROVED and REJECTED (a decision, and a request's outcome) are the words `storage.signoffs` stores: imported.
 
 
 class ApprovalLike(Protocol):

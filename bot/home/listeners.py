@@ -1,7 +1,7 @@
 """The App Home: published per person on `app_home_opened` and after every click on it.
 
 Mark done runs the same service call as `/checklist done` (same rules, gates included); Approve and Reject… are
-the sign-off DM's own action ids, handled in `listeners/signoff.py`, which re-publish the Home when the click
+the sign-off DM's own action ids, handled in `bot/signoffs/listeners.py`, which re-publish the Home when the click
 came from it. A refusal from Home (there is no response_url to answer to) is shown on top of the re-published view.
 """
 
@@ -14,11 +14,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.checklists.service import Who
-from bot.errors import UserError
 from bot.home.messages import home_view
 from bot.slack.ids import Action
 from bot.slack.outbox import Effect
+from bot.slack.payloads import HomeDone, decode
+from bot.slack.reasons import reason_of
+from bot.slack.who import who_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 def from_home(body: dict) -> bool:
     """True for an interaction on the App Home tab."""
     return (body.get("view") or {}).get("type") == "home"
-
-
-def team_of(body: dict) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id", "")
 
 
 def home_effect(team_id: str, user_id: str, notice: str | None = None) -> Effect:
@@ -47,25 +44,18 @@ def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, not
     try:
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("views.publish for %s failed: %s", user_id, reason)
-
-
-def parse_home_value(value: str | None) -> tuple[int, str, str]:
-    try:
-        checklist_id, channel_id, number = (value or "").split("|")
-        return int(checklist_id), channel_id, number
-    except ValueError:
-        raise UserError("That button is from an older version of your Home; nothing changed.") from None
+        log.warning("views.publish for %s failed: %s", user_id, reason_of(exc))
 
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.HOME_DONE)
     def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        checklist_id, channel_id, number = parse_home_value(action.get("value"))
-        team_id, user_id = team_of(body), body["user"]["id"]
+        done = decode(HomeDone, action.get("value"))
+        checklist_id, channel_id, number = done.checklist_id, done.channel_id, done.number
+        who = who_of(body, channel_id=channel_id, checklist_id=checklist_id)
+        team_id, user_id = who.team_id, who.user_id
         with rt.outbox.unit() as fx:
-            change = rt.service.mark_done(Who(team_id, channel_id, user_id, checklist_id), number)
+            change = rt.service.mark_done(who, number)
             fx.effects.append(home_effect(team_id, user_id))
             fx.add("notice", {"channel": channel_id, "text": change.message}, team_id=team_id)
         ack()

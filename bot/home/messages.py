@@ -12,7 +12,8 @@ from bot.checklists.messages.status import due_text
 from bot.checklists.service import HomeData, SignoffRecord
 from bot.signoffs.messages import decision_buttons, waiting_line
 from bot.slack.blocks import VIEW_BLOCKS, Block, button, context, divider, plain_text, section
-from bot.slack.ids import HOME_ITEM_PREFIX, Action
+from bot.slack.ids import Action
+from bot.slack.payloads import HomeDone, HomeItemBlock, encode
 from bot.slack.text import mention, progress_bar, truncate, user_text
 from storage.models import Checklist, Item
 
@@ -49,14 +50,14 @@ def _item_block(item: Item, data: HomeData) -> Block:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
     block = section(
         f"☐ *{item.number}*  {user_text(item.title)}\n{' · '.join(bits)}",
-        block_id=f"{HOME_ITEM_PREFIX}|{item.checklist_id}|{item.number}",
+        block_id=encode(HomeItemBlock(item.checklist_id, item.number)),
     )
     if rules.needs_signoff(item):
         block["text"]["text"] += (
             f"\n🔏 done by a *{user_text(item.signoff_role)}* sign-off: `/checklist signoff {item.number}`"
         )
     else:
-        value = f"{item.checklist_id}|{checklist.channel_id}|{item.number}"
+        value = encode(HomeDone(item.checklist_id, checklist.channel_id, item.number))
         block["accessory"] = button("✅ Mark done", Action.HOME_DONE, value)
     return block
 

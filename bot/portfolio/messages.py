@@ -8,15 +8,11 @@ from __future__ import annotations
 from bot.checklists.dates import plain_date
 from bot.portfolio.service import Portfolio, PortfolioLine
 from bot.slack.blocks import Block, context, message, section
-from bot.slack.text import truncate, user_text
+from bot.slack.text import count, truncate, user_text
 
 SECTION_BUDGET = 2800
 MAX_SECTIONS = 20
 TITLE_MAX = 60
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
 
 
 def portfolio_line(pl: PortfolioLine, p: Portfolio) -> str:
@@ -28,7 +24,7 @@ def portfolio_line(pl: PortfolioLine, p: Portfolio) -> str:
         n = len(pl.signoffs)
         items = ", ".join(number for number, _ in pl.signoffs[:3]) + ("…" if n > 3 else "")
         parts.append(
-            f"⏳ {n} sign-off{'s' if n != 1 else ''} pending ({items}), oldest {_days(pl.oldest_signoff_days(p.now))}"
+            f"⏳ {count(n, 'sign-off')} pending ({items}), oldest {count(pl.oldest_signoff_days(p.now) or 0, 'day')}"
         )
     if pl.next_due is not None:
         number, day = pl.next_due
@@ -38,10 +34,18 @@ def portfolio_line(pl: PortfolioLine, p: Portfolio) -> str:
     return " · ".join(parts)
 
 
+def no_portfolio_text() -> str:
+    """Why `/checklist portfolio` has nothing to show in this channel."""
+    return (
+        "No checklist is shared to this channel, so there is no portfolio here yet. In a project's channel, "
+        "a lead of its checklist types `/checklist share #this-channel`."
+    )
+
+
 def portfolio_view(p: Portfolio, *, weekly: bool = False) -> dict:
     n = len(p.lines) + p.more
     kind = "Weekly portfolio" if weekly else "Portfolio"
-    head = f"📊 *{kind}* · <#{p.channel_id}> · {n} checklist{'s' if n != 1 else ''}"
+    head = f"📊 *{kind}* · <#{p.channel_id}> · {count(n, 'checklist')}"
     blocks: list[Block] = [section(head)]
     text, shown = "", 0
     for pl in p.lines:

@@ -1,4 +1,4 @@
-"""The weekly channel digest, the overdue nudge DM and the `/checklist remind` answer. Pure: data in, blocks out.
+"""The weekly channel digest, the overdue nudge DM and the `/checklist remind` answers. Pure: data in, blocks out.
 
 Each list shows at most `MAX_LINES` items and stays under a section's 3,000 characters, so a digest for a
 200-item checklist is a handful of blocks, far inside Slack's limits.
@@ -13,8 +13,12 @@ from typing import Any
 from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_datetime
 from bot.reminders.digest import Digest
+from bot.reminders.refusals import NoDigestToStop
+from bot.reminders.schedule import Weekly, describe
+from bot.reminders.service import DmSetting, RemindStatus, ScheduleInfo
 from bot.slack.blocks import Block, context, message, section
-from bot.slack.text import mention, progress_bar, truncate, user_text
+from bot.slack.text import count, mention, progress_bar, truncate, user_text
+from bot.slack.wording import says
 
 MAX_LINES = 10
 SECTION_BUDGET = 2800
@@ -23,10 +27,6 @@ TITLE_MAX = 80
 
 def _title(text: str) -> str:
     return user_text(truncate(" ".join(text.split()), TITLE_MAX))
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
 
 
 def _list(head: str, rows: Sequence[Any], line: Callable[[Any], str], more: str) -> str:
@@ -54,7 +54,7 @@ def _progress(d: Digest) -> str:
 
 def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
     """The digest message for the channel; one line when `d.quiet` (and `allow_quiet`)."""
-    waiting = f" · ⏳ {len(d.signoffs)} sign-off{'s' if len(d.signoffs) != 1 else ''} waiting" if d.signoffs else ""
+    waiting = f" · ⏳ {count(len(d.signoffs), 'sign-off')} waiting" if d.signoffs else ""
     if allow_quiet and d.quiet:
         line = f"✅ On track: *{_title(d.title)}* is at {d.done}/{d.total} done, nothing overdue{waiting}."
         return message(f"On track: {d.done}/{d.total} done, nothing overdue.", [section(line)])
@@ -69,7 +69,8 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                     f"⚠️ *Overdue ({len(d.overdue)})*",
                     d.overdue,
                     lambda i: (
-                        f"*{i.number}* {_title(i.title)} — {_owners(i)}, {_days((d.today - i.due_date).days)} overdue"
+                        f"*{i.number}* {_title(i.title)} — {_owners(i)}, "
+                        f"{count(rules.days_overdue(i, d.today), 'day')} overdue"
                     ),
                     "`/checklist status`",
                 )
@@ -97,7 +98,7 @@ def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
                     lambda pair: (
                         f"*{pair[0].number}* {_title(pair[0].title)} — "
                         + ", ".join(mention(u) for u in pair[1].waiting_on[:5])
-                        + f", {_days(max((d.today - pair[1].requested_at.date()).days, 0))}"
+                        + f", {count(max((d.today - pair[1].requested_at.date()).days, 0), 'day')}"
                     ),
                     "`/checklist status`",
                 )
@@ -151,7 +152,7 @@ def _change_part(action: str, numbers: Sequence[str], n: int) -> str:
 
 
 def changes_text(changes: Sequence[Any]) -> str:
-    """"📝 Changes this week (n)" with a line per person (busiest first): `@bob — done 3.3, 3.4 · dated 4.1`.
+    """ "📝 Changes this week (n)" with a line per person (busiest first): `@bob — done 3.3, 3.4 · dated 4.1`.
     At most MAX_LINES people, each line cut at CHANGE_LINE characters, the whole inside a section."""
     total = sum(a.total for a in changes)
     return _list(
@@ -170,14 +171,14 @@ def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
     """One DM listing a person's overdue items across channels (`rows` carry `channel_id` and their checklist's
     timezone `ctz` too: each item is overdue by its own checklist's today)."""
     n = len(rows)
-    head = f"⏰ {mention(user_id)}, you have *{n} overdue checklist item{'s' if n != 1 else ''}*"
+    head = f"⏰ {mention(user_id)}, you have *{count(n, 'overdue checklist item')}*"
     text = _list(
         head,
         rows,
         lambda i: (
             f"<#{i.channel_id}> *{i.number}* {_title(i.title)} — "
             f"due {plain_date(i.due_date, rules.today(i.ctz, now))}, "
-            f"{_days(rules.days_overdue(i, rules.today(i.ctz, now)))} overdue"
+            f"{count(rules.days_overdue(i, rules.today(i.ctz, now)), 'day')} overdue"
         ),
         "`/checklist status` in each channel",
     )
@@ -188,7 +189,7 @@ def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
             "`/checklist remind dm snooze 3` pauses these · `/checklist remind dm off` stops them"
         ),
     ]
-    return message(f"You have {n} overdue checklist item{'s' if n != 1 else ''}.", blocks)
+    return message(f"You have {count(n, 'overdue checklist item')}.", blocks)
 
 
 PAUSE_REASONS = {
@@ -199,25 +200,60 @@ PAUSE_REASONS = {
 }
 
 
-def remind_status_view(
-    *,
-    schedule: str | None,
-    next_run: datetime | None,
-    paused: str | None,
-    dm: str,
-) -> dict:
+def dm_setting_text(s: DmSetting) -> str:
+    """How a person's overdue reminders by DM stand: `*on*: one DM on your working days …`."""
+    if not s.enabled:
+        return "*off* (`/checklist remind dm on` turns them back on)"
+    if s.snoozed_until is not None:
+        return f"*snoozed* until {s.snoozed_until.isoformat()} inclusive (`/checklist remind dm on` resumes)"
+    tz = f" {s.timezone}" if s.timezone else ""
+    week = rules.WORKWEEK_NAMES.get(s.workweek, "Monday–Friday")
+    return f"*on*: one DM on your working days ({week}) at 09:00{tz} when you own overdue items"
+
+
+def dm_set_text(s: DmSetting) -> str:
+    """The answer to `/checklist remind dm on|off|snooze <days>`."""
+    return "📬 Your overdue reminders by DM are now " + dm_setting_text(s) + "."
+
+
+def workweek_set_text(s: DmSetting) -> str:
+    """The answer to `/checklist remind dm workweek <week>`."""
+    return (
+        f"📬 Your working week is now *{rules.WORKWEEK_NAMES[s.workweek]}*: overdue reminders by DM come on "
+        f"those days, and `remind dm snooze <n>` skips n of them. Reminders: {dm_setting_text(s)}."
+    )
+
+
+def digest_set_text(user_id: str, info: ScheduleInfo) -> str:
+    """The answer to `/checklist remind weekly …`, in the channel."""
+    what = "portfolio" if info.portfolio else "checklist digest"
+    return (
+        f"🗓️ {mention(user_id)} set a weekly {what} for this channel: {describe(info.weekly)}, "
+        f"next {slack_datetime(info.next_run)}. `/checklist remind` shows it, `/checklist remind off` stops it."
+    )
+
+
+def digest_stopped_text(user_id: str, weekly: Weekly) -> str:
+    """The answer to `/checklist remind off`, in the channel."""
+    return f"🔕 {mention(user_id)} stopped the weekly digest here ({describe(weekly)})."
+
+
+def remind_status_view(status: RemindStatus) -> dict:
     """The answer to `/checklist remind`: this channel's digest schedule and the caller's DM setting."""
-    if schedule is None:
+    s = status.schedule
+    if s is None:
         lines = ["🗓️ No weekly digest in this channel. Set one with `/checklist remind weekly monday 09:00`."]
-    elif paused:
+    elif s.paused:
         lines = [
-            f"⏸️ The weekly digest here ({schedule}) is *paused*: {PAUSE_REASONS.get(paused, paused)}. "
+            f"⏸️ The weekly digest here ({describe(s.weekly)}) is *paused*: {PAUSE_REASONS.get(s.paused, s.paused)}. "
             "Set it again with `/checklist remind weekly …` once that is fixed."
         ]
     else:
-        when = f" · next {slack_datetime(next_run)}" if next_run else ""
-        lines = [f"🗓️ Weekly digest here: {schedule}{when}. `/checklist remind now` posts one now."]
-    lines.append(f"📬 Your overdue reminders by DM: {dm}.")
+        lines = [
+            f"🗓️ Weekly digest here: {describe(s.weekly)} · next {slack_datetime(s.next_run)}. "
+            "`/checklist remind now` posts one now."
+        ]
+    lines.append(f"📬 Your overdue reminders by DM: {dm_setting_text(status.dm)}.")
     text = "\n".join(lines)
     blocks = [
         section(text),
@@ -226,3 +262,8 @@ def remind_status_view(
         ),
     ]
     return message(text, blocks, response_type="ephemeral")
+
+
+@says(NoDigestToStop)
+def _no_digest_to_stop(r: NoDigestToStop) -> str:
+    return "There is no weekly digest in this channel, so there is nothing to stop."

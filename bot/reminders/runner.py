@@ -29,7 +29,8 @@ from bot.clock import Clock
 from bot.reminders.digest import Digest, DigestTarget, SignoffProvider, iter_digests, no_signoffs
 from bot.reminders.messages import digest_view, nudge_view
 from bot.reminders.schedule import Weekly, due_period, local_now, nudge_period
-from bot.slack.delivery import describe, find_post, metadata_for, uncertain
+from bot.slack.delivery import find_post, metadata_for, uncertain
+from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
 from storage import schedules as sq
 from storage.db import Database
@@ -76,10 +77,6 @@ def skip_reason(digest: Digest | None, client: WebClient | None) -> str | None:
     if client is None:
         return NOT_INSTALLED
     return None
-
-
-def _error(exc: Exception) -> str:
-    return describe(exc)
 
 
 def run_key(kind: str, key: str, period: str) -> str:
@@ -179,10 +176,10 @@ class Reminders:
             ts = client.chat_postMessage(channel=where, metadata=metadata_for(mkey), **view)["ts"]
         except Exception as exc:
             if where is None or not uncertain(exc):
-                self._finish(kind, key, period, sq.FAILED, error=_error(exc))
+                self._finish(kind, key, period, sq.FAILED, error=reason_of(exc))
                 raise
             log.warning(
-                "reminders: %s %s %s: outcome uncertain (%s); looking in the channel", kind, key, period, _error(exc)
+                "reminders: %s %s %s: outcome uncertain (%s); looking in the channel", kind, key, period, reason_of(exc)
             )
             return self._look(kind, key, period, client, where, mkey)
         self._finish(kind, key, period, sq.POSTED, ts=ts)
@@ -194,7 +191,7 @@ class Reminders:
         try:
             ts = find_post(client, channel, mkey)  # the newest messages: a stale post is minutes old
         except Exception as exc:  # noqa: BLE001  (the look failed: nothing is settled)
-            error = _error(exc)
+            error = reason_of(exc)
             if isinstance(exc, SlackApiError) and not uncertain(exc):
                 # e.g. missing_scope: we can never look, so never retry; an operator sees it in the log and the row
                 self._finish(kind, key, period, sq.UNKNOWN, error=f"outcome unknown; could not look: {error}")
@@ -231,7 +228,7 @@ class Reminders:
             try:
                 channel = self._channel_of(kind, run.key, client)
             except Exception as exc:  # noqa: BLE001  (logged; looked at again next tick)
-                log.warning("reminders: could not open the channel of %s %s: %s", kind, run.key, _error(exc))
+                log.warning("reminders: could not open the channel of %s %s: %s", kind, run.key, reason_of(exc))
                 continue
             mkey = run_key(kind, run.key, run.period)
             if run.attempts >= MAX_ATTEMPTS + 2:
@@ -320,7 +317,7 @@ class Reminders:
                     )
                 report.posted.append(key)
             except SlackApiError as exc:
-                error = _error(exc)
+                error = reason_of(exc)
                 report.failed.append(key)
                 if error in PAUSE_ERRORS:
                     with self.db.write() as session:
@@ -331,7 +328,7 @@ class Reminders:
                     log.warning("reminders: digest for %s failed (%s); retried next minute", key, error)
             except Exception as exc:  # noqa: BLE001  (one channel failing does not stop the others)
                 report.failed.append(key)
-                log.warning("reminders: digest for %s failed (%s); retried next minute", key, _error(exc))
+                log.warning("reminders: digest for %s failed (%s); retried next minute", key, reason_of(exc))
 
     def _post_portfolio(self, key: str, period: str, target: DigestTarget, client: WebClient) -> bool | None:
         """A channel with no checklist of its own: its weekly post is its portfolio, when checklists are shared
@@ -346,8 +343,8 @@ class Reminders:
         view = portfolio_view(portfolio, weekly=True)
         return self._post(sq.DIGEST, key, period, client, lambda: target.channel_id, view) is not None
 
-    def digest_now(self, team_id: str, channel_id: str) -> dict | None:
-        """The full digest for one channel, for `/checklist remind now`; None without an active checklist."""
+    def digest_now(self, team_id: str, channel_id: str) -> Digest | None:
+        """The digest of one channel now, for `/checklist remind now`; None without an active checklist."""
         with self.db.read() as session:
             s = sq.schedule_for(session, team_id, channel_id)
         tz = s.timezone if s else "UTC"
@@ -361,7 +358,7 @@ class Reminders:
             self.clock.now(),
         )
         [(_, digest)] = list(iter_digests(self.db, [target], signoffs=self.signoffs))
-        return None if digest is None else digest_view(digest, allow_quiet=False)
+        return digest
 
     # -- nudges --------------------------------------------------------------------------------------------
 
@@ -370,7 +367,7 @@ class Reminders:
         try:
             tz = client.users_info(user=user_id)["user"].get("tz")
         except SlackApiError as exc:
-            log.info("reminders: users.info %s failed: %s", user_id, _error(exc))
+            log.info("reminders: users.info %s failed: %s", user_id, reason_of(exc))
             return None
         return tz or None
 
@@ -446,7 +443,7 @@ class Reminders:
                 if self._post(sq.NUDGE, key, period, client, dm, view):
                     report.nudged.append(key)
             except Exception as exc:  # noqa: BLE001  (one person failing does not stop the others)
-                error = _error(exc)
+                error = reason_of(exc)
                 report.failed.append(key)
                 if error in DM_ERRORS:
                     self._finish(sq.NUDGE, key, period, sq.SKIPPED, error=error)

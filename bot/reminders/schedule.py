@@ -77,4 +77,6 @@ def nudge_period(now: datetime, tz: str, workweek: str | None = None) -> date | 
 
 
 def describe(s: Weekly) -> str:
+    """`Mondays at 09:00 (Europe/Paris)`: how a schedule reads in the answers (the checklists feature's timezone
+    answer says it too, so it lives here rather than in reminders/messages)."""
     return f"{WEEKDAYS[s.weekday].capitalize()}s at {s.hour:02d}:{s.minute:02d} ({s.timezone})"

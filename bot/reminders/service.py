@@ -1,4 +1,5 @@
-"""Units of work behind `/checklist remind …`. No Slack here: the listener does the Web API calls afterwards."""
+"""Units of work behind `/checklist remind …`. No Slack here: they return data (`ScheduleInfo`, `DmSetting`), and
+`bot.reminders.messages` says it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import date, datetime
 from bot.checklists import rules
 from bot.checklists.service import Who
 from bot.clock import Clock
-from bot.errors import NoChecklist, UserError
-from bot.reminders.schedule import Weekly, describe, local_now, next_due
+from bot.errors import NoChecklist
+from bot.reminders.refusals import NoDigestToStop
+from bot.reminders.schedule import Weekly, local_now, next_due
 from storage import queries as q
 from storage import schedules as sq
 from storage.db import Database, rerun_if_race_lost
@@ -23,15 +25,21 @@ class ScheduleInfo:
     updated_at: datetime
     portfolio: bool = False  # a channel with no checklist of its own but with shares: the portfolio is posted
 
-    @property
-    def text(self) -> str:
-        return describe(self.weekly)
+
+@dataclass(frozen=True)
+class DmSetting:
+    """A person's overdue reminders by DM: on their working days, at 09:00 in their timezone."""
+
+    enabled: bool
+    snoozed_until: date | None  # while a snooze lasts (until this day, inclusive); None otherwise
+    workweek: str
+    timezone: str | None
 
 
 @dataclass(frozen=True)
 class RemindStatus:
     schedule: ScheduleInfo | None
-    dm: str
+    dm: DmSetting
 
 
 class ReminderService:
@@ -77,47 +85,43 @@ class ReminderService:
             session.flush()
             return self._info(s, portfolio)
 
-    def off(self, who: Who) -> str:
+    def off(self, who: Who) -> Weekly:
+        """Stop the channel's weekly digest; the schedule it had."""
         with self.db.write() as session:
             s = sq.schedule_for(session, who.team_id, who.channel_id)
             if s is None:
-                raise UserError("There is no weekly digest in this channel, so there is nothing to stop.")
-            what = describe(Weekly(s.weekday, s.hour, s.minute, s.timezone))
+                raise NoDigestToStop()
+            weekly = Weekly(s.weekday, s.hour, s.minute, s.timezone)
             session.delete(s)
-        return what
+        return weekly
 
     def status(self, who: Who) -> RemindStatus:
         with self.db.read() as session:
             s = sq.schedule_for(session, who.team_id, who.channel_id)
             pref = sq.user_pref(session, who.user_id)
             info = self._info(s) if s else None
-        return RemindStatus(info, self._dm_text(pref))
+        return RemindStatus(info, self._dm_setting(pref))
 
-    def _dm_text(self, pref: sq.UserPref | None) -> str:
-        if pref is not None and not pref.dm_enabled:
-            return "*off* (`/checklist remind dm on` turns them back on)"
-        tz = f" {pref.timezone}" if pref is not None and pref.timezone else ""
-        today = self._today(pref)
-        if pref is not None and pref.snooze_until is not None and pref.snooze_until >= today:
-            return f"*snoozed* until {pref.snooze_until.isoformat()} inclusive (`/checklist remind dm on` resumes)"
-        week = rules.WORKWEEK_NAMES.get(pref.workweek if pref else rules.DEFAULT_WORKWEEK, "Monday–Friday")
-        return f"*on*: one DM on your working days ({week}) at 09:00{tz} when you own overdue items"
+    def _dm_setting(self, pref: sq.UserPref | None) -> DmSetting:
+        if pref is None:
+            return DmSetting(True, None, rules.DEFAULT_WORKWEEK, None)
+        snoozed = pref.snooze_until
+        if snoozed is not None and snoozed < self._today(pref):
+            snoozed = None  # the snooze is over
+        return DmSetting(pref.dm_enabled, snoozed, pref.workweek, pref.timezone)
 
     def _today(self, pref: sq.UserPref | None) -> date:
         return local_now(self.clock.now(), pref.timezone if pref and pref.timezone else "UTC").date()
 
-    def set_dm_workweek(self, who: Who, workweek: str) -> str:
+    def set_dm_workweek(self, who: Who, workweek: str) -> DmSetting:
         """The caller's working week: their nudges go out on these days only."""
         with self.db.write() as session:
             pref = sq.ensure_user_pref(session, who.user_id)
             pref.workweek = workweek
             session.add(pref)
-            return (
-                f"📬 Your working week is now *{rules.WORKWEEK_NAMES[workweek]}*: overdue reminders by DM come on "
-                f"those days, and `remind dm snooze <n>` skips n of them. Reminders: {self._dm_text(pref)}."
-            )
+            return self._dm_setting(pref)
 
-    def set_dm(self, who: Who, mode: str, days: int | None = None) -> str:
+    def set_dm(self, who: Who, mode: str, days: int | None = None) -> DmSetting:
         """`on`, `off` or `snooze` (the next `days` working days of the person, today included when it is one) the
         caller's overdue DMs."""
         with self.db.write() as session:
@@ -131,4 +135,4 @@ class ReminderService:
                 pref.dm_enabled = True
                 pref.snooze_until = rules.nth_working_day(self._today(pref), days, pref.workweek)
             session.add(pref)
-            return "📬 Your overdue reminders by DM are now " + self._dm_text(pref) + "."
+            return self._dm_setting(pref)

@@ -9,7 +9,7 @@ the effect's progress), post the DMs at most once each and keep their ts, then a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from bot.checklists.service import ContactChange, Who
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.signoffs.messages import (
+    NO_ANSWER,
     decision_text,
     dm_closed_view,
     dm_failed_text,
@@ -34,17 +35,14 @@ from bot.signoffs.service import Decision, Plan, Signoff, SignoffService
 from bot.slack.answers import ephemeral, in_channel
 from bot.slack.blocks import message, section
 from bot.slack.outbox import Effect
+from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
-from storage.signoffs import PENDING
+from storage.signoffs import APPROVED, PENDING, SignoffApproval
 
 if TYPE_CHECKING:
     from bot.slack.outbox import Delivery, Outbox
 
 log = logging.getLogger(__name__)
-
-
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "unknown_error")
 
 
 class SignoffFlow:
@@ -84,7 +82,7 @@ class SignoffFlow:
                     f"open:{user_id}", lambda u=user_id: self.client.conversations_open(users=u)["channel"]["id"]
                 )
             except SlackApiError as exc:
-                failures[user_id] = _error(exc)
+                failures[user_id] = reason_of(exc)
         return dms, failures
 
     def post_dms(
@@ -92,16 +90,13 @@ class SignoffFlow:
     ) -> dict[str, str]:
         """Post the live request to each approver (or to `user_ids`), at most once each, and keep each DM's ts;
         returns failures."""
-        wanted = set(user_ids) if user_ids is not None else None
         failures: dict[str, str] = {}
-        for a in signoff.approvals:
-            if (wanted is not None and a.user_id not in wanted) or not a.dm_channel:
-                continue
+        for a in _with_dm(signoff, user_ids):
             step = f"dm:{a.user_id}" + (":reminder" if reminder_days else "")
             try:
                 posted = d.post(step, a.dm_channel, dm_view(signoff, a.user_id, reminder_days=reminder_days))
             except SlackApiError as exc:
-                failures[a.user_id] = _error(exc)
+                failures[a.user_id] = reason_of(exc)
                 continue
             decided = self.signoffs.set_dm(signoff.id, a.user_id, posted["channel"], posted["ts"])
             # A click may have decided it before its ts was kept (its own update then skipped this DM); set_dm is
@@ -113,12 +108,9 @@ class SignoffFlow:
     def update_dms(self, d: Delivery, signoff: Signoff, user_ids: Iterable[str] | None = None) -> None:
         """Show the outcome, without buttons, in the approvers' DMs (all, or `user_ids`). Each DM is closed once
         per outcome (an effect keyed by request, approver and outcome), whichever effect gets there first."""
-        wanted = set(user_ids) if user_ids is not None else None
-        for a in signoff.approvals:
-            if (wanted is not None and a.user_id not in wanted) or not (a.dm_channel and a.dm_ts):
-                continue
-            if self.outbox is None:
-                continue
+        if self.outbox is None:
+            return
+        for a in _with_dm(signoff, user_ids, posted=True):
             key = f"dm.close:{signoff.id}:{a.user_id}:{signoff.request.status}:{a.decision or '-'}"
             payload = {"request_id": signoff.id, "user_id": a.user_id}
             self.outbox.run_once(Effect("signoff.dm_close", payload, team_id=d.team_id, key=key))
@@ -126,25 +118,22 @@ class SignoffFlow:
     def close_dm(self, d: Delivery) -> None:
         """One approver's DM shows the request's current outcome, without buttons (chat.update: idempotent)."""
         signoff = self.signoffs.get(d.payload["request_id"])
-        a = signoff.approval(d.payload["user_id"])
-        if a is None or not (a.dm_channel and a.dm_ts):
-            return
+        for a in _with_dm(signoff, [d.payload["user_id"]], posted=True):
+            self.update_dm(d, "update", a, dm_closed_view(signoff, a.user_id))
+
+    def update_dm(self, d: Delivery, step: str, a: SignoffApproval, view: dict) -> None:
+        """Replace one approver's posted DM with `view` (chat.update, at most once per `step`); a Slack error is
+        logged, not raised: the request itself is already settled."""
         try:
-            d.once(
-                "update",
-                lambda: (
-                    self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **dm_closed_view(signoff, a.user_id))
-                    and None
-                ),
-            )
+            d.once(step, lambda: self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **view) and None)
         except SlackApiError as exc:
-            log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
+            log.warning("could not update sign-off DM of %s: %s", a.user_id, reason_of(exc))
 
     def tell_channel(self, d: Delivery, channel_id: str, text: str, step: str = "notice") -> None:
         try:
             d.post(step, channel_id, message(text, [section(text)]))
         except SlackApiError as exc:
-            log.warning("could not post to %s: %s", channel_id, _error(exc))
+            log.warning("could not post to %s: %s", channel_id, reason_of(exc))
 
     # -- flows (outbox handlers) -------------------------------------------------------------------------
 
@@ -195,7 +184,7 @@ class SignoffFlow:
         request_id = d.state.get("request_id")
         if request_id is not None:
             self.signoffs.abandon(request_id, p["who"]["user_id"])
-        failures = dict.fromkeys(p["plan"]["approvers"], "Slack did not answer")
+        failures = dict.fromkeys(p["plan"]["approvers"], NO_ANSWER)
         d.respond(
             "answer", p.get("response_url"), _reply(ephemeral(dm_failed_text(p["plan"]["item_number"], failures)))
         )
@@ -228,7 +217,7 @@ class SignoffFlow:
         self.update_dms(d, signoff)
         text = withdrawn_dm_text(signoff, p["by"], p["reason"])
         for a in signoff.approvals:
-            if a.decision != "approved":
+            if a.decision != APPROVED:
                 continue
             channel = a.dm_channel or self.open_dms(d, [a.user_id])[0].get(a.user_id)
             if channel:
@@ -281,25 +270,22 @@ class SignoffFlow:
                 d.save()
             signoff = self.signoffs.get(request_id)
         backups = d.state["backups"]
-        undecided = [a for a in signoff.approvals if a.decision is None and not a.backup]
-        for a in undecided:
-            if a.dm_channel and a.dm_ts:
-                try:
-                    d.once(
-                        f"moved:{a.user_id}",
-                        lambda a=a: (
-                            self.client.chat_update(
-                                channel=a.dm_channel, ts=a.dm_ts, **dm_moved_view(signoff, a.user_id)
-                            )
-                            and None
-                        ),
-                    )
-                except SlackApiError as exc:
-                    log.warning("could not update sign-off DM of %s: %s", a.user_id, _error(exc))
-        reminded = [a.user_id for a in undecided]
+        reminded = [a.user_id for a in signoff.approvals if a.decision is None and not a.backup]
+        for a in _with_dm(signoff, reminded, posted=True):
+            self.update_dm(d, f"moved:{a.user_id}", a, dm_moved_view(signoff, a.user_id))
         days, today = self.signoffs.waited(signoff, now)  # the real wait, not the setting
         self.post_dms(d, signoff, reminded + list(backups), reminder_days=days)
         self.tell_channel(d, signoff.channel_id, escalation_text(signoff, reminded, list(backups), days, today))
+
+
+def _with_dm(
+    signoff: Signoff, user_ids: Iterable[str] | None = None, *, posted: bool = False
+) -> Iterator[SignoffApproval]:
+    """The approvals (all, or those of `user_ids`) that have a DM channel, and with `posted` a posted DM (its ts)."""
+    wanted = set(user_ids) if user_ids is not None else None
+    for a in signoff.approvals:
+        if (wanted is None or a.user_id in wanted) and a.dm_channel and (a.dm_ts or not posted):
+            yield a
 
 
 def _reply(payload: dict) -> dict:

@@ -6,7 +6,6 @@ Each listener checks and records in the database inside the acknowledgement and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -17,26 +16,26 @@ from slack_sdk import WebClient
 from bot.checklists import rules
 from bot.checklists.service import Who
 from bot.errors import UserError
-from bot.home.listeners import from_home, home_effect, team_of
+from bot.home.listeners import from_home, home_effect
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
+from bot.signoffs.refusals import ReasonMissing, ReasonTooLong
 from bot.signoffs.service import Decision, Plan
 from bot.slack.answers import ephemeral, in_channel
+from bot.slack.commands import SlackCall, handles
 from bot.slack.followups import open_modal
-from bot.slack.ids import FROM_HOME, Action, Input, View
+from bot.slack.ids import Action, Input, View
 from bot.slack.outbox import Effect, Staged
 from bot.slack.parser import Command
+from bot.slack.payloads import ReasonForm, SignoffPick, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
+from bot.slack.who import team_of, user_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
 
-CommandHandler = Callable[["Runtime", Who, Command, dict, Ack, WebClient], None]
-
-
 def request_id(value: str | None) -> int:
-    if not value or not value.isdigit():
-        raise UserError("That button is from an older version of this message; nothing changed.")
-    return int(value)
+    """The request an Approve / Reject… button is for (a PayloadError for anything we did not write)."""
+    return decode(SignoffPick, value).request_id
 
 
 def request_effect(who: Who, plan: Plan, note: str, response_url: str | None) -> Effect:
@@ -56,31 +55,32 @@ def stage_decision(fx: Staged, team_id: str, decision: Decision) -> None:
     fx.add("signoff.decided", payload, team_id=team_id, key=key)
 
 
-def _signoff(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
-    if cmd.clear:
-        with rt.outbox.unit() as fx:
-            signoff = rt.signoffs.cancel(who, cmd.item)
-            fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
-                   key=f"signoff.cancelled:{signoff.id}")
-        ack(**in_channel(cancelled_text(signoff)))
-        return
+@handles("signoff cancel")
+def _cancel(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+    with rt.outbox.unit() as fx:
+        signoff = rt.signoffs.cancel(who, cmd.item)
+        fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
+               key=f"signoff.cancelled:{signoff.id}")
+    return in_channel(cancelled_text(signoff))
+
+
+@handles("signoff")
+def _signoff(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     plan = rt.signoffs.plan(who, cmd.item, cmd.users)
-    rt.outbox.send(request_effect(who, plan, cmd.text, command.get("response_url")))
-    ack(**ephemeral(asking_text(plan.item_number, plan.approvers)))
+    rt.outbox.send(request_effect(who, plan, cmd.text, slack.response_url))
+    return ephemeral(asking_text(plan.item_number, plan.approvers))
 
 
-def _signoffs(rt: Runtime, who: Who, cmd: Command, command: dict, ack: Ack, client: WebClient) -> None:
+@handles("signoffs")
+def _signoffs(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     checklist, records = rt.signoffs.pending(who)
-    ack(**pending_view(checklist, records, rules.today(checklist, rt.clock.now())))
-
-
-COMMANDS: dict[str, CommandHandler] = {"signoff": _signoff, "signoffs": _signoffs}
+    return pending_view(checklist, records, rules.today(checklist, rt.clock.now()))
 
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
     def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        team_id, user_id = team_of(body), body["user"]["id"]
+        team_id, user_id = team_of(body), user_of(body)
         with rt.outbox.unit() as fx:
             decision = rt.signoffs.approve(team_id, user_id, request_id(action.get("value")))
             stage_decision(fx, team_id, decision)
@@ -90,7 +90,7 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.action(Action.SIGNOFF_REJECT)
     def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
-        signoff = rt.signoffs.check_decider(team_of(body), body["user"]["id"], request_id(action.get("value")))
+        signoff = rt.signoffs.check_decider(team_of(body), user_of(body), request_id(action.get("value")))
         ack()
         modal = reason_modal(signoff, from_home=from_home(body))
         rt.background.submit(
@@ -102,19 +102,19 @@ def register(app: App, rt: Runtime) -> None:
         values = (view.get("state") or {}).get("values") or {}
         text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
         if not text:
-            raise UserError("Say why you reject it; the requester needs to know what to fix.", field=Input.REASON)
+            raise ReasonMissing(field=Input.REASON)
         if len(text) > MAX_REASON:
-            raise UserError(f"Keep the reason to {MAX_REASON} characters (it has {len(text):,}).", field=Input.REASON)
+            raise ReasonTooLong(len(text), field=Input.REASON)
         if not storable(text):
             raise UserError(UNSTORABLE_MESSAGE, field=Input.REASON)
-        meta, _, origin = (view.get("private_metadata") or "").partition("|")
-        rid = request_id(meta)
-        team_id, user_id = team_of(body), body["user"]["id"]
+        form = decode(ReasonForm, view.get("private_metadata"))
+        rid = form.request_id
+        team_id, user_id = team_of(body), user_of(body)
         try:
             with rt.outbox.unit() as fx:
                 decision = rt.signoffs.reject(team_id, user_id, rid, text)
                 stage_decision(fx, team_id, decision)
-                if origin == FROM_HOME:
+                if form.from_home:
                     fx.effects.append(home_effect(team_id, user_id))
         except UserError as exc:
             # The request closed while the modal was open: say why on the field, nothing changed.

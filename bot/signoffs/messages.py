@@ -1,4 +1,5 @@
-"""Sign-off messages: the approver's DM (live and decided), the reason modal, channel notices and listings.
+"""Sign-off messages: the approver's DM (live and decided), the reason modal, channel notices, listings, and the
+sentence of each refusal (`bot.signoffs.refusals`).
 
 Pure functions from data to Block Kit dicts / mrkdwn strings; all user text goes through `user_text`.
 """
@@ -11,10 +12,13 @@ from datetime import date, datetime
 from bot.checklists import rules
 from bot.checklists.dates import slack_datetime
 from bot.checklists.service import Board, SignoffRecord
-from bot.signoffs.service import Decision, Signoff
+from bot.signoffs import refusals as no
+from bot.signoffs.service import Decision, Signoff, rejection
 from bot.slack.blocks import MESSAGE_BLOCKS, button, context, message, plain_text, section
-from bot.slack.ids import FROM_HOME, SIGNOFF_BLOCK_PREFIX, Action, Input, View
-from bot.slack.text import mention, plain, truncate, user_text
+from bot.slack.ids import Action, Input, View
+from bot.slack.payloads import ReasonForm, SignoffBlock, SignoffPick, encode
+from bot.slack.text import count, mention, plain, truncate, user_text
+from bot.slack.wording import says
 from storage import signoffs as sq
 from storage.models import Checklist
 
@@ -31,10 +35,6 @@ def _when(at: datetime | None) -> str:
 
 def _item_line(s: Signoff) -> str:
     return f"*{s.request.item_number}*  {user_text(s.item_title)}"
-
-
-def _rejection(approvals: Sequence[sq.SignoffApproval]) -> sq.SignoffApproval | None:
-    return next((a for a in approvals if a.decision == rules.REJECTED), None)
 
 
 def _approved_by(approvals: Sequence[sq.SignoffApproval]) -> list[str]:
@@ -69,10 +69,10 @@ def _head(s: Signoff, approver_id: str) -> list[dict]:
 
 def decision_buttons(request_id: int) -> dict:
     """Approve and Reject… for one request (value: its id); the same in the approver's DM and on the App Home."""
-    value = str(request_id)
+    value = encode(SignoffPick(request_id))
     return {
         "type": "actions",
-        "block_id": f"{SIGNOFF_BLOCK_PREFIX}|{value}",
+        "block_id": encode(SignoffBlock(request_id)),
         "elements": [
             button("Approve", Action.SIGNOFF_APPROVE, value, "primary"),
             button("Reject…", Action.SIGNOFF_REJECT, value, "danger"),
@@ -111,7 +111,7 @@ def outcome_line(s: Signoff, approver_id: str) -> str:
     if r.status == sq.APPROVED:
         return f"✅ Signed off by {_people(_approved_by(s.approvals))} on {_when(r.decided_at)}; nothing left to do."
     if r.status == sq.REJECTED:
-        rej = _rejection(s.approvals)
+        rej = rejection(s.approvals)
         why = f": “{user_text(rej.reason or '')}”" if rej else ""
         return f"❌ Rejected by {mention(r.decided_by)} on {_when(r.decided_at)}{why}"
     if r.status == sq.CANCELLED:
@@ -153,7 +153,7 @@ def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
         "title": plain_text("Reject sign-off", 24),
         "submit": plain_text("Reject", 24),
         "close": plain_text("Cancel", 24),
-        "private_metadata": f"{s.id}|{FROM_HOME}" if from_home else str(s.id),
+        "private_metadata": encode(ReasonForm(s.id, from_home)),
         "blocks": [
             context(f"*{s.request.item_number}*  {title}"),
             {
@@ -187,6 +187,9 @@ def requested_text(s: Signoff, superseded: bool) -> str:
         f"🔏 {mention(s.request.requested_by)} asked {people} to sign off {_item_line(s)} (by direct message).{note}"
         f"{tail}"
     )
+
+
+NO_ANSWER = "Slack did not answer"  # the failure of each DM when Slack never confirmed them (`dm_failed_text`)
 
 
 def dm_failed_text(item_number: str, failures: dict[str, str]) -> str:
@@ -246,7 +249,7 @@ def removed_contact_text(change) -> str:
 
 def escalation_text(s: Signoff, reminded: Sequence[str], backups: Sequence[str], days: int, today: date) -> str:
     """`days`: the working days the request has really waited (`rules.working_days_between`)."""
-    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {days} working day{'s' if days != 1 else ''}."]
+    bits = [f"⏰ The sign-off of {_item_line(s)} has waited {count(days, 'working day')}."]
     if reminded:
         ages = []
         for user_id in reminded:
@@ -275,7 +278,7 @@ def waiting_line(record: SignoffRecord, today: date) -> str:
         approved = [f"{mention(a.user_id)} approved" for a in record.approvals if a.decision == rules.APPROVED]
         return " · ".join(["⏳ waiting on " + ", ".join(waiting)] + approved)
     if r.status == sq.REJECTED:
-        rej = _rejection(record.approvals)
+        rej = rejection(record.approvals)
         why = f": “{user_text(truncate(rej.reason or '', 200))}”" if rej else ""
         return f"❌ sign-off rejected by {mention(r.decided_by)}{why}"
     return ""
@@ -334,3 +337,102 @@ def record_lines(records: Sequence[SignoffRecord]) -> list[str]:
                 lines.append(f"      {mention(a.user_id)} {a.decision} {_when(a.decided_at)}{reason}")
         out.append("\n".join(lines))
     return out
+
+
+# -- refusals ----------------------------------------------------------------------------------------------
+
+GONE = "That sign-off request no longer exists; nothing changed."
+
+
+@says(no.RequestGone)
+def _gone(r: no.RequestGone) -> str:
+    return GONE
+
+
+@says(no.OwnRequest)
+def _own_request(r: no.OwnRequest) -> str:
+    return "Nobody approves their own request; your click changed nothing."
+
+
+@says(no.NotAnApprover)
+def _not_an_approver(r: no.NotAnApprover) -> str:
+    names = ", ".join(mention(u) for u in r.approvers)
+    return f"Only {names} can decide on the sign-off of {r.item_number}; your click changed nothing."
+
+
+@says(no.SignoffArchived)
+def _archived(r: no.SignoffArchived) -> str:
+    return "That checklist has been archived, so this sign-off is closed; nothing changed."
+
+
+@says(no.SignoffClosed)
+def _closed(r: no.SignoffClosed) -> str:
+    """Why a click on this request changes nothing any more, with what to do instead."""
+    number = r.item_number
+    by = mention(r.decided_by) if r.decided_by else "someone"
+    if r.status == sq.APPROVED:
+        return f"This sign-off is already complete: {number} is signed off. Nothing changed."
+    if r.status == sq.REJECTED:
+        why = f": “{user_text(r.reason)}”" if r.reason else ""
+        return f"This request was already rejected by {by}{why}. Nothing changed."
+    if r.status == sq.CANCELLED:
+        return f"This request was withdrawn by {by}, so there is nothing to decide. Nothing changed."
+    if r.status == sq.WITHDRAWN:
+        return f"This sign-off was withdrawn by {by} when {number} was reopened; nothing changed."
+    if r.status == sq.SUPERSEDED:
+        return (
+            f"A newer sign-off request for {number} replaced this one; use the buttons in the newest message. "
+            "Nothing changed."
+        )
+    return "This request is closed. Nothing changed."
+
+
+@says(no.AlreadyDecided)
+def _already_decided(r: no.AlreadyDecided) -> str:
+    return f"You already {r.decision} this sign-off ({_when(r.decided_at)}); nothing changed."
+
+
+@says(no.NoLongerContact)
+def _no_longer_contact(r: no.NoLongerContact) -> str:
+    return (
+        f"You are no longer a *{user_text(r.role)}* contact, so you cannot decide on the sign-off of "
+        f"{r.item_number}; your click changed nothing."
+    )
+
+
+@says(no.DoneNeedsNoSignoff)
+def _done(r: no.DoneNeedsNoSignoff) -> str:
+    return f"{r.item_number} is already done, so it needs no sign-off."
+
+
+@says(no.SkippedNeedsNoSignoff)
+def _skipped(r: no.SkippedNeedsNoSignoff) -> str:
+    return (
+        f"{r.item_number} is not applicable, so it needs no sign-off. `/checklist unskip {r.item_number}` "
+        "makes it applicable again."
+    )
+
+
+@says(no.ChecklistChanged)
+def _checklist_changed(r: no.ChecklistChanged) -> str:
+    return "This channel's checklist changed meanwhile; nothing was recorded."
+
+
+@says(no.ClosedMeanwhile)
+def _closed_meanwhile(r: no.ClosedMeanwhile) -> str:
+    return f"{r.item_number} was marked done or not applicable meanwhile, so no sign-off was requested."
+
+
+@says(no.ReasonMissing)
+def _reason_missing(r: no.ReasonMissing) -> str:
+    return "Say why you reject it; the requester needs to know what to fix."
+
+
+@says(no.ReasonTooLong)
+def _reason_too_long(r: no.ReasonTooLong) -> str:
+    return f"Keep the reason to {MAX_REASON} characters (it has {r.length:,})."
+
+
+@says(no.NothingToCancel)
+def _nothing_to_cancel(r: no.NothingToCancel) -> str:
+    return f"There is no pending sign-off for {r.item_number} to cancel."

@@ -1,7 +1,8 @@
 """Units of work for sign-offs: plan a request, record it, approve, reject, cancel, escalate. No Slack here.
 
 Every decision goes through guarded UPDATEs (see `storage.signoffs`), so a double click, a replayed payload or
-two replicas handling the same click change the state once; the loser gets a `UserError` saying why.
+two replicas handling the same click change the state once; the loser gets a refusal (`bot.signoffs.refusals`)
+saying why, as data: `bot.signoffs.messages` words it.
 """
 
 from __future__ import annotations
@@ -13,15 +14,25 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from bot.checklists import rules
-from bot.checklists.dates import slack_datetime
 from bot.checklists.service import ChecklistService, SignoffRecord, Who, signoff_records
-from bot.errors import UserError
-from bot.slack.text import mention, user_text
+from bot.signoffs.refusals import (
+    AlreadyDecided,
+    ChecklistChanged,
+    ClosedMeanwhile,
+    DoneNeedsNoSignoff,
+    NoLongerContact,
+    NotAnApprover,
+    NothingToCancel,
+    OwnRequest,
+    RequestGone,
+    SignoffArchived,
+    SignoffClosed,
+    SkippedNeedsNoSignoff,
+)
 from storage import queries as q
 from storage import signoffs as sq
 from storage.models import Checklist, Item
 
-GONE = "That sign-off request no longer exists; nothing changed."
 SYSTEM_ACTOR = "checklist-bot"  # the actor of events nobody typed (escalations)
 BACKUP_SUFFIX = rules.BACKUP_SUFFIX
 
@@ -83,11 +94,11 @@ class SignoffService:
         workspace's checklist is refused as if it did not exist: ids in payloads are never trusted across teams."""
         request = sq.request(session, request_id)
         if request is None:
-            raise UserError(GONE)
+            raise RequestGone()
         stmt = select(Checklist).where(Checklist.id == request.checklist_id)
         checklist = session.exec(stmt.with_for_update() if lock else stmt).one()
         if team_id is not None and checklist.team_id != team_id:
-            raise UserError(GONE)
+            raise RequestGone()
         item = session.get(Item, request.item_id)
         session.refresh(request)
         return Signoff(
@@ -110,35 +121,29 @@ class SignoffService:
         )
 
     def _guard(self, session: Session, signoff: Signoff, user_id: str) -> sq.SignoffApproval:
-        """The clicker's approval row, or a UserError: not an approver, no longer pending, already decided."""
+        """The clicker's approval row, or a refusal: not an approver, no longer pending, already decided."""
         request = signoff.request
         approval = signoff.approval(user_id)
         if user_id == request.requested_by:
-            raise UserError("Nobody approves their own request; your click changed nothing.")
+            raise OwnRequest()
         if approval is None:
-            names = ", ".join(mention(a.user_id) for a in signoff.approvals)
-            raise UserError(
-                f"Only {names} can decide on the sign-off of {request.item_number}; your click changed nothing."
-            )
+            raise NotAnApprover(request.item_number, tuple(a.user_id for a in signoff.approvals))
         if request.status == sq.WITHDRAWN:
-            raise UserError(closed_reason(request, signoff.approvals))
+            raise closed(request, signoff.approvals)
         checklist = session.get(Checklist, request.checklist_id)
         if checklist is not None and checklist.archived_at is not None:
-            raise UserError("That checklist has been archived, so this sign-off is closed; nothing changed.")
+            raise SignoffArchived()
         if approval.decision is not None:
-            raise UserError(already_decided(approval))
+            raise already_decided(approval)
         if request.status != sq.PENDING:
-            raise UserError(closed_reason(request, signoff.approvals))
+            raise closed(request, signoff.approvals)
         item = session.get(Item, request.item_id)
         role = item.signoff_role if item is not None else None
         if not rules.still_signs(
             user_id, role, approval.backup, lambda r: [c.user_id for c in q.contacts(session, request.checklist_id, r)]
         ):
             shown = f"{role}{rules.BACKUP_SUFFIX}" if approval.backup else role
-            raise UserError(
-                f"You are no longer a *{user_text(shown or '')}* contact, so you cannot decide on the sign-off of "
-                f"{request.item_number}; your click changed nothing."
-            )
+            raise NoLongerContact(request.item_number, shown or "")
         return approval
 
     # -- requesting --------------------------------------------------------------------------------------
@@ -150,12 +155,9 @@ class SignoffService:
             checklist = self.checklists.checklist_of(session, who)
             item = self.checklists.item_of(session, checklist, number)
             if rules.is_done(item):
-                raise UserError(f"{item.number} is already done, so it needs no sign-off.")
+                raise DoneNeedsNoSignoff(item.number)
             if rules.is_skipped(item):
-                raise UserError(
-                    f"{item.number} is not applicable, so it needs no sign-off. `/checklist unskip {item.number}` "
-                    "makes it applicable again."
-                )
+                raise SkippedNeedsNoSignoff(item.number)
             if purpose == "skip":
                 rules.refuse_if_locked(item.number, "skip", self.checklists.has_pending_signoff(session, item))
             else:
@@ -189,12 +191,10 @@ class SignoffService:
         with self.db.write() as session:
             checklist = self.checklists.checklist_of(session, Who(who.team_id, plan.channel_id, who.user_id), lock=True)
             if checklist.id != plan.checklist_id:
-                raise UserError("This channel's checklist changed meanwhile; nothing was recorded.")
+                raise ChecklistChanged()
             item = self.checklists.item_of(session, checklist, plan.item_number)
             if rules.is_closed(item):
-                raise UserError(
-                    f"{item.number} was marked done or not applicable meanwhile, so no sign-off was requested."
-                )
+                raise ClosedMeanwhile(item.number)
             now = self.clock.now()
             superseded = []
             old = sq.pending_for_item(session, item.id)
@@ -280,7 +280,7 @@ class SignoffService:
             now = self.clock.now()
             if not sq.decide(session, request_id=request_id, user_id=user_id, decision=decision, reason=reason, at=now):
                 session.refresh(approval)
-                raise UserError(already_decided(approval))
+                raise already_decided(approval)
             checklist = session.get(Checklist, signoff.request.checklist_id)
             number = signoff.request.item_number
             action = "signoff_approve" if decision == rules.APPROVED else "signoff_reject"
@@ -317,7 +317,7 @@ class SignoffService:
             item = self.checklists.item_of(session, checklist, number)
             request = sq.pending_for_item(session, item.id)
             if request is None:
-                raise UserError(f"There is no pending sign-off for {item.number} to cancel.")
+                raise NothingToCancel(item.number)
             sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=self.clock.now())
             self._log(session, checklist, who.user_id, "signoff_cancel", item_number=item.number)
             session.refresh(request)
@@ -403,28 +403,16 @@ class SignoffService:
             return self._load(session, request_id)
 
 
-def already_decided(approval: sq.SignoffApproval) -> str:
-    when = slack_datetime(approval.decided_at, "{date_short} {time}") if approval.decided_at else "earlier"
-    return f"You already {approval.decision} this sign-off ({when}); nothing changed."
+def already_decided(approval: sq.SignoffApproval) -> AlreadyDecided:
+    return AlreadyDecided(approval.decision or "", approval.decided_at)
 
 
-def closed_reason(request: sq.SignoffRequest, approvals: Sequence[sq.SignoffApproval]) -> str:
-    """Why a click on this request changes nothing any more, with what to do instead."""
-    number = request.item_number
-    by = mention(request.decided_by) if request.decided_by else "someone"
-    if request.status == sq.APPROVED:
-        return f"This sign-off is already complete: {number} is signed off. Nothing changed."
-    if request.status == sq.REJECTED:
-        reason = next((a.reason for a in approvals if a.decision == rules.REJECTED and a.reason), None)
-        why = f": “{user_text(reason)}”" if reason else ""
-        return f"This request was already rejected by {by}{why}. Nothing changed."
-    if request.status == sq.CANCELLED:
-        return f"This request was withdrawn by {by}, so there is nothing to decide. Nothing changed."
-    if request.status == sq.WITHDRAWN:
-        return f"This sign-off was withdrawn by {by} when {number} was reopened; nothing changed."
-    if request.status == sq.SUPERSEDED:
-        return (
-            f"A newer sign-off request for {number} replaced this one; use the buttons in the newest message. "
-            "Nothing changed."
-        )
-    return "This request is closed. Nothing changed."
+def rejection(approvals: Sequence[sq.SignoffApproval]) -> sq.SignoffApproval | None:
+    """The rejection that closed a request (one at most: a rejection closes it)."""
+    return next((a for a in approvals if a.decision == rules.REJECTED), None)
+
+
+def closed(request: sq.SignoffRequest, approvals: Sequence[sq.SignoffApproval]) -> SignoffClosed:
+    """Why a click on this request changes nothing any more: what became of it."""
+    rejected = rejection(approvals) if request.status == sq.REJECTED else None
+    return SignoffClosed(request.item_number, request.status, request.decided_by, rejected.reason if rejected else None)

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from bot.checklists.dates import slack_day
 from bot.checklists.templates import DEFAULT_TEMPLATE, Template
 from bot.slack.blocks import context, message, section
-from bot.slack.parser import USAGE
+from bot.slack.parser import help_lines
 from bot.slack.text import mention, user_text
 from storage.models import Checklist, Contact
 
 
-def ephemeral(text: str) -> dict:
+def ephemeral(text: str) -> dict[str, Any]:
     return message(text, [section(text)], response_type="ephemeral")
 
 
-def in_channel(text: str) -> dict:
+def in_channel(text: str) -> dict[str, Any]:
     return message(text, [section(text)], response_type="in_channel")
 
 
-def help_view(unknown: str | None = None) -> dict:
-    lines = [
-        f"`/checklist {usage}` — {what}\n      e.g. `/checklist {example}`" for usage, example, what in USAGE.values()
-    ]
+def help_view(unknown: str | None = None) -> dict[str, Any]:
+    lines = help_lines()  # from the command table, so help and grammar cannot disagree
     intro = "*checklist-bot* keeps your implementation workplan in this channel."
     if unknown:
         intro = f"I don't know `{user_text(unknown)}`. Here is what I can do:"
@@ -34,7 +33,7 @@ def help_view(unknown: str | None = None) -> dict:
     return message(intro, blocks, response_type="ephemeral")
 
 
-def dm_help_view(team_id: str, app_id: str | None) -> dict:
+def dm_help_view(team_id: str, app_id: str | None) -> dict[str, Any]:
     """The answer to a direct message: the bot reads no DMs, so say where things happen."""
     ids_ok = all(re.fullmatch(r"[A-Z0-9]{2,32}", x or "") for x in (team_id, app_id))
     home = f"<slack://app?team={team_id}&id={app_id}&tab=home|Home tab>" if ids_ok else "Home tab"
@@ -46,7 +45,7 @@ def dm_help_view(team_id: str, app_id: str | None) -> dict:
     return message(text, [section(text)])
 
 
-def templates_view(templates: dict[str, Template]) -> dict:
+def templates_view(templates: dict[str, Template]) -> dict[str, Any]:
     lines = []
     for name, t in sorted(templates.items()):
         default = " _(default)_" if name == DEFAULT_TEMPLATE else ""
@@ -58,7 +57,7 @@ def templates_view(templates: dict[str, Template]) -> dict:
     return ephemeral(text)
 
 
-def contacts_view(contacts: Sequence[Contact]) -> dict:
+def contacts_view(contacts: Sequence[Contact]) -> dict[str, Any]:
     if not contacts:
         return ephemeral(
             "No contacts yet. Name them per role, e.g. `/checklist contact security @cara @dan`; "
@@ -71,7 +70,7 @@ def contacts_view(contacts: Sequence[Contact]) -> dict:
     return ephemeral("*Contacts*\n" + "\n".join(lines))
 
 
-def archived_view(checklists: Sequence[Checklist]) -> dict:
+def archived_view(checklists: Sequence[Checklist]) -> dict[str, Any]:
     """The channel's archived checklists, numbered oldest first (the number `… archived <n>` takes)."""
     if not checklists:
         return ephemeral("This channel has no archived checklists. `/checklist archive` closes the current one.")

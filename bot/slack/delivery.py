@@ -91,12 +91,6 @@ def uncertain(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError | ConnectionError | HTTPException | URLError | OSError)
 
 
-def describe(exc: BaseException) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
-    return type(exc).__name__
-
-
 def metadata_for(key: str) -> dict:
     """Message metadata carrying an idempotency key (Slack keeps it with the message; history returns it)."""
     return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}

@@ -30,8 +30,9 @@ from bot.checklists.service import Who
 from bot.home.messages import home_view
 from bot.signoffs.messages import status_lines
 from bot.slack.answers import ephemeral
-from bot.slack.delivery import describe, find_file
+from bot.slack.delivery import find_file
 from bot.slack.outbox import Delivery, Outbox
+from bot.slack.reasons import reason_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -66,7 +67,7 @@ def post(d: Delivery) -> None:
     try:
         d.post("post", d.payload["channel"], d.payload["message"])
     except SlackApiError as exc:
-        exports.log.warning("could not post to %s: %s", d.payload["channel"], describe(exc))
+        exports.log.warning("could not post to %s: %s", d.payload["channel"], reason_of(exc))
 
 
 def publish_home(rt: Runtime, d: Delivery) -> None:
@@ -76,7 +77,7 @@ def publish_home(rt: Runtime, d: Delivery) -> None:
     try:
         d.once("publish", lambda: d.client.views_publish(user_id=user_id, view=view) and None)
     except SlackApiError as exc:
-        exports.log.warning("views.publish for %s failed: %s", user_id, describe(exc))
+        exports.log.warning("views.publish for %s failed: %s", user_id, reason_of(exc))
 
 
 def refresh_status(rt: Runtime, d: Delivery) -> None:
@@ -102,7 +103,7 @@ def export(rt: Runtime, d: Delivery) -> None:
             p.get("response_url"),
             {
                 "replace_original": False,
-                **ephemeral(f"⚠️ The export could not be made: {getattr(exc, 'message', describe(exc))}."),
+                **ephemeral(f"⚠️ The export could not be made: {getattr(exc, 'message', reason_of(exc))}."),
             },
         )
         return
@@ -124,7 +125,7 @@ def export(rt: Runtime, d: Delivery) -> None:
             lambda: find_file(d.client, channel, file_id),
         )
     except SlackApiError as exc:
-        reason = describe(exc)
+        reason = reason_of(exc)
         exports.log.warning("export upload failed: %s", reason)
         why = exports.WHY.get(reason, f"Slack answered `{reason}`; please try again")
         d.respond(

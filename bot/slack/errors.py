@@ -15,9 +15,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import metrics
 from bot.errors import MissingSentence, Unavailable, UserError
-from bot.home.listeners import from_home, publish_home, team_of
+from bot.home.listeners import from_home, publish_home
 from bot.slack.answers import ephemeral
 from bot.slack.verify import VERIFIED
+from bot.slack.who import team_of, user_of
 from storage.bounded import CommitOutcomeUnknown
 from storage.deadline import OutOfTime
 
@@ -90,7 +91,7 @@ def register(app: App, rt: Runtime) -> None:
             return BoltResponse(status=200, body="")
         if kind == "block_actions" and from_home(body):
             # No response_url on the Home tab: show why on top of the person's re-published Home.
-            rt.background.submit(publish_home, rt, client, team_of(body), body["user"]["id"], text)
+            rt.background.submit(publish_home, rt, client, team_of(body), user_of(body), text)
         elif kind == "block_actions" and body.get("response_url"):
             rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
         return BoltResponse(status=200, body="")

@@ -6,13 +6,13 @@ from enum import StrEnum
 class Action(StrEnum):
     ITEM_MENU = "item_menu"  # overflow menu on an item in the status message
     REFRESH = "status_refresh"
-    SIGNOFF_APPROVE = "signoff_approve"  # value: the request id
-    SIGNOFF_REJECT = "signoff_reject"  # value: the request id; opens the reason modal
-    HOME_DONE = "home_done"  # Mark done on the App Home; value: <checklist id>|<channel id>|<item number>
+    SIGNOFF_APPROVE = "signoff_approve"  # value: payloads.SignoffPick
+    SIGNOFF_REJECT = "signoff_reject"  # value: payloads.SignoffPick; opens the reason modal
+    HOME_DONE = "home_done"  # Mark done on the App Home; value: payloads.HomeDone
 
 
 class MenuChoice(StrEnum):
-    """The `value` prefix of each overflow option: `<choice>|<checklist id>|<item number>`."""
+    """The choice of an item's overflow option (its value is a `payloads.MenuPick`)."""
 
     DONE = "done"
     UNDO = "undo"
@@ -28,7 +28,7 @@ class View(StrEnum):
     ASSIGN = "item_assign"
     DUE = "item_due"
     NOTE = "item_note"
-    SIGNOFF_REASON = "signoff_reason"  # private_metadata: the request id
+    SIGNOFF_REASON = "signoff_reason"  # private_metadata: payloads.ReasonForm
 
 
 class Input(StrEnum):
@@ -39,8 +39,4 @@ class Input(StrEnum):
     NOTE = "note"
     REASON = "reason"
 
-
-SIGNOFF_BLOCK_PREFIX = "signoff"  # block id of a sign-off DM's buttons: signoff|<request id>
-HOME_ITEM_PREFIX = "home_item"  # block id of an item on the App Home: home_item|<checklist id>|<item number>
-FROM_HOME = "home"  # suffix of the reason modal's private_metadata when opened from the App Home: <id>|home
-STATUS_BLOCK_PREFIX = "status"  # first block's id: status|<checklist id>|<phase or "all">
+# Button values, option values, block ids and private_metadata: typed, in bot.slack.payloads.

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.checklists.listeners import actions, commands
+from bot.checklists.listeners import actions
+from bot.checklists.listeners import commands as checklist_commands  # noqa: F401  (registers its handlers)
 from bot.checklists.listeners import modals as views
 from bot.home import listeners as home
 from bot.signoffs import listeners as signoff
-from bot.slack import errors, events
+from bot.slack import commands, errors, events
 
 if TYPE_CHECKING:
     from bot.app import Runtime

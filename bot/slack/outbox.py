@@ -32,7 +32,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack.background import Background
-from bot.slack.delivery import describe, find_post, metadata_for, uncertain
+from bot.slack.delivery import find_post, metadata_for, uncertain
+from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
 from storage import outbox as oq
 from storage.db import Database
@@ -148,11 +149,11 @@ class Delivery:
             result = call()
         except SlackApiError as exc:
             if uncertain(exc):
-                raise Retry(f"{step}: {describe(exc)}") from exc
+                raise Retry(f"{step}: {reason_of(exc)}") from exc
             raise
         except Exception as exc:
             if uncertain(exc):
-                raise Retry(f"{step}: {describe(exc)}") from exc
+                raise Retry(f"{step}: {reason_of(exc)}") from exc
             raise
         self._mark(step, "done", result)
         return result
@@ -177,7 +178,7 @@ class Delivery:
                     self.save()
                     raise
                 log.warning(
-                    "outbox: %s %s: outcome uncertain (%s); looking in %s", self.kind, step, describe(exc), channel
+                    "outbox: %s %s: outcome uncertain (%s); looking in %s", self.kind, step, reason_of(exc), channel
                 )
                 found = self._look(step, channel, mkey)
                 if found is not None:
@@ -193,10 +194,10 @@ class Delivery:
             ts = find_post(self.client, channel, mkey)
         except SlackApiError as exc:
             if uncertain(exc):
-                raise Retry(f"{step}: could not look ({describe(exc)})") from exc
-            raise Unknown(f"{step}: may or may not have been posted; cannot look ({describe(exc)})") from exc
+                raise Retry(f"{step}: could not look ({reason_of(exc)})") from exc
+            raise Unknown(f"{step}: may or may not have been posted; cannot look ({reason_of(exc)})") from exc
         except Exception as exc:  # noqa: BLE001  (the look itself timed out: settle it later)
-            raise Retry(f"{step}: could not look ({describe(exc)})") from exc
+            raise Retry(f"{step}: could not look ({reason_of(exc)})") from exc
         if ts is None:
             return None
         log.info("outbox: %s %s was posted after all (%s)", self.kind, step, ts)
@@ -222,7 +223,7 @@ class Delivery:
                     del self.state[step]
                     self.save()
                     raise
-                log.warning("outbox: %s %s: outcome uncertain (%s); looking", self.kind, step, describe(exc))
+                log.warning("outbox: %s %s: outcome uncertain (%s); looking", self.kind, step, reason_of(exc))
                 found = self._settle_look(step, look)
                 if found is not None:
                     return found
@@ -236,10 +237,10 @@ class Delivery:
             found = look()
         except SlackApiError as exc:
             if uncertain(exc):
-                raise Retry(f"{step}: could not look ({describe(exc)})") from exc
-            raise Unknown(f"{step}: may or may not have happened; cannot look ({describe(exc)})") from exc
+                raise Retry(f"{step}: could not look ({reason_of(exc)})") from exc
+            raise Unknown(f"{step}: may or may not have happened; cannot look ({reason_of(exc)})") from exc
         except Exception as exc:  # noqa: BLE001
-            raise Retry(f"{step}: could not look ({describe(exc)})") from exc
+            raise Retry(f"{step}: could not look ({reason_of(exc)})") from exc
         if found is None:
             return None
         self._mark(step, "done", found)
@@ -261,8 +262,8 @@ class Delivery:
             resp = WebhookClient(url=url, timeout=self.client.timeout).send_dict(body)
         except Exception as exc:
             if idempotent:
-                raise Retry(f"{step}: {describe(exc)}") from exc
-            self._unknown_step(step, describe(exc))
+                raise Retry(f"{step}: {reason_of(exc)}") from exc
+            self._unknown_step(step, reason_of(exc))
             return
         if resp.status_code >= 500 and idempotent:
             raise Retry(f"{step}: HTTP {resp.status_code}")
@@ -412,11 +413,11 @@ class Outbox:
                     time.sleep(BACKOFF_NOW[min(attempt, len(BACKOFF_NOW) - 1)])
                     continue
                 if uncertain(exc) and d.attempts < MAX_ATTEMPTS:
-                    return self._later(d.id, d.attempts, describe(exc))
+                    return self._later(d.id, d.attempts, reason_of(exc))
                 level = logging.WARNING if isinstance(exc, SlackApiError) else logging.ERROR
-                log.log(level, "outbox: %s (%s) failed: %s", d.kind, d.key, describe(exc), exc_info=level > 30)
-                self._give_up(handler, d, describe(exc))
-                return self._finish(d.id, oq.FAILED, describe(exc))
+                log.log(level, "outbox: %s (%s) failed: %s", d.kind, d.key, reason_of(exc), exc_info=level > 30)
+                self._give_up(handler, d, reason_of(exc))
+                return self._finish(d.id, oq.FAILED, reason_of(exc))
         return None
 
     def _give_up(self, handler: Handler, d: Delivery, why: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.checklists.dates import WEEKDAYS
 from bot.checklists.rules import not_a_person
@@ -24,89 +26,6 @@ NOTIFY_MODES = ("channel", "quiet")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_SNOOZE_DAYS = 60
 
-# subcommand -> (usage, example, description); the order is the order of `help`.
-USAGE: dict[str, tuple[str, str, str]] = {
-    "status": ("status [phase]", "status 4", "where the project stands (posted in the channel)"),
-    "done": ("done <item> [note]", "done 3.3 staging keys received", "mark an item done"),
-    "undo": (
-        "undo <item> [reason]",
-        "undo 5.1 the DPIA was revised",
-        "reopen an item (a signed-off one needs the reason)",
-    ),
-    "assign": (
-        "assign <item> @user…|+@user|-@user|none",
-        "assign 3.4 @bob @eve",
-        "set an item's owners (up to 5), add one with +@, remove one with -@, or clear them",
-    ),
-    "due": (
-        "due <item> <date|none>",
-        "due 3.4 next friday",
-        "set or clear a due date (`in 5 working days`, `4 Mar`: read in the checklist's timezone)",
-    ),
-    "note": ("note <item> <text>", "note 2.1 waiting for the ministry's template", "add a note to an item"),
-    "show": ("show <item>", "show 5.1", "an item with its notes and history"),
-    "history": ("history [item]", "history 3.3", "the last 20 changes"),
-    "signoff": (
-        "signoff <item> [@user…] [note]",
-        "signoff 5.1 @cara specs v3 attached",
-        "ask for a sign-off by DM (the role's contacts when nobody is named)",
-    ),
-    "signoff cancel": ("signoff cancel <item>", "signoff cancel 5.1", "withdraw a pending sign-off request"),
-    "signoffs": ("signoffs", "signoffs", "the sign-offs pending here"),
-    "add": ("add <phase> <title>", "add 3 Load test the staging API", "add an item to a phase of this checklist"),
-    "remove": ("remove <item>", "remove 3.7", "take an item out of this checklist (its record is kept)"),
-    "export": ("export md|csv", "export md", "the checklist with its sign-off record as a file in this channel"),
-    "contact": ("contact <role> @user…", "contact security @cara @dan", "name the contacts for a role"),
-    "contacts": ("contacts", "contacts", "list the contacts per role"),
-    "start": (
-        "start [template] [kickoff <date>]",
-        "start interop kickoff 2026-12-07",
-        "create this channel's checklist; with a kickoff, plan its due dates and owners",
-    ),
-    "plan": (
-        "plan <date> [all]",
-        "plan next monday",
-        "(re)plan from a kickoff date: planned dates move, dates set by hand are kept (`all` moves them too)",
-    ),
-    "skip": ("skip <item> <reason>", "skip 6.1 we host it ourselves", "mark an item not applicable, with why"),
-    "unskip": ("unskip <item>", "unskip 6.1", "make a not-applicable item applicable again"),
-    "templates": ("templates", "templates", "list the templates"),
-    "archive": ("archive", "archive", "close this channel's checklist (kept with its history)"),
-    "archived": (
-        "archived",
-        "archived",
-        "this channel's archived checklists; `status|history|show|export … archived <n>` reads one",
-    ),
-    "timezone": (
-        "timezone [<IANA zone>]",
-        "timezone Asia/Phnom_Penh",
-        "show or set the checklist's timezone: its today, overdue and date words follow it",
-    ),
-    "workweek": ("workweek mon-fri|sun-thu|mon-sat", "workweek sun-thu", "set the checklist's working week"),
-    "remind": (
-        "remind [weekly <day> <HH:MM> [timezone] | off | now | dm on|off|snooze <days>|workweek <week>]",
-        "remind weekly monday 09:00 Europe/Berlin",
-        "the weekly digest in this channel and your overdue DMs",
-    ),
-    "notify": (
-        "notify [quiet|channel]",
-        "notify quiet",
-        "who hears about item changes: everyone (`channel`) or only the person who made them (`quiet`)",
-    ),
-    "share": (
-        "share #channel",
-        "share #leads",
-        "list this checklist in that channel's portfolio (a lead of the checklist decides)",
-    ),
-    "unshare": ("unshare #channel", "unshare #leads", "take this checklist out of that channel's portfolio"),
-    "portfolio": (
-        "portfolio",
-        "portfolio",
-        "in a leads' channel: one line per checklist shared to it; `remind weekly …` there posts it weekly",
-    ),
-    "help": ("help", "help", "this list"),
-}
-
 
 class ParseError(UserError):
     """Input we cannot read; the message says what was expected."""
@@ -124,6 +43,27 @@ class Command:
     clear: bool = False
     args: tuple[str, ...] = field(default_factory=tuple)
     archived: int | None = None  # `… archived <n>`: read the channel's n-th archived checklist
+
+
+Parser = Callable[[str, list[str]], Command]  # (the text after the subcommand, its words) -> Command
+
+
+@dataclass(eq=False)
+class Subcommand:
+    """One row of the command table: what help says about it, how its words are read, and what runs it.
+
+    The grammar rows are written here; each feature registers its handler on its rows
+    (`bot.slack.commands.handles`), and the app refuses to start while a row has none."""
+
+    name: str  # one word, or two for a form of another (`signoff cancel`)
+    usage: str
+    example: str
+    what: str
+    parse: Parser
+    bare: bool = False  # takes nothing after it
+    reads_archived: bool = False  # `… archived <n>` reads an archived checklist
+    read_only: bool = False  # changes nothing, so a replay of it is harmless (`bot.slack.verify`)
+    handler: Callable[..., Any] | None = None  # (Runtime, Request) -> the answer; set by the feature
 
 
 def usage(name: str) -> str:
@@ -188,166 +128,211 @@ def parse(text: str) -> Command:
 
     if name in ("", "help"):
         return Command("help")
-    if name in ("templates", "contacts", "archive", "signoffs", "archived", "portfolio"):
+    sub = TABLE.get(name)
+    if sub is None:
+        return Command("help", args=(head[:40],))
+    if sub.bare:
         if tokens:
             raise ParseError(f"Use `/checklist {name}` (it takes nothing after it).")
         return Command(name)
-    if len(tokens) >= 2 and tokens[-2].lower() == "archived" and tokens[-1].isdigit() and name in USAGE:
-        if name not in ("status", "history", "show", "export"):
+    if len(tokens) >= 2 and tokens[-2].lower() == "archived" and tokens[-1].isdigit():
+        if not sub.reads_archived:
             raise ParseError(
                 "An archived checklist is a record: nothing can change it. `status`, `history`, `show` and "
                 "`export` read it, e.g. `/checklist status archived 1`."
             )
-    archived = None
-    if name in ("status", "history", "show", "export"):
+    if sub.reads_archived:
         tokens, archived = _archived(tokens, name)
         if archived is not None:
             return replace(parse(" ".join([name, *tokens])), archived=archived)
-    if name == "start":
-        lowered = [t.lower() for t in tokens]
-        kickoff = None
-        if "kickoff" in lowered:
-            at = lowered.index("kickoff")
-            kickoff = " ".join(tokens[at + 1 :])
-            if not kickoff:
-                raise ParseError(f"From when? Use {usage('start')}, e.g. `/checklist {USAGE['start'][1]}`.")
-            tokens = tokens[:at]
-        if len(tokens) > 1:
-            raise ParseError(f"Use {usage('start')}; `/checklist templates` lists the templates.")
-        return Command("start", template=tokens[0].lower() if tokens else None, text=kickoff or "")
-    if name == "plan":
-        move_all = bool(tokens) and tokens[-1].lower() == "all"
-        when = " ".join(tokens[:-1] if move_all else tokens)
-        if not when:
-            raise ParseError(f"From which kickoff date? Use {usage('plan')}, e.g. `/checklist {USAGE['plan'][1]}`.")
-        return Command("plan", text=when, args=("all",) if move_all else ())
-    if name == "skip":
-        item = _item(tokens[0] if tokens else None, "skip")
-        reason = _note(rest[len(tokens[0]) :])
-        if not reason:
-            raise ParseError(
-                f"Why does {item} not apply? The record needs the reason: `/checklist {USAGE['skip'][1]}`."
-            )
-        return Command("skip", item=item, text=reason)
-    if name == "unskip":
-        item = _item(tokens[0] if tokens else None, "unskip")
-        if len(tokens) > 1:
-            raise ParseError(f"Use {usage('unskip')}.")
-        return Command("unskip", item=item)
-    if name == "status":
-        if not tokens:
-            return Command("status")
-        if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 3:
-            return Command("status", phase=int(tokens[0]))
-        raise ParseError(f"Use {usage('status')}, e.g. `/checklist status 4` for phase 4.")
-    if name in ("done", "undo", "show"):
+    if tokens and (form := TABLE.get(f"{name} {tokens[0].lower()}")) is not None:
+        sub, rest, tokens = form, rest[len(tokens[0]) :].strip(), tokens[1:]  # a two-word form (`signoff cancel`)
+    return sub.parse(rest, tokens)
+
+
+def _status(rest: str, tokens: list[str]) -> Command:
+    if not tokens:
+        return Command("status")
+    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 3:
+        return Command("status", phase=int(tokens[0]))
+    raise ParseError(f"Use {usage('status')}, e.g. `/checklist status 4` for phase 4.")
+
+
+def _done(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "done")
+    return Command("done", item=item, text=_note(rest[len(tokens[0]) :]))
+
+
+def _undo(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "undo")
+    return Command("undo", item=item, text=_note(rest[len(tokens[0]) :]))
+
+
+def _one_item(name: str) -> Parser:
+    """`<name> <item>` and nothing after it."""
+
+    def parse_one(rest: str, tokens: list[str]) -> Command:
         item = _item(tokens[0] if tokens else None, name)
-        if name == "done":
-            return Command("done", item=item, text=_note(rest[len(tokens[0]) :]))
-        if name == "undo":
-            return Command("undo", item=item, text=_note(rest[len(tokens[0]) :]))
         if len(tokens) > 1:
             raise ParseError(f"Use {usage(name)}.")
         return Command(name, item=item)
-    if name == "add":
-        if not tokens or not tokens[0].isdigit() or len(tokens[0]) > 3:
-            raise ParseError(f"Which phase? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
-        title = " ".join(rest[len(tokens[0]) :].split())
-        if not title:
-            raise ParseError(f"What is the item? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
-        if len(title) > MAX_TITLE:
-            raise ParseError(f"That title is {len(title):,} characters; titles can be at most {MAX_TITLE}.")
-        return Command("add", phase=int(tokens[0]), text=title)
-    if name == "remove":
-        item = _item(tokens[0] if tokens else None, "remove")
-        if len(tokens) > 1:
-            raise ParseError(f"Use {usage('remove')}.")
-        return Command("remove", item=item)
-    if name == "export":
-        fmt = tokens[0].lower() if tokens else "md"
-        if len(tokens) > 1 or fmt not in EXPORT_FORMATS:
-            raise ParseError(f"Use {usage('export')}: `md` (Markdown, for a report) or `csv` (a spreadsheet).")
-        return Command("export", args=(fmt,))
-    if name == "history":
-        if len(tokens) > 1:
-            raise ParseError(f"Use {usage('history')}.")
-        return Command("history", item=_item(tokens[0], "history") if tokens else None)
-    if name == "assign":
-        item = _item(tokens[0] if tokens else None, "assign")
-        if len(tokens) < 2:
-            raise ParseError(f"Use {usage('assign')}, e.g. `/checklist {USAGE['assign'][1]}`.")
-        if len(tokens) == 2 and tokens[1].lower() in ("none", "nobody", "-"):
-            return Command("assign", item=item, clear=True)
-        return _assign(item, tokens[1:])
-    if name == "due":
-        item = _item(tokens[0] if tokens else None, "due")
-        when = " ".join(tokens[1:])
-        if not when:
-            raise ParseError(f"When? Use {usage('due')}, e.g. `/checklist {USAGE['due'][1]}`.")
-        if when.lower() in ("none", "clear", "-"):
-            return Command("due", item=item, clear=True)
-        return Command("due", item=item, text=when)
-    if name == "note":
-        item = _item(tokens[0] if tokens else None, "note")
-        note = _note(rest[len(tokens[0]) :])
-        if not note:
-            raise ParseError(f"What should the note say? Use {usage('note')}.")
-        return Command("note", item=item, text=note)
-    if name == "contact":
-        if not tokens:
-            raise ParseError(f"Use {usage('contact')}, e.g. `/checklist {USAGE['contact'][1]}`.")
-        role = tokens[0].lower()
-        if not _ROLE.match(role):
-            raise ParseError(
-                f"`{escape(tokens[0][:40])}` is not a role name: use a word like `security`, `technical` or `support` "
-                f"(letters, digits, - or _, at most {MAX_ROLE} characters)."
-            )
-        if len(tokens) < 2:
-            raise ParseError(f"Who? Use {usage('contact')}, e.g. `/checklist {USAGE['contact'][1]}`.")
-        if len(tokens) == 2 and tokens[1].lower() == "none":
-            return Command("contact", role=role, clear=True)
-        return Command("contact", role=role, users=_users(tokens[1:], "contact"))
-    if name == "signoff":
-        if tokens and tokens[0].lower() == "cancel":
-            item = _item(tokens[1] if len(tokens) > 1 else None, "signoff cancel")
-            if len(tokens) > 2:
-                raise ParseError(f"Use {usage('signoff cancel')}.")
-            return Command("signoff", item=item, clear=True)
-        item = _item(tokens[0] if tokens else None, "signoff")
-        # Leading mentions name the approvers; a leading channel, group or `@text` is refused, not taken as a note.
-        mentions, remainder = [], rest[len(tokens[0]) :]
-        while m := _LEADING_PERSON.match(remainder):
-            mentions.append(m.group(1))
-            remainder = remainder[m.end() :]
-        note = _note(remainder)
-        return Command("signoff", item=item, users=_users(mentions, "signoff"), text=note)
-    if name == "remind":
-        return _remind(tokens)
-    if name == "notify":
-        if not tokens:
-            return Command("notify")
-        mode = tokens[0].lower()
-        if len(tokens) > 1 or mode not in NOTIFY_MODES:
-            raise ParseError(
-                f"Use {usage('notify')}: `quiet` answers item changes only to the person who made them, `channel` "
-                "tells everyone here."
-            )
-        return Command("notify", text=mode)
-    if name in ("share", "unshare"):
+
+    return parse_one
+
+
+def _assign_words(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "assign")
+    if len(tokens) < 2:
+        raise ParseError(f"Use {usage('assign')}, e.g. `/checklist {USAGE['assign'][1]}`.")
+    if len(tokens) == 2 and tokens[1].lower() in ("none", "nobody", "-"):
+        return Command("assign", item=item, clear=True)
+    return _assign(item, tokens[1:])
+
+
+def _due(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "due")
+    when = " ".join(tokens[1:])
+    if not when:
+        raise ParseError(f"When? Use {usage('due')}, e.g. `/checklist {USAGE['due'][1]}`.")
+    if when.lower() in ("none", "clear", "-"):
+        return Command("due", item=item, clear=True)
+    return Command("due", item=item, text=when)
+
+
+def _note_words(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "note")
+    note = _note(rest[len(tokens[0]) :])
+    if not note:
+        raise ParseError(f"What should the note say? Use {usage('note')}.")
+    return Command("note", item=item, text=note)
+
+
+def _history(rest: str, tokens: list[str]) -> Command:
+    if len(tokens) > 1:
+        raise ParseError(f"Use {usage('history')}.")
+    return Command("history", item=_item(tokens[0], "history") if tokens else None)
+
+
+def _signoff(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "signoff")
+    # Leading mentions name the approvers; a leading channel, group or `@text` is refused, not taken as a note.
+    mentions, remainder = [], rest[len(tokens[0]) :]
+    while m := _LEADING_PERSON.match(remainder):
+        mentions.append(m.group(1))
+        remainder = remainder[m.end() :]
+    note = _note(remainder)
+    return Command("signoff", item=item, users=_users(mentions, "signoff"), text=note)
+
+
+def _signoff_cancel(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "signoff cancel")
+    if len(tokens) > 1:
+        raise ParseError(f"Use {usage('signoff cancel')}.")
+    return Command("signoff cancel", item=item, clear=True)
+
+
+def _add(rest: str, tokens: list[str]) -> Command:
+    if not tokens or not tokens[0].isdigit() or len(tokens[0]) > 3:
+        raise ParseError(f"Which phase? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
+    title = " ".join(rest[len(tokens[0]) :].split())
+    if not title:
+        raise ParseError(f"What is the item? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
+    if len(title) > MAX_TITLE:
+        raise ParseError(f"That title is {len(title):,} characters; titles can be at most {MAX_TITLE}.")
+    return Command("add", phase=int(tokens[0]), text=title)
+
+
+def _export(rest: str, tokens: list[str]) -> Command:
+    fmt = tokens[0].lower() if tokens else "md"
+    if len(tokens) > 1 or fmt not in EXPORT_FORMATS:
+        raise ParseError(f"Use {usage('export')}: `md` (Markdown, for a report) or `csv` (a spreadsheet).")
+    return Command("export", args=(fmt,))
+
+
+def _contact(rest: str, tokens: list[str]) -> Command:
+    if not tokens:
+        raise ParseError(f"Use {usage('contact')}, e.g. `/checklist {USAGE['contact'][1]}`.")
+    role = tokens[0].lower()
+    if not _ROLE.match(role):
+        raise ParseError(
+            f"`{escape(tokens[0][:40])}` is not a role name: use a word like `security`, `technical` or `support` "
+            f"(letters, digits, - or _, at most {MAX_ROLE} characters)."
+        )
+    if len(tokens) < 2:
+        raise ParseError(f"Who? Use {usage('contact')}, e.g. `/checklist {USAGE['contact'][1]}`.")
+    if len(tokens) == 2 and tokens[1].lower() == "none":
+        return Command("contact", role=role, clear=True)
+    return Command("contact", role=role, users=_users(tokens[1:], "contact"))
+
+
+def _start(rest: str, tokens: list[str]) -> Command:
+    lowered = [t.lower() for t in tokens]
+    kickoff = None
+    if "kickoff" in lowered:
+        at = lowered.index("kickoff")
+        kickoff = " ".join(tokens[at + 1 :])
+        if not kickoff:
+            raise ParseError(f"From when? Use {usage('start')}, e.g. `/checklist {USAGE['start'][1]}`.")
+        tokens = tokens[:at]
+    if len(tokens) > 1:
+        raise ParseError(f"Use {usage('start')}; `/checklist templates` lists the templates.")
+    return Command("start", template=tokens[0].lower() if tokens else None, text=kickoff or "")
+
+
+def _plan(rest: str, tokens: list[str]) -> Command:
+    move_all = bool(tokens) and tokens[-1].lower() == "all"
+    when = " ".join(tokens[:-1] if move_all else tokens)
+    if not when:
+        raise ParseError(f"From which kickoff date? Use {usage('plan')}, e.g. `/checklist {USAGE['plan'][1]}`.")
+    return Command("plan", text=when, args=("all",) if move_all else ())
+
+
+def _skip(rest: str, tokens: list[str]) -> Command:
+    item = _item(tokens[0] if tokens else None, "skip")
+    reason = _note(rest[len(tokens[0]) :])
+    if not reason:
+        raise ParseError(f"Why does {item} not apply? The record needs the reason: `/checklist {USAGE['skip'][1]}`.")
+    return Command("skip", item=item, text=reason)
+
+
+def _timezone_words(rest: str, tokens: list[str]) -> Command:
+    if not tokens:
+        return Command("timezone")
+    if len(tokens) > 1:
+        raise ParseError(
+            f"Use {usage('timezone')}: one IANA name such as `Asia/Phnom_Penh`, `America/New_York` or `UTC`."
+        )
+    return Command("timezone", text=_timezone(tokens[0]))
+
+
+def _workweek_words(rest: str, tokens: list[str]) -> Command:
+    if not tokens:
+        return Command("timezone")  # shows the calendar: timezone and working week
+    return Command("workweek", text=_workweek(tokens, usage("workweek")))
+
+
+def _notify(rest: str, tokens: list[str]) -> Command:
+    if not tokens:
+        return Command("notify")
+    mode = tokens[0].lower()
+    if len(tokens) > 1 or mode not in NOTIFY_MODES:
+        raise ParseError(
+            f"Use {usage('notify')}: `quiet` answers item changes only to the person who made them, `channel` "
+            "tells everyone here."
+        )
+    return Command("notify", text=mode)
+
+
+def _share(name: str) -> Parser:
+    def parse_share(rest: str, tokens: list[str]) -> Command:
         return Command(name, args=(_channel(tokens, name),))
-    if name == "timezone":
-        if not tokens:
-            return Command("timezone")
-        if len(tokens) > 1:
-            raise ParseError(
-                f"Use {usage('timezone')}: one IANA name such as `Asia/Phnom_Penh`, `America/New_York` or `UTC`."
-            )
-        return Command("timezone", text=_timezone(tokens[0]))
-    if name == "workweek":
-        if not tokens:
-            return Command("timezone")  # shows the calendar: timezone and working week
-        return Command("workweek", text=_workweek(tokens, usage("workweek")))
-    return Command("help", args=(head[:40],))
+
+    return parse_share
+
+
+def _bare(name: str) -> Parser:
+    """A subcommand that takes nothing after it (`parse` refuses anything more before calling this)."""
+    return lambda rest, tokens: Command(name)
 
 
 def _channel(tokens: list[str], name: str) -> str:
@@ -416,7 +401,7 @@ def _workweek(tokens: list[str], how: str) -> str:
     return week
 
 
-def _remind(tokens: list[str]) -> Command:
+def _remind(rest: str, tokens: list[str]) -> Command:
     """`remind` → ("show",); `remind off|now`; `remind weekly <day> <HH:MM> [tz]` → ("weekly", day, hh, mm, tz);
     `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days);
     `remind dm workweek <week>` → ("dm", "workweek", week)."""
@@ -456,3 +441,214 @@ def _remind(tokens: list[str]) -> Command:
             f"(1 to {MAX_SNOOZE_DAYS} working days) or `/checklist remind dm workweek sun-thu`."
         )
     raise ParseError(f"Use {usage('remind')}, e.g. `/checklist {USAGE['remind'][1]}`.")
+
+
+def _row(
+    name: str,
+    usage: str,
+    example: str,
+    what: str,
+    parse: Parser | None = None,
+    *,
+    bare: bool = False,
+    reads_archived: bool = False,
+    read_only: bool = False,
+) -> Subcommand:
+    return Subcommand(name, usage, example, what, parse or _bare(name), bare, reads_archived, read_only)
+
+
+# The command table, in the order of `help`.
+TABLE: dict[str, Subcommand] = {
+    s.name: s
+    for s in (
+        _row(
+            "status",
+            "status [phase]",
+            "status 4",
+            "where the project stands (posted in the channel)",
+            _status,
+            reads_archived=True,
+            read_only=True,
+        ),
+        _row("done", "done <item> [note]", "done 3.3 staging keys received", "mark an item done", _done),
+        _row(
+            "undo",
+            "undo <item> [reason]",
+            "undo 5.1 the DPIA was revised",
+            "reopen an item (a signed-off one needs the reason)",
+            _undo,
+        ),
+        _row(
+            "assign",
+            "assign <item> @user…|+@user|-@user|none",
+            "assign 3.4 @bob @eve",
+            "set an item's owners (up to 5), add one with +@, remove one with -@, or clear them",
+            _assign_words,
+        ),
+        _row(
+            "due",
+            "due <item> <date|none>",
+            "due 3.4 next friday",
+            "set or clear a due date (`in 5 working days`, `4 Mar`: read in the checklist's timezone)",
+            _due,
+        ),
+        _row(
+            "note",
+            "note <item> <text>",
+            "note 2.1 waiting for the ministry's template",
+            "add a note to an item",
+            _note_words,
+        ),
+        _row(
+            "show",
+            "show <item>",
+            "show 5.1",
+            "an item with its notes and history",
+            _one_item("show"),
+            reads_archived=True,
+            read_only=True,
+        ),
+        _row(
+            "history",
+            "history [item]",
+            "history 3.3",
+            "the last 20 changes",
+            _history,
+            reads_archived=True,
+            read_only=True,
+        ),
+        _row(
+            "signoff",
+            "signoff <item> [@user…] [note]",
+            "signoff 5.1 @cara specs v3 attached",
+            "ask for a sign-off by DM (the role's contacts when nobody is named)",
+            _signoff,
+        ),
+        _row(
+            "signoff cancel",
+            "signoff cancel <item>",
+            "signoff cancel 5.1",
+            "withdraw a pending sign-off request",
+            _signoff_cancel,
+        ),
+        _row("signoffs", "signoffs", "signoffs", "the sign-offs pending here", bare=True, read_only=True),
+        _row(
+            "add",
+            "add <phase> <title>",
+            "add 3 Load test the staging API",
+            "add an item to a phase of this checklist",
+            _add,
+        ),
+        _row(
+            "remove",
+            "remove <item>",
+            "remove 3.7",
+            "take an item out of this checklist (its record is kept)",
+            _one_item("remove"),
+        ),
+        _row(
+            "export",
+            "export md|csv",
+            "export md",
+            "the checklist with its sign-off record as a file in this channel",
+            _export,
+            reads_archived=True,
+        ),
+        _row(
+            "contact", "contact <role> @user…", "contact security @cara @dan", "name the contacts for a role", _contact
+        ),
+        _row("contacts", "contacts", "contacts", "list the contacts per role", bare=True, read_only=True),
+        _row(
+            "start",
+            "start [template] [kickoff <date>]",
+            "start interop kickoff 2026-12-07",
+            "create this channel's checklist; with a kickoff, plan its due dates and owners",
+            _start,
+        ),
+        _row(
+            "plan",
+            "plan <date> [all]",
+            "plan next monday",
+            "(re)plan from a kickoff date: planned dates move, dates set by hand are kept (`all` moves them too)",
+            _plan,
+        ),
+        _row(
+            "skip",
+            "skip <item> <reason>",
+            "skip 6.1 we host it ourselves",
+            "mark an item not applicable, with why",
+            _skip,
+        ),
+        _row(
+            "unskip", "unskip <item>", "unskip 6.1", "make a not-applicable item applicable again", _one_item("unskip")
+        ),
+        _row("templates", "templates", "templates", "list the templates", bare=True, read_only=True),
+        _row("archive", "archive", "archive", "close this channel's checklist (kept with its history)", bare=True),
+        _row(
+            "archived",
+            "archived",
+            "archived",
+            "this channel's archived checklists; `status|history|show|export … archived <n>` reads one",
+            bare=True,
+            read_only=True,
+        ),
+        _row(
+            "timezone",
+            "timezone [<IANA zone>]",
+            "timezone Asia/Phnom_Penh",
+            "show or set the checklist's timezone: its today, overdue and date words follow it",
+            _timezone_words,
+        ),
+        _row(
+            "workweek",
+            "workweek mon-fri|sun-thu|mon-sat",
+            "workweek sun-thu",
+            "set the checklist's working week",
+            _workweek_words,
+        ),
+        _row(
+            "remind",
+            "remind [weekly <day> <HH:MM> [timezone] | off | now | dm on|off|snooze <days>|workweek <week>]",
+            "remind weekly monday 09:00 Europe/Berlin",
+            "the weekly digest in this channel and your overdue DMs",
+            _remind,
+        ),
+        _row(
+            "notify",
+            "notify [quiet|channel]",
+            "notify quiet",
+            "who hears about item changes: everyone (`channel`) or only the person who made them (`quiet`)",
+            _notify,
+        ),
+        _row(
+            "share",
+            "share #channel",
+            "share #leads",
+            "list this checklist in that channel's portfolio (a lead of the checklist decides)",
+            _share("share"),
+        ),
+        _row(
+            "unshare",
+            "unshare #channel",
+            "unshare #leads",
+            "take this checklist out of that channel's portfolio",
+            _share("unshare"),
+        ),
+        _row(
+            "portfolio",
+            "portfolio",
+            "portfolio",
+            "in a leads' channel: one line per checklist shared to it; `remind weekly …` there posts it weekly",
+            bare=True,
+            read_only=True,
+        ),
+        _row("help", "help", "help", "this list", lambda rest, tokens: Command("help"), read_only=True),
+    )
+}
+# subcommand -> (usage, example, description), read from the table.
+USAGE: dict[str, tuple[str, str, str]] = {s.name: (s.usage, s.example, s.what) for s in TABLE.values()}
+
+
+def help_lines() -> list[str]:
+    """One line per row of the table, in its order: the body of `/checklist help`."""
+    return [f"`/checklist {s.usage}` — {s.what}\n      e.g. `/checklist {s.example}`" for s in TABLE.values()]

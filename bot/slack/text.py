@@ -59,3 +59,8 @@ def mention(user_id: str | None) -> str:
 def progress_bar(done: int, total: int, width: int = 15) -> str:
     filled = round(width * done / total) if total else 0
     return "▓" * filled + "░" * (width - filled)
+
+
+def count(n: int, noun: str) -> str:
+    """`1 day`, `3 days`: a number and its noun, plural unless one."""
+    return f"{n} {noun}{'s' if n != 1 else ''}"

@@ -22,6 +22,7 @@ from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 
 from bot.clock import Clock
+from bot.slack.parser import TABLE
 from storage import queries as q
 from storage.db import Database
 
@@ -58,11 +59,9 @@ REPLAY_WINDOW = timedelta(minutes=10)  # Slack refuses signatures older than 5 m
 REPLAYED = "That request was already handled, so nothing was done again."
 
 
-# Subcommands that only read: a replay of one changes nothing, so they are not recorded, which keeps a database
-# write off the acknowledgement path of the commands teams type most (`status` above all).
-READ_ONLY_SUBCOMMANDS = frozenset(
-    {"", "help", "status", "show", "history", "contacts", "signoffs", "templates", "archived", "portfolio"}
-)
+# Subcommands that only read (the command table's read_only rows): a replay of one changes nothing, so they are
+# not recorded, which keeps a database write off the acknowledgement path of the commands teams type most.
+READ_ONLY_SUBCOMMANDS = frozenset({""} | {name for name, row in TABLE.items() if row.read_only})
 
 
 def fingerprint(req: BoltRequest) -> str | None:

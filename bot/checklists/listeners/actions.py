@@ -9,7 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.checklists.messages.item import show_view
-from bot.checklists.messages.modals import ItemRef, assign_modal, due_modal, note_modal
+from bot.checklists.messages.modals import assign_modal, due_modal, note_modal
 from bot.checklists.messages.status import parse_status_block_id
 from bot.checklists.service import Who
 from bot.errors import UserError
@@ -19,6 +19,8 @@ from bot.slack.answers import ephemeral
 from bot.slack.followups import open_modal
 from bot.slack.ids import Action, MenuChoice
 from bot.slack.outbox import Effect, Staged
+from bot.slack.payloads import ItemForm, MenuPick, decode
+from bot.slack.who import who_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -46,26 +48,14 @@ def respond_effect(who: Who, url: str | None, body: dict) -> list[Effect]:
     return [Effect("respond", {"url": url, "body": {"replace_original": False, **body}}, team_id=who.team_id)]
 
 
-def parse_menu_value(value: str) -> tuple[MenuChoice, int, str]:
-    try:
-        choice, checklist_id, number = value.split("|")
-        return MenuChoice(choice), int(checklist_id), number
-    except ValueError:
-        raise UserError("That menu is from an older version of this message; run `/checklist status` again.") from None
-
-
 def register(app: App, rt: Runtime) -> None:
     modals = {MenuChoice.ASSIGN: assign_modal, MenuChoice.DUE: due_modal, MenuChoice.NOTE: note_modal}
 
     @app.action(Action.ITEM_MENU)
     def item_menu(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
-        choice, checklist_id, number = parse_menu_value(action["selected_option"]["value"])
-        who = Who(
-            team_id=(body.get("team") or {}).get("id", ""),
-            channel_id=(body.get("channel") or {}).get("id", ""),
-            user_id=body["user"]["id"],
-            checklist_id=checklist_id,
-        )
+        pick = decode(MenuPick, (action.get("selected_option") or {}).get("value"))
+        choice, checklist_id, number = pick.choice, pick.checklist_id, pick.number
+        who = who_of(body, checklist_id=checklist_id)
         phase = status_phase(body)
         response_url = body.get("response_url")
 
@@ -79,7 +69,7 @@ def register(app: App, rt: Runtime) -> None:
             ack()
         elif choice in modals:
             item = rt.service.show(who, number).item
-            ref = ItemRef(checklist_id, who.channel_id, number, response_url, phase)
+            ref = ItemForm(checklist_id, who.channel_id, number, response_url, phase)
             view = modals[choice](ref, item)
             ack()
             rt.background.submit(open_modal, client, respond, body["trigger_id"], view)

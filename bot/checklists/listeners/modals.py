@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 
 from bot.checklists.listeners.actions import stage_refresh
-from bot.checklists.messages.modals import ItemRef
 from bot.checklists.service import Who
 from bot.errors import UserError
 from bot.slack.ids import Input, View
 from bot.slack.parser import MAX_NOTE
+from bot.slack.payloads import ItemForm, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
+from bot.slack.who import who_of
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -24,17 +25,9 @@ def _value(view: dict, field: Input, key: str) -> str | None:
 
 
 def register(app: App, rt: Runtime) -> None:
-    def submitted(body: dict, view: dict) -> tuple[Who, ItemRef]:
-        try:
-            ref = ItemRef.load(view.get("private_metadata") or "")
-        except (ValueError, TypeError):
-            raise UserError("This form is out of date; open it again from `/checklist status`.") from None
-        who = Who(
-            team_id=(body.get("team") or {}).get("id", ""),
-            channel_id=ref.channel_id,
-            user_id=body["user"]["id"],
-            checklist_id=ref.checklist_id,
-        )
+    def submitted(body: dict, view: dict) -> tuple[Who, ItemForm]:
+        ref = decode(ItemForm, view.get("private_metadata"))
+        who = who_of(body, channel_id=ref.channel_id, checklist_id=ref.checklist_id)
         return who, ref
 
 

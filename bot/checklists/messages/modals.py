@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-
 from bot.checklists import rules
 from bot.slack.blocks import context, plain_text
 from bot.slack.ids import Input, View
 from bot.slack.parser import MAX_NOTE
+from bot.slack.payloads import ItemForm, encode
 from bot.slack.text import plain, truncate, user_text
 from storage.models import Item
-
-
-@dataclass(frozen=True)
-class ItemRef:
-    """What a modal needs to act on its item and refresh the status message; kept in private_metadata."""
-
-    checklist_id: int
-    channel_id: str
-    number: str
-    response_url: str | None = None
-    phase: int | None = None
-
-    def dump(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def load(cls, raw: str) -> ItemRef:
-        data = json.loads(raw)
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
 
 
 def _modal(
     callback: View,
     title: str,
     submit: str,
-    ref: ItemRef,
+    ref: ItemForm,
     item: Item,
     element: dict,
     label: str,
@@ -59,7 +38,7 @@ def _modal(
         "title": plain_text(title, 24),
         "submit": plain_text(submit, 24),
         "close": plain_text("Cancel", 24),
-        "private_metadata": ref.dump(),
+        "private_metadata": encode(ref),
         "blocks": [
             context(f"*{item.number}*  {user_text(truncate(plain(item.title), 200))}"),
             block,
@@ -67,7 +46,7 @@ def _modal(
     }
 
 
-def assign_modal(ref: ItemRef, item: Item) -> dict:
+def assign_modal(ref: ItemForm, item: Item) -> dict:
     element = {
         "type": "multi_users_select",
         "action_id": Input.OWNER,
@@ -90,7 +69,7 @@ def assign_modal(ref: ItemRef, item: Item) -> dict:
     )
 
 
-def due_modal(ref: ItemRef, item: Item) -> dict:
+def due_modal(ref: ItemForm, item: Item) -> dict:
     element = {"type": "datepicker", "action_id": Input.DUE, "placeholder": plain_text("Pick a date")}
     if item.due_date:
         element["initial_date"] = item.due_date.isoformat()
@@ -107,7 +86,7 @@ def due_modal(ref: ItemRef, item: Item) -> dict:
     )
 
 
-def note_modal(ref: ItemRef, item: Item) -> dict:
+def note_modal(ref: ItemForm, item: Item) -> dict:
     element = {
         "type": "plain_text_input",
         "action_id": Input.NOTE,

@@ -13,7 +13,8 @@ from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_day
 from bot.checklists.service import Board
 from bot.slack.blocks import MESSAGE_BLOCKS, Block, context, divider, message, option, overflow, section
-from bot.slack.ids import STATUS_BLOCK_PREFIX, Action, MenuChoice
+from bot.slack.ids import Action, MenuChoice
+from bot.slack.payloads import ItemBlock, MenuPick, PayloadError, StatusBlock, decode, encode
 from bot.slack.text import mention, progress_bar, user_text
 from storage.models import Item
 from storage.signoffs import PENDING
@@ -26,14 +27,15 @@ def footer_text(checklist) -> str:
 
 
 def status_block_id(checklist_id: int, phase: int | None) -> str:
-    return f"{STATUS_BLOCK_PREFIX}|{checklist_id}|{phase if phase is not None else 'all'}"
+    return encode(StatusBlock(checklist_id, phase))
 
 
 def parse_status_block_id(block_id: str) -> tuple[int, int | None] | None:
-    parts = block_id.split("|")
-    if len(parts) != 3 or parts[0] != STATUS_BLOCK_PREFIX or not parts[1].isdigit():
+    try:
+        block = decode(StatusBlock, block_id)
+    except PayloadError:
         return None
-    return int(parts[1]), (int(parts[2]) if parts[2].isdigit() else None)
+    return block.checklist_id, block.phase
 
 
 def due_text(item: Item, today: date) -> str:
@@ -77,7 +79,7 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
 
 def item_menu(item: Item, checklist_id: int) -> dict:
     def opt(label: str, choice: MenuChoice) -> dict:
-        return option(label, f"{choice}|{checklist_id}|{item.number}")
+        return option(label, encode(MenuPick(choice, checklist_id, item.number)))
 
     if rules.is_closed(item):
         first = [opt("↩️ Reopen", MenuChoice.UNDO)]
@@ -187,7 +189,7 @@ def status_view(
                 group_name = item.group
                 line = f"_{user_text(item.group)}_\n{line}"
             menu = None if archived is not None else item_menu(item, checklist.id)
-            blocks.append(section(line, accessory=menu, block_id=f"item|{checklist.id}|{item.number}"))
+            blocks.append(section(line, accessory=menu, block_id=encode(ItemBlock(checklist.id, item.number))))
     if lines:
         blocks.append(section(_merge(lines)))
 
