@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
+from typing import Any
 
 from slack_bolt import Ack, BoltResponse
 
 
-class Rendered(dict):
+class Rendered(dict[str, Any]):
     """A message payload that is never changed once made, so its JSON can be kept with it."""
 
     @cached_property
@@ -21,7 +22,7 @@ class Rendered(dict):
         return json.dumps(self)
 
 
-def acknowledge(ack: Ack, payload: dict) -> BoltResponse | None:
+def acknowledge(ack: Ack, payload: dict[str, Any]) -> BoltResponse | None:
     """`ack(**payload)`; for a `Rendered` payload, the response to return from the listener instead (Bolt sends a
     listener's returned response as the acknowledgement), with the JSON encoded when it was first rendered."""
     if isinstance(payload, Rendered):
