@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.localslack.driver import http_transport
-from bot.localslack.server import FakeSlack
-from bot.localslack.signed import Signer
+from tests.fake.driver import http_transport
+from tests.fake.server import FakeSlack
+from tests.fake.signed import Signer
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"

@@ -21,9 +21,9 @@ import sys
 import tempfile
 
 from bench.ack_latency import GUNICORN, SECRET, SEED, TOKEN, _free_port, _measure, _start, cpu_seconds
-from bot.localslack.driver import http_transport
-from bot.localslack.server import FakeSlack
-from bot.localslack.signed import Signer
+from tests.fake.driver import http_transport
+from tests.fake.server import FakeSlack
+from tests.fake.signed import Signer
 
 
 def run(n: int, clients: list[int], apps: list[str], rounds: int, database_url: str | None) -> dict:

@@ -22,9 +22,7 @@ from urllib.parse import urlparse
 from bot.app import create_runtime
 from bot.clock import Clock, FixedClock, MovableClock
 from bot.config import ConfigError, Settings
-from bot.localslack.driver import SlackDriver, dispatch_transport
-from bot.localslack.server import Call, FakeSlack
-from bot.localslack.signed import Signer
+from bot.console_slack import Call, LocalSlack, Requests, element_action
 
 HELP = (
     "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name, channels as #name.\n"
@@ -74,32 +72,30 @@ class Console:
         self.out = out
         self.user = user
         self.channel = channel
-        self.fake = FakeSlack().start()
-        self.fake.auto_users = True
+        self.web_api = LocalSlack(self._on_call)
         secret = secrets.token_hex(16)
         local = replace(
             settings,
             bot_token="xoxb-local-console",
             signing_secret=secret,
-            api_url=self.fake.api_url,
+            api_url=self.web_api.api_url,
             client_id=None,  # the console is one local workspace, never OAuth
             client_secret=None,
         )
         self.rt = create_runtime(local, clock=clock)
-        self.slack = SlackDriver(dispatch_transport(self.rt.app), Signer(secret), self.fake)
-        # Numbered menus and buttons, as (message number, message, element, channel); an entry becomes None when
-        # the message it belongs to is updated or replaced, so the other numbers stay valid and stable.
-        self.menus: list[tuple[int, dict, dict, str | None] | None] = []
-        self.buttons: list[tuple[int, dict, dict, str | None] | None] = []
+        self.slack = Requests(self.rt.app, secret, self.web_api)
+        # Numbered menus and buttons, as (message number, message, block, element, channel); an entry becomes None
+        # when the message it belongs to is updated or replaced, so the other numbers stay valid and stable.
+        self.menus: list[tuple[int, dict, dict, dict, str | None] | None] = []
+        self.buttons: list[tuple[int, dict, dict, dict, str | None] | None] = []
         self._numbers = itertools.count(1)
         self._where: dict[int, tuple[str | None, str | None]] = {}  # message number -> (channel, ts) once posted
         self._acted_on: dict[str, int] = {}  # response_url path -> the message the action came from
-        self.fake.on_call = self._on_call
         self._pending_views: list[dict] = []
 
     def close(self) -> None:
         self.rt.close()
-        self.fake.stop()
+        self.web_api.stop()
 
     # -- output ------------------------------------------------------------------------------------------
 
@@ -119,10 +115,10 @@ class Console:
                 line = _text_of(block.get("text"))
                 acc = block.get("accessory")
                 if acc and acc.get("type") == "overflow":
-                    self.menus.append((number, message, block, channel))
+                    self.menus.append((number, message, block, acc, channel))
                     line += f"   [{len(self.menus)}]"
                 elif acc and acc.get("type") == "button":
-                    self.buttons.append((number, message, acc, channel))
+                    self.buttons.append((number, message, block, acc, channel))
                     line += f"   [{len(self.buttons)}: {acc['text']['text']}]"
                 self.say(line)
             elif kind == "context":
@@ -133,7 +129,7 @@ class Console:
                 labels = []
                 for el in block.get("elements", []):
                     if el.get("type") == "button":
-                        self.buttons.append((number, message, el, channel))
+                        self.buttons.append((number, message, block, el, channel))
                         labels.append(f"[{len(self.buttons)}: {el['text']['text']}]")
                 self.say("  " + "  ".join(labels))
         if any(b.get("accessory", {}).get("type") == "overflow" for b in blocks):
@@ -158,7 +154,7 @@ class Console:
     def _on_call(self, call: Call) -> None:
         args = call.args
         if not call.ok:
-            self.say(f"!! Slack refused {call.method}: {call.error} {args.get('errors', '') if False else ''}")
+            self.say(f"!! Slack refused {call.method}: {call.error}")
             return
         if call.method == "response_url":
             if args.get("replace_original") or args.get("delete_original"):
@@ -185,7 +181,7 @@ class Console:
             self.show_message(f"App Home of {args.get('user_id')}", args["view"])
         elif call.method == "files.completeUploadExternal":
             for f in (call.response or {}).get("files", []):
-                content = self.fake.uploads.get(f["id"], {}).get("content", b"")
+                content = self.web_api.files[f["id"]]["content"]
                 text = content.decode("utf-8", "replace")
                 lines = text.splitlines()
                 path = self._save_export(f["name"], content)
@@ -227,7 +223,7 @@ class Console:
             self._set_now(line.split(maxsplit=1)[1])
         elif line == ":home":
             event = {"type": "app_home_opened", "user": self.user, "tab": "home", "event_ts": "1.1"}
-            self.slack.event(event, event_id=f"Ev{secrets.token_hex(6)}")
+            self.slack.event(event)
         elif line == ":escalate":
             count = self.rt.escalate_stale_signoffs(self.rt.clock.now())
             self.say(f"({count} stale sign-off{'s' if count != 1 else ''} escalated)")
@@ -284,13 +280,14 @@ class Console:
         if entry is None:
             self.say(f"Menu [{number}] is gone: its message was updated or replaced.")
             return
-        origin, message, block, channel = entry
-        options = block["accessory"]["options"]
+        origin, message, block, menu, channel = entry
+        options = menu["options"]
         if index >= len(options):
             self.say(f"Menu [{number}] has {len(options)} options.")
             return
         self.say(f"(you picked “{options[index]['text']['text']}”)")
-        reply = self.slack.choose(message, options[index]["value"], user=self.user, channel=channel or self.channel)
+        action = element_action(block, menu, selected_option=options[index])
+        reply = self.slack.action(action, user=self.user, channel=channel or self.channel, message=message)
         self._show_reply(reply, origin)
 
     def _press(self, number: int) -> None:
@@ -301,15 +298,13 @@ class Console:
         if entry is None:
             self.say(f"Button [{number}] is gone: its message was updated or replaced.")
             return
-        origin, message, button, channel = entry
+        origin, message, block, button, channel = entry
         self.say(f"(you pressed “{button['text']['text']}”)")
+        action = element_action(block, button)
         if message.get("type") == "home":  # a button on the App Home: Slack sends the view, not a message
-            self._show_reply(
-                self.slack.click_in_view(message, button["action_id"], value=button.get("value"), user=self.user)
-            )
+            self._show_reply(self.slack.action_in_view(action, user=self.user, view=message))
             return
-        value = button.get("value")
-        reply = self.slack.click(message, button["action_id"], value=value, user=self.user, channel=channel)
+        reply = self.slack.action(action, user=self.user, channel=channel, message=message)
         self._show_reply(reply, origin)
 
     def _open_views(self) -> None:

@@ -27,12 +27,12 @@ from sqlmodel import SQLModel
 from bot.app import Runtime, create_runtime
 from bot.clock import FixedClock
 from bot.config import load_settings
-from bot.localslack.driver import SlackDriver, http_transport
-from bot.localslack.server import FakeSlack
-from bot.localslack.signed import Signer
 from bot.slack.server import wsgi_app
 from storage import migrate
 from storage.db import Database
+from tests.fake.driver import SlackDriver, http_transport
+from tests.fake.server import FakeSlack
+from tests.fake.signed import Signer
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.localslack.blockkit import validate_message
 from tests.conftest import start_bot
+from tests.fake.blockkit import validate_message
 
 
 def big_template(folder, items_per_phase: tuple[int, ...]) -> None:

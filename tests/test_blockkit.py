@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.localslack.blockkit import validate_blocks, validate_message, validate_view
+from tests.fake.blockkit import validate_blocks, validate_message, validate_view
 
 
 def plain(text: str = "Hi") -> dict:

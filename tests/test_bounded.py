@@ -66,8 +66,8 @@ def test_a_hundred_trickling_clients_leave_healthz_and_commands_answering(fake_s
     import time
     import urllib.request
 
-    from bot.localslack.driver import SlackDriver, http_transport
-    from bot.localslack.signed import Signer
+    from tests.fake.driver import SlackDriver, http_transport
+    from tests.fake.signed import Signer
     from tests.test_serve import SECRET, free_port, start_serve, stop
 
     port = free_port()

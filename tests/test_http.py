@@ -7,7 +7,7 @@ import json
 import time
 from urllib.parse import urlparse
 
-from bot.localslack.signed import Signer
+from tests.fake.signed import Signer
 
 
 def raw_post(url: str, body: str, headers: dict[str, str], method: str = "POST") -> tuple[int, str]:

@@ -8,9 +8,9 @@ import logging
 import os
 import sys
 
-from bot.localslack.driver import SlackDriver, http_transport
-from bot.localslack.signed import Signer
 from bot.logs import JsonFormatter
+from tests.fake.driver import SlackDriver, http_transport
+from tests.fake.signed import Signer
 from tests.test_serve import SECRET, free_port, start_serve, stop
 
 MARK = "zq-user-words-7731"  # what people type; must never reach the log

@@ -18,9 +18,6 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.config import DEFAULT_SCOPES
-from bot.localslack.driver import SlackDriver, http_transport
-from bot.localslack.server import FakeSlack
-from bot.localslack.signed import Signer
 from bot.reminders.runner import NOT_INSTALLED
 from bot.signoffs.messages import GONE
 from bot.slack.ids import Action, Input, MenuChoice, View
@@ -29,6 +26,9 @@ from storage import schedules as sched
 from storage import signoffs as sq
 from storage.models import Checklist, Item
 from tests.conftest import NOW, Bot, fresh_database, start_bot
+from tests.fake.driver import SlackDriver, http_transport
+from tests.fake.server import FakeSlack
+from tests.fake.signed import Signer
 from tests.test_serve import SECRET as SERVE_SECRET
 from tests.test_serve import free_port, start_serve, stop
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.localslack.driver import SlackDriver, http_transport
-from bot.localslack.signed import Signer
 from storage import outbox as oq
 from storage import signoffs as sq
 from storage.db import Database
 from tests.conftest import fresh_database
+from tests.fake.driver import SlackDriver, http_transport
+from tests.fake.signed import Signer
 from tests.test_serve import SECRET, free_port, start_serve, stop
 
 N = 16

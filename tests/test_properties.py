@@ -136,8 +136,8 @@ def test_status_and_show_views_stay_valid_for_any_text(item_titles, note, done_u
     from bot.checklists.messages.item import show_view
     from bot.checklists.messages.status import status_view
     from bot.checklists.service import Board, ItemDetail
-    from bot.localslack.blockkit import validate_message
     from storage.models import Checklist, Event, Item, Note, Phase
+    from tests.fake.blockkit import validate_message
 
     now = datetime(2026, 11, 25, tzinfo=UTC)
     checklist = Checklist(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.localslack.signed import Signer
 from storage.models import Item, Note
 from tests.conftest import SIGNING_SECRET, start_bot
+from tests.fake.signed import Signer
 
 
 def test_a_replayed_add_makes_one_item(started):
@@ -54,7 +54,7 @@ def test_a_replayed_menu_click_and_form_change_nothing_more(started):
     message = started.slack.command("status").json
     url = started.fake.new_response_url()
     block = next(b for b in message["blocks"] if b.get("block_id") == "item|1|3.4")
-    from bot.localslack.signed import action_for_option
+    from tests.fake.signed import action_for_option
 
     req = started.slack.signer.block_action(
         user_id="U0LOCAL",

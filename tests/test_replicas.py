@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import func, select
 
-from bot.localslack.driver import SlackDriver, http_transport
-from bot.localslack.signed import Signer
 from bot.slack.ids import Action
 from storage import signoffs as sq
 from storage.db import Database
 from storage.models import Event, Item
 from tests.conftest import fresh_database, pg_available
+from tests.fake.driver import SlackDriver, http_transport
+from tests.fake.signed import Signer
 from tests.test_serve import SECRET, free_port, start_serve, stop
 
 

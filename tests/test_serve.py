@@ -10,8 +10,8 @@ import sys
 import time
 import urllib.request
 
-from bot.localslack.driver import SlackDriver, http_transport
-from bot.localslack.signed import Signer
+from tests.fake.driver import SlackDriver, http_transport
+from tests.fake.signed import Signer
 
 SECRET = "serve-test-secret"
 

@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import select
 
 from bot.errors import UserError
-from bot.localslack.server import Call
 from bot.slack.ids import Action, Input
 from storage import signoffs as sq
 from storage.models import Event
 from tests.conftest import NOW
+from tests.fake.server import Call
 
 CHANNEL = "C0LOCAL"
 

@@ -9,7 +9,7 @@ import sys
 import time
 from urllib.parse import parse_qsl
 
-from bot.localslack.signed import Signer
+from tests.fake.signed import Signer
 
 
 def test_socket_mode_answers_commands(fake_slack, tmp_path):

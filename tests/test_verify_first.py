@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.localslack.driver import dispatch_transport
-from bot.localslack.signed import Signer, SlackRequest
 from bot.slack.verify import is_signed
 from tests.conftest import SIGNING_SECRET, fresh_database, start_bot
+from tests.fake.driver import dispatch_transport
+from tests.fake.signed import Signer, SlackRequest
 from tests.test_http import raw_post
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from bot.errors import UserError
-from bot.slack.text import escape, truncate
+from bot.checklists.refusals import UnreadableDate
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -22,8 +21,7 @@ FORMATS_HELP = (
 LEAP_SEARCH_YEARS = 8  # `29 Feb` without a year: the next leap year's
 
 
-class DateError(UserError):
-    pass
+DateError = UnreadableDate  # the refusal of date words (`bot.checklists.messages.refusals` says it)
 
 
 def _weekday(word: str) -> int | None:
@@ -62,7 +60,6 @@ def parse_date(text: str, today: date, workweek: str | None = None) -> date:
     from bot.checklists.rules import add_working_day_count
 
     raw = " ".join(text.lower().split())
-    shown = escape(truncate(text, 60))
     try:
         if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw):
             y, m, d = (int(p) for p in raw.split("-"))
@@ -99,8 +96,8 @@ def parse_date(text: str, today: date, workweek: str | None = None) -> date:
                     return date(int(year), month, int(day_s))
                 return _next(today, month, int(day_s))
     except (ValueError, OverflowError) as exc:
-        raise DateError(f"`{shown}` is not a real date ({exc}). I read {FORMATS_HELP}.") from None
-    raise DateError(f"I can't read `{shown}` as a date. I read {FORMATS_HELP}.")
+        raise UnreadableDate(text, str(exc)) from None
+    raise UnreadableDate(text)
 
 
 def plain_date(d: date, today: date | None = None) -> str:

@@ -273,3 +273,38 @@ class AlreadyShared(Refusal):
 class NotShared(Refusal):
     channel_id: str
 
+
+# -- what a click or a form sent ----------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class UnknownMenuChoice(Refusal):
+    choice: str
+
+
+@dataclass(eq=False)
+class PickPeople(Refusal):
+    """The assign modal sent something other than a list of users."""
+
+
+@dataclass(eq=False)
+class PickDate(Refusal):
+    """The due date modal sent something other than a date."""
+
+
+@dataclass(eq=False)
+class EmptyNote(Refusal):
+    pass
+
+
+@dataclass(eq=False)
+class NoteTooLong(Refusal):
+    most: int  # characters
+
+
+@dataclass(eq=False)
+class UnreadableDate(Refusal):
+    """Date words `parse_date` cannot read; `problem` when they name a day that does not exist."""
+
+    text: str
+    problem: str | None = None

@@ -41,8 +41,17 @@ from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import UserError
-from storage.signoffs import APPROVED, REJECTED
+from bot.checklists.refusals import (
+    Locked,
+    NameApprovers,
+    NobodyLeftToApprove,
+    NoRoleContacts,
+    NotAPerson,
+    NotRoleContacts,
+    OwnRequest,
+)
+from storage.signoffs import APPROVED as APPROVED  # re-exported: the words a decision and an outcome use
+from storage.signoffs import REJECTED as REJECTED
 
 
 class ItemLike(Protocol):
@@ -326,12 +335,9 @@ def kind_of(token: str) -> str:
     return "text"
 
 
-def not_a_person(token: str, example: str = "") -> UserError:
-    from bot.slack.text import escape
-
-    shown = escape(token[:40])
-    fix = f" Mention people with @, e.g. `/checklist {example}`." if example else " Pick a person."
-    return UserError(f"`{shown}` is not a person ({kind_of(token)}), and only people can be named here.{fix}")
+def not_a_person(token: str, example: str = "") -> NotAPerson:
+    """The refusal of a token that is not a person (`example`: the command's usage, for the fix)."""
+    return NotAPerson(token, kind_of(token), example)
 
 
 def person_from_mention(token: str) -> str | None:
@@ -343,9 +349,7 @@ def person_from_mention(token: str) -> str | None:
 def check_person(user_id: str | None, field: str | None = None) -> str:
     """The id when it is a person's; otherwise the refusal (from a modal, attached to `field`)."""
     if not is_person(user_id):
-        exc = not_a_person(user_id or "nothing")
-        exc.field = field
-        raise exc
+        raise NotAPerson(user_id or "nothing", kind_of(user_id or "nothing"), field=field)
     return user_id  # type: ignore[return-value]
 
 
@@ -390,43 +394,22 @@ def approvers_for(
 ) -> tuple[str, ...]:
     """Who is asked to sign off: the role's contacts (or those named, who must be among them), or, for an item
     without a role, the people named; never the requester. Raises the refusal, with the fix, otherwise."""
-    from bot.slack.text import mention
-
-    def people(ids: Sequence[str]) -> str:
-        return ", ".join(mention(u) for u in ids)
-
     if requester in named:
-        raise UserError(
-            f"Nobody approves their own request: leave yourself out of the sign-off of {item_number}. "
-            "Nothing was requested."
-        )
+        raise OwnRequest(item_number)
     if role:
         if not role_contacts:
-            raise UserError(
-                f"Nobody is set as a *{role}* contact yet, and only they can sign off {item_number}. A lead names "
-                f"them with `/checklist contact {role} @cara @dan`. Nothing was requested."
-            )
+            raise NoRoleContacts(item_number, role)
         outside = [u for u in named if u not in role_contacts]
         if outside:
-            raise UserError(
-                f"{people(outside)} {'is' if len(outside) == 1 else 'are'} not a *{role}* contact, so cannot sign "
-                f"off {item_number}. The *{role}* contacts are {people(role_contacts)}; name some of them or nobody "
-                "(then all are asked). Nothing was requested."
-            )
+            raise NotRoleContacts(item_number, role, tuple(outside), tuple(role_contacts))
         chosen = list(named) or list(role_contacts)
     else:
         if not named:
-            raise UserError(
-                f"{item_number} has no sign-off role, so name who should approve it, "
-                f"e.g. `/checklist signoff {item_number} @cara`."
-            )
+            raise NameApprovers(item_number)
         chosen = list(named)
     approvers = tuple(u for u in chosen if u != requester)
     if not approvers:
-        raise UserError(
-            f"Nobody approves their own request, and you are the only *{role}* contact, so nobody is left to sign "
-            f"off {item_number}. A lead can add contacts with `/checklist contact {role} @…`. Nothing was requested."
-        )
+        raise NobodyLeftToApprove(item_number, role)
     return approvers
 
 
@@ -450,10 +433,7 @@ def skip_needs_signoff(item: ItemLike) -> bool:
 def refuse_if_locked(item_number: str, action: str, pending: bool) -> None:
     """A pending request locks its item against `done`, `assign`, `due` and `remove` (refused, with the fix)."""
     if pending and action in LOCKED_ACTIONS:
-        raise UserError(
-            f"{item_number} has a pending sign-off request, so it cannot be {LOCKED_ACTIONS[action]} now. "
-            f"Withdraw the request first with `/checklist signoff cancel {item_number}`. Nothing changed."
-        )
+        raise Locked(item_number, action)
 
 
 def dependents(number: str, items: Iterable[ItemLike]) -> list[ItemLike]:

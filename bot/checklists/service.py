@@ -1,5 +1,6 @@
 """Units of work on a channel's checklist. Each public function opens one session, applies the rules in
-`bot.checklists.rules`, records an event for every change and returns plain data for the views. No Slack here."""
+`bot.checklists.rules`, records an event for every change and returns plain data for the views: what a change did
+(`bot.checklists.changes`) and what it refused (`bot.checklists.refusals`), never a sentence. No Slack here."""
 
 from __future__ import annotations
 
@@ -7,22 +8,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot.checklists import changes as ev
+from bot.checklists import refusals as no
 from bot.checklists import rules
-from bot.checklists.dates import parse_date, plain_date, slack_day
+from bot.checklists.dates import parse_date
 from bot.checklists.plan import planned_dates as plan_dates
 from bot.checklists.templates import DEFAULT_TEMPLATE, Template
 from bot.clock import Clock
-from bot.errors import NoChecklist, UserError
-from bot.slack.text import escape, mention, user_text
+from bot.errors import NoChecklist
 from storage import audit
 from storage import queries as q
 from storage import signoffs as sq
 from storage.db import Database, rerun_if_race_lost
 from storage.models import Checklist, Contact, Event, Item, Note, Phase
 from storage.signoffs import SignoffApproval, SignoffRequest
+
+if TYPE_CHECKING:
+    from bot.reminders.schedule import Weekly
 
 # Item numbers are `phase.position`, each at most three digits: the parser reads no more, so `add` stops here.
 MAX_ITEMS_PER_PHASE = 999
@@ -75,16 +81,20 @@ class Board:
 
 @dataclass(frozen=True)
 class Change:
+    """What a change did (`event`, said by `bot.checklists.messages.changes`) and the board after it."""
+
     board: Board
-    message: str  # mrkdwn for the channel, user text already escaped
+    event: ev.ItemEvent | ev.ChecklistEvent
     item: Item | None = None
     # `start` only: the starter's timezone was not known, so the checklist starts in UTC until the listener has
     # read their Slack profile (after the acknowledgement) and called `apply_profile_timezone`.
     lookup_timezone: bool = False
-    # The checklist is in quiet mode (`rules.is_quiet`): `message` goes to the person who made the change only.
+    # The checklist is in quiet mode (`rules.is_quiet`): the answer goes to the person who made the change only.
     quiet: bool = False
-    # When this change completed a phase: a line for the channel, in both modes.
-    phase_done: str | None = None
+    # When this change completed a phase: told to the channel, in both modes.
+    phase_done: ev.PhaseDone | None = None
+    # `start` with a kickoff and `plan`: what the plan did.
+    plan: PlanResult | None = None
 
 
 @dataclass(frozen=True)
@@ -119,17 +129,23 @@ class Undone:
 
 @dataclass(frozen=True)
 class ContactChange:
-    message: str  # for the channel
     role: str
-    removed: tuple[str, ...]  # contacts the change took out of the role: each is told by DM
+    removed: tuple[str, ...]  # contacts the change took out of a signing role: each is told by DM
     checklist_title: str
     channel_id: str
     by: str
+    contacts: tuple[str, ...] = ()  # the role's contacts now
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> ContactChange:
+        """From `asdict` of one (an outbox payload; one written before `contacts` had `message` instead)."""
+        known = {k: v for k, v in payload.items() if k in cls.__dataclass_fields__}
+        return cls(**{**known, "removed": tuple(known["removed"]), "contacts": tuple(known.get("contacts", ()))})
 
 
 @dataclass(frozen=True)
 class Archived:
-    message: str
+    event: ev.ArchivedChecklist
     cancelled_request_ids: tuple[int, ...]  # pending sign-offs closed by the archive: their DMs lose the buttons
 
 
@@ -219,39 +235,6 @@ class PlanResult:
     contacts: dict[str, list[str]]
     move_all: bool = False
 
-    def text(self, board: Board) -> str:
-        today = board.today
-        lines = [
-            f"Kickoff {plain_date(self.kickoff, today)}, working week "
-            f"{rules.WORKWEEK_NAMES.get(board.checklist.workweek, board.checklist.workweek)}: "
-            f"{len(self.moved)} due date{'s' if len(self.moved) != 1 else ''} set."
-        ]
-        for phase in board.phases:
-            days = sorted(i.due_date for i in board.phase_items(phase.number) if i.due_date and rules.is_open(i))
-            if days:
-                span = plain_date(days[0], today) + (f" – {plain_date(days[-1], today)}" if days[-1] != days[0] else "")
-                lines.append(f"• *{phase.number}* {user_text(phase.name)}: {span}")
-        for role, numbers in sorted(self.owned.items()):
-            people = ", ".join(mention(u) for u in self.contacts.get(role, [])[: rules.MAX_OWNERS])
-            lines.append(f"👤 *{user_text(role)}* ({people}) own {', '.join(numbers)}")
-        for role, numbers in sorted(self.no_contacts.items()):
-            stay = "stays" if len(numbers) == 1 else "stay"
-            lines.append(
-                f"👤 *{user_text(role)}* has no contacts, so {', '.join(numbers)} {stay} "
-                f"unassigned "
-                f"(`/checklist contact {role} @…`, then `/checklist plan {self.kickoff.isoformat()}`)"
-            )
-        if self.kept:
-            kept = ", ".join(
-                f"{n} ({plain_date(d, today) if d else 'no date'}; plan {plain_date(p, today)})"
-                for n, d, p in self.kept
-            )
-            lines.append(
-                f"📌 Kept dates set by hand (or locked by a pending sign-off): {kept}. "
-                f"`/checklist plan {self.kickoff.isoformat()} all` moves those set by hand too."
-            )
-        return "\n".join(lines)
-
 
 class ChecklistService:
     def __init__(self, db: Database, templates: dict[str, Template], clock: Clock) -> None:
@@ -264,24 +247,20 @@ class ChecklistService:
     def checklist_of(self, session: Session, who: Who, *, lock: bool = False) -> Checklist:
         if who.archived is not None:
             if lock:
-                raise UserError("An archived checklist is a record: nothing can change it. Nothing changed.")
+                raise no.ArchivedIsReadOnly()
             return self._archived(session, who)
         checklist = q.active_checklist(session, who.team_id, who.channel_id, lock=lock)
         if checklist is None:
             raise NoChecklist()
         if who.checklist_id is not None and checklist.id != who.checklist_id:
-            raise UserError(
-                "That message belongs to a checklist that has since been archived. "
-                "`/checklist status` shows the current one."
-            )
+            raise no.ChecklistReplaced()
         return checklist
 
     def _archived(self, session: Session, who: Who) -> Checklist:
         archived = q.archived_checklists(session, who.team_id, who.channel_id)
         n = who.archived or 0
         if not 1 <= n <= len(archived):
-            have = f"archived checklists run from 1 to {len(archived)}" if archived else "it has no archived checklists"
-            raise UserError(f"No archived checklist {n} in this channel: {have}. `/checklist archived` lists them.")
+            raise no.NoArchivedChecklist(n, len(archived))
         return archived[n - 1]
 
     def has_pending_signoff(self, session: Session, item: Item) -> bool:
@@ -291,8 +270,7 @@ class ChecklistService:
         item = q.item_by_number(session, checklist.id, number)
         if item is None:
             first_last = q.item_range(session, checklist.id)
-            span = f"items run from {first_last[0]} to {first_last[1]}" if first_last else "it has no items"
-            raise UserError(f"No item {number} here: {span}. Try `/checklist status`.")
+            raise no.NoSuchItem(number, (first_last[0], first_last[1]) if first_last else None)
         return item
 
     def _board(self, session: Session, checklist: Checklist) -> Board:
@@ -316,11 +294,7 @@ class ChecklistService:
         blocked = rules.blocked_by(item, items)
         if blocked:
             titles = {i.number: i.title for i in items}
-            names = ", ".join(f"*{n}* {user_text(titles[n])}" for n in blocked)
-            raise UserError(
-                f"{item.number} waits for {names}, which {'is' if len(blocked) == 1 else 'are'} not done yet. "
-                f"Finish {'it' if len(blocked) == 1 else 'them'} first; `/checklist status` shows what is open."
-            )
+            raise no.WaitsFor(item.number, tuple((n, titles[n]) for n in blocked))
 
     def today(self, checklist: Checklist) -> date:
         """The checklist's today (`rules.today`: the date in its timezone)."""
@@ -428,8 +402,7 @@ class ChecklistService:
         name = name or DEFAULT_TEMPLATE
         template = self.templates.get(name)
         if template is None:
-            names = ", ".join(f"`{n}`" for n in sorted(self.templates))
-            raise UserError(f"There is no template `{escape(name[:64])}`. Templates: {names}.")
+            raise no.NoSuchTemplate(name, tuple(sorted(self.templates)))
         return template
 
     # -- changing ----------------------------------------------------------------------------------------
@@ -451,11 +424,7 @@ class ChecklistService:
             timezone = pref.timezone if fresh and pref and pref.timezone else rules.DEFAULT_TIMEZONE
             existing = q.active_checklist(session, who.team_id, who.channel_id, lock=True)
             if existing is not None:
-                raise UserError(
-                    f"This channel already has a checklist, *{user_text(existing.title)}*, started "
-                    f"{slack_day(existing.created_at)} by {mention(existing.created_by)}. "
-                    "See it with `/checklist status`; `/checklist archive` closes it so a new one can start."
-                )
+                raise no.AlreadyStarted(existing.title, existing.created_at, existing.created_by)
             checklist = q.create_checklist(
                 session,
                 team_id=who.team_id,
@@ -491,24 +460,8 @@ class ChecklistService:
                 day = parse_date(kickoff, self.today(checklist), checklist.workweek)
                 planned = self._plan(session, checklist, who, day, move_all=False)
             board = self._board(session, checklist)
-        kept = (
-            f" The channel's contacts carry over ({', '.join(carried)}); `/checklist contacts` lists them."
-            if carried
-            else ""
-        )
-        calendar = (
-            f" Dates follow {checklist.timezone}, working week {rules.WORKWEEK_NAMES[checklist.workweek]} "
-            "(`/checklist timezone` · `/checklist workweek` change them)."
-            if fresh
-            else ""
-        )
-        return Change(
-            board,
-            f"{mention(who.user_id)} started *{user_text(template.title)}* here: "
-            f"{len(board.items)} items in {len(board.phases)} phases. `/checklist status` shows it.{calendar}{kept}"
-            + (f"\n{planned.text(board)}" if planned else ""),
-            lookup_timezone=not fresh,
-        )
+        started = ev.Started(who.user_id, template.title, checklist.timezone, checklist.workweek, fresh, tuple(carried))
+        return Change(board, started, lookup_timezone=not fresh, plan=planned)
 
     def _carry_contacts(self, session: Session, checklist: Checklist, who: Who) -> list[str]:
         """Contacts belong to the channel: a new checklist starts with those of the channel's last one."""
@@ -536,28 +489,23 @@ class ChecklistService:
         with self.db.read() as session:
             return CalendarInfo.of(self.checklist_of(session, who), self.clock.now())
 
-    def set_timezone(self, who: Who, timezone: str) -> str:
+    def set_timezone(self, who: Who, timezone: str) -> ev.TimezoneSet:
         """Set the checklist's timezone (a name checked by the parser); told to the channel, kept in history."""
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
             if checklist.timezone == timezone:
-                raise UserError(f"This checklist's dates are already in {timezone}.")
+                raise no.SameTimezone(timezone)
             old, checklist.timezone = checklist.timezone, timezone
             session.add(checklist)
             self._log(session, checklist, who, "timezone", old=old, new=timezone)
             moved = self._move_digest(session, checklist, old)
             info = CalendarInfo.of(checklist, self.clock.now())
-        return (
-            f"🌐 {mention(who.user_id)} set this checklist's timezone to *{timezone}* (was {old}): due dates, "
-            f"overdue and words like `tomorrow` now follow its calendar. It is {plain_date(info.today, info.today)} "
-            f"{info.now:%H:%M} there."
-            + (f" The weekly digest moves with it: {moved}." if moved else "")
-        )
+        return ev.TimezoneSet(who.user_id, timezone, old, info.now, moved)
 
-    def _move_digest(self, session: Session, checklist: Checklist, old: str) -> str | None:
+    def _move_digest(self, session: Session, checklist: Checklist, old: str) -> Weekly | None:
         """A weekly digest that followed the checklist's old zone follows the new one (one set in another zone
-        stays); it restarts from now, so a run already past in the new zone is not caught up. Its description."""
-        from bot.reminders.schedule import Weekly, describe
+        stays); it restarts from now, so a run already past in the new zone is not caught up. Its schedule."""
+        from bot.reminders.schedule import Weekly
         from storage import schedules as rq
 
         schedule = rq.schedule_for(session, checklist.team_id, checklist.channel_id)
@@ -565,21 +513,17 @@ class ChecklistService:
             return None
         schedule.timezone, schedule.updated_at = checklist.timezone, self.clock.now()
         session.add(schedule)
-        return describe(Weekly(schedule.weekday, schedule.hour, schedule.minute, schedule.timezone))
+        return Weekly(schedule.weekday, schedule.hour, schedule.minute, schedule.timezone)
 
-    def set_workweek(self, who: Who, workweek: str) -> str:
+    def set_workweek(self, who: Who, workweek: str) -> ev.WorkweekSet:
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
-            name = rules.WORKWEEK_NAMES[workweek]
             if checklist.workweek == workweek:
-                raise UserError(f"This checklist's working week is already {name}.")
+                raise no.SameWorkweek(workweek)
             old, checklist.workweek = checklist.workweek, workweek
             session.add(checklist)
             self._log(session, checklist, who, "workweek", old=old, new=workweek)
-        return (
-            f"🗓️ {mention(who.user_id)} set this checklist's working week to *{name}* "
-            f"(was {rules.WORKWEEK_NAMES.get(old, old)}): `in 5 working days` and sign-off escalation count these days."
-        )
+        return ev.WorkweekSet(who.user_id, workweek, old)
 
     # -- who hears about changes, and portfolios ------------------------------------------------------------
 
@@ -587,44 +531,27 @@ class ChecklistService:
         with self.db.read() as session:
             return self.checklist_of(session, who).notify
 
-    def set_notify(self, who: Who, mode: str) -> str:
+    def set_notify(self, who: Who, mode: str) -> ev.NotifySet:
         """Quiet or channel (`rules.is_quiet`); anyone in the channel may switch, and the channel is told."""
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
             if checklist.notify == mode:
-                raise UserError(f"This checklist is already in *{mode}* mode. Nothing changed.")
+                raise no.SameNotify(mode)
             old, checklist.notify = checklist.notify, mode
             session.add(checklist)
             self._log(session, checklist, who, "notify", old=old, new=mode)
-        if mode == rules.NOTIFY_QUIET:
-            return (
-                f"🔕 {mention(who.user_id)} made this checklist *quiet*: item changes (done, assign, due dates, "
-                "notes…) are now answered only to the person who makes them. Phase completions, sign-off requests "
-                "and outcomes still come here, and the weekly digest lists the week's changes. "
-                "`/checklist notify channel` turns the notices back on."
-            )
-        return (
-            f"🔔 {mention(who.user_id)} turned channel notices back on: every item change is told here again. "
-            "`/checklist notify quiet` keeps them to the person who makes them."
-        )
+        return ev.NotifySet(who.user_id, mode)
 
     def _share_target(self, session: Session, who: Who, channel_id: str, verb: str) -> Checklist:
         checklist = self.checklist_of(session, who, lock=True)
         if channel_id == who.channel_id:
-            raise UserError(
-                f"That is this channel: its checklist is already here. {verb.capitalize()} it to another channel, "
-                "e.g. your leads' channel: `/checklist share #leads`. Nothing changed."
-            )
+            raise no.ShareHere(verb)
         lead_ids = self.leads(session, checklist)
         if not rules.may_share(who.user_id, lead_ids):
-            raise UserError(
-                f"Only a lead of this checklist decides where else it is shown: ask "
-                f"{', '.join(mention(u) for u in lead_ids)} (`/checklist contact lead @…` names more leads). "
-                "Nothing changed."
-            )
+            raise no.OnlyLeadsShare(tuple(lead_ids))
         return checklist
 
-    def share(self, who: Who, channel_id: str) -> str:
+    def share(self, who: Who, channel_id: str) -> ev.Shared:
         """List the channel's checklist in `channel_id`'s portfolio (same workspace); a lead's call."""
         from storage import portfolio as pf
 
@@ -638,25 +565,21 @@ class ChecklistService:
                 by=who.user_id,
                 at=self.clock.now(),
             ):
-                raise UserError(f"This checklist is already in <#{channel_id}>'s portfolio. Nothing changed.")
+                raise no.AlreadyShared(channel_id)
             self._log(session, checklist, who, "share", new=channel_id)
             title = checklist.title
-        return (
-            f"📊 {mention(who.user_id)} listed *{user_text(title)}* in the portfolio of <#{channel_id}>: "
-            f"`/checklist portfolio` there shows its progress, overdue items and pending sign-offs (never the "
-            f"items themselves). `/checklist unshare` and that channel take it out."
-        )
+        return ev.Shared(who.user_id, title, channel_id)
 
-    def unshare(self, who: Who, channel_id: str) -> str:
+    def unshare(self, who: Who, channel_id: str) -> ev.Unshared:
         from storage import portfolio as pf
 
         with self.db.write() as session:
             checklist = self._share_target(session, who, channel_id, "unshare")
             if not pf.unshare(session, checklist.id, channel_id):
-                raise UserError(f"This checklist is not in <#{channel_id}>'s portfolio. Nothing changed.")
+                raise no.NotShared(channel_id)
             self._log(session, checklist, who, "unshare", old=channel_id)
             title = checklist.title
-        return f"📊 {mention(who.user_id)} took *{user_text(title)}* out of the portfolio of <#{channel_id}>."
+        return ev.Unshared(who.user_id, title, channel_id)
 
     def apply_profile_timezone(self, who: Who, checklist_id: int, timezone: str | None) -> CalendarInfo | None:
         """After `start`: remember the starter's profile timezone and give it to the checklist they started,
@@ -689,7 +612,7 @@ class ChecklistService:
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
             item = self.item_of(session, checklist, number)
-            message = apply(session, checklist, item)
+            event = apply(session, checklist, item)
             session.add(item)
             session.flush()
             board = self._board(session, checklist)
@@ -697,41 +620,26 @@ class ChecklistService:
             if completes_phase and rules.phase_completed(item, board.items):
                 phase = next((p for p in board.phases if p.number == item.phase_number), None)
                 n = len(board.phase_items(item.phase_number))
-                name = f" *{user_text(phase.name)}*" if phase else ""
-                phase_done = (
-                    f"🎉 Phase {item.phase_number}{name} is complete: all {n} item{'s' if n != 1 else ''} done "
-                    f"(the last by {mention(who.user_id)})."
-                )
-            return Change(board, message, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
+                phase_done = ev.PhaseDone(item.phase_number, phase.name if phase else None, n, who.user_id)
+            return Change(board, event, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
 
     def mark_done(self, who: Who, number: str, note: str = "") -> Change:
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.ItemDone:
             if rules.is_done(item):
-                raise UserError(
-                    f"{item.number} is already done ({mention(item.done_by)}"
-                    + (f", {slack_day(item.done_at)}" if item.done_at else "")
-                    + f"). `/checklist undo {item.number}` reopens it."
-                )
+                raise no.AlreadyDone(item.number, item.done_by, item.done_at)
             if rules.is_skipped(item):
-                raise UserError(
-                    f"{item.number} is not applicable ({user_text(item.skip_reason or '')}). "
-                    f"`/checklist unskip {item.number}` makes it applicable again first. Nothing changed."
-                )
+                raise no.SkippedNotDone(item.number, item.skip_reason or "")
             rules.refuse_if_locked(item.number, "done", self.has_pending_signoff(session, item))
             self.check_gate(session, checklist, item)
             if rules.needs_signoff(item):
-                raise UserError(
-                    f"{item.number} needs a sign-off from the *{item.signoff_role}* contacts, so it is done when "
-                    f"they approve. Ask them with `/checklist signoff {item.number}`."
-                )
+                raise no.DoneBySignoff(item.number, item.signoff_role)
             now = self.clock.now()
             item.status, item.done_by, item.done_at = rules.DONE, who.user_id, now
             self._log(session, checklist, who, "done", item_number=item.number, old=rules.OPEN, new=rules.DONE)
             if note:
                 q.add_note(session, item_id=item.id, author_id=who.user_id, text=note, at=now)
                 self._log(session, checklist, who, "note", item_number=item.number, new=note)
-            tail = f" with a note: {user_text(note)}" if note else ""
-            return f"✅ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* done{tail}"
+            return ev.ItemDone(who.user_id, item.number, item.title, note)
 
         return self._change_item(who, number, apply, completes_phase=True)
 
@@ -740,18 +648,15 @@ class ChecklistService:
         request becomes `withdrawn`) and the item needs a new sign-off. Dependents already done are named."""
         found: dict = {}
 
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.Unskipped | ev.Reopened:
             if rules.is_skipped(item):
                 return self._unskip(session, checklist, who, item)  # reopening a not-applicable item
             if not rules.is_done(item):
-                raise UserError(f"{item.number} is not done, so there is nothing to undo.")
+                raise no.NotDone(item.number)
             latest = sq.latest_for_item(session, item.id)
             signed_off = latest is not None and rules.is_signed_off(item, latest.status)
             if signed_off and not reason:
-                raise UserError(
-                    f"{item.number} was signed off, so reopening it withdraws that sign-off, and the record needs "
-                    f"why: `/checklist undo {item.number} <reason>`. Nothing changed."
-                )
+                raise no.UndoNeedsReason(item.number)
             done_deps = tuple(
                 d.number for d in rules.dependents(item.number, q.items(session, checklist.id)) if rules.is_closed(d)
             )
@@ -773,23 +678,7 @@ class ChecklistService:
                 q.add_note(session, item_id=item.id, author_id=who.user_id, text=reason, at=self.clock.now())
                 self._log(session, checklist, who, "note", item_number=item.number, new=reason)
             found["deps"] = done_deps
-            text = f"↩️ {mention(who.user_id)} reopened *{item.number} {user_text(item.title)}*"
-            if signed_off:
-                text = (
-                    f"↩️ {mention(who.user_id)} withdrew the sign-off of *{item.number} {user_text(item.title)}* "
-                    f"and reopened it: “{user_text(reason)}”. It needs a new sign-off "
-                    f"(`/checklist signoff {item.number}`)."
-                )
-            elif reason:
-                text += f": {user_text(reason)}"
-            if done_deps:
-                text += (
-                    f"\n⛓️ {', '.join(f'*{d}*' for d in done_deps)} "
-                    f"{'waits' if len(done_deps) == 1 else 'wait'} for {item.number} and "
-                    f"{'is' if len(done_deps) == 1 else 'are'} already done: check "
-                    f"{'it' if len(done_deps) == 1 else 'them'} (`/checklist undo <item>` reopens)."
-                )
-            return text
+            return ev.Reopened(who.user_id, item.number, item.title, reason, signed_off, done_deps)
 
         change = self._change_item(who, number, apply)
         return Undone(change, found.get("withdrawn"), found.get("deps", ()))
@@ -802,15 +691,12 @@ class ChecklistService:
         """Set or clear the due date; with `text`, the date is read from it in the checklist's calendar (its today
         and working week), inside the same unit of work."""
 
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.DueSet:
             rules.refuse_if_locked(item.number, "due", self.has_pending_signoff(session, item))
             today = self.today(checklist)
             when = parse_date(text, today, checklist.workweek) if text is not None else due
             if item.due_date == when:
-                raise UserError(
-                    f"{item.number} is already "
-                    + (f"due {plain_date(when, today)}." if when else "without a due date.")
-                )
+                raise no.SameDue(item.number, when, today)
             old, item.due_date = item.due_date, when
             self._log(
                 session,
@@ -821,23 +707,15 @@ class ChecklistService:
                 old=old.isoformat() if old else None,
                 new=when.isoformat() if when else None,
             )
-            if when is None:
-                return f"📅 *{item.number} {user_text(item.title)}* has no due date now (by {mention(who.user_id)})"
-            flag = " ⚠️ that date has passed, so it is overdue" if rules.is_overdue(item, today) else ""
-            return (
-                f"📅 *{item.number} {user_text(item.title)}* is due {plain_date(when, today)}{flag} "
-                f"(by {mention(who.user_id)})"
-            )
+            return ev.DueSet(who.user_id, item.number, item.title, when, today, rules.is_overdue(item, today))
 
         return self._change_item(who, number, apply)
 
     def add_note(self, who: Who, number: str, text: str) -> Change:
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.NoteAdded:
             q.add_note(session, item_id=item.id, author_id=who.user_id, text=text, at=self.clock.now())
             self._log(session, checklist, who, "note", item_number=item.number, new=text)
-            return (
-                f"📝 {mention(who.user_id)} added a note to *{item.number} {user_text(item.title)}*: {user_text(text)}"
-            )
+            return ev.NoteAdded(who.user_id, item.number, item.title, text)
 
         return self._change_item(who, number, apply)
 
@@ -852,18 +730,13 @@ class ChecklistService:
             day = parse_date(when, self.today(checklist), checklist.workweek)
             result = self._plan(session, checklist, who, day, move_all=move_all)
             board = self._board(session, checklist)
-            return Change(
-                board, f"🗓️ {mention(who.user_id)} planned *{user_text(checklist.title)}*: {result.text(board)}"
-            )
+            return Change(board, ev.Planned(who.user_id, checklist.title), plan=result)
 
     def _plan(self, session: Session, checklist: Checklist, who: Who, kickoff: date, *, move_all: bool) -> PlanResult:
         items = q.items(session, checklist.id)
         dates = plan_dates(items, kickoff, checklist.workweek)
         if not dates:
-            raise UserError(
-                "This checklist's items have no planned dates (its template has no `due:` rules), so there is "
-                "nothing to plan. Set dates with `/checklist due <item> <date>`. Nothing changed."
-            )
+            raise no.NothingToPlan()
         contacts: dict[str, list[str]] = {}
         for c in q.contacts(session, checklist.id):
             contacts.setdefault(c.role, []).append(c.user_id)
@@ -920,45 +793,36 @@ class ChecklistService:
         skipping is a sign-off request ("not applicable") its role's approvers decide (`SignoffService.plan`)."""
         needs_signoff: list[bool] = []
 
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.Skipped | None:
             if rules.is_skipped(item):
-                raise UserError(
-                    f"{item.number} is already not applicable ({user_text(item.skip_reason or '')}). "
-                    f"`/checklist unskip {item.number}` makes it applicable again."
-                )
+                raise no.AlreadySkipped(item.number, item.skip_reason or "")
             if rules.is_done(item):
-                raise UserError(
-                    f"{item.number} is done, so it cannot be not applicable. `/checklist undo {item.number}` reopens "
-                    "it first. Nothing changed."
-                )
+                raise no.DoneNotSkippable(item.number)
             rules.refuse_if_locked(item.number, "skip", self.has_pending_signoff(session, item))
             if rules.skip_needs_signoff(item):
                 needs_signoff.append(True)
-                return ""
+                return None
             item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, who.user_id, self.clock.now()
             item.skip_reason = reason
             self._log(session, checklist, who, "skip", item_number=item.number, new=reason)
-            return (
-                f"➖ {mention(who.user_id)} marked *{item.number} {user_text(item.title)}* not applicable: "
-                f"{user_text(reason)}"
-            )
+            return ev.Skipped(who.user_id, item.number, item.title, reason)
 
         change = self._change_item(who, number, apply)
         return None if needs_signoff else change
 
     def unskip(self, who: Who, number: str) -> Change:
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.Unskipped:
             if not rules.is_skipped(item):
-                raise UserError(f"{item.number} is not marked not applicable, so there is nothing to unskip.")
+                raise no.NotSkipped(item.number)
             return self._unskip(session, checklist, who, item)
 
         return self._change_item(who, number, apply)
 
-    def _unskip(self, session: Session, checklist: Checklist, who: Who, item: Item) -> str:
+    def _unskip(self, session: Session, checklist: Checklist, who: Who, item: Item) -> ev.Unskipped:
         old = item.skip_reason
         item.status, item.skipped_by, item.skipped_at, item.skip_reason = rules.OPEN, None, None, None
         self._log(session, checklist, who, "unskip", item_number=item.number, old=old)
-        return f"↩️ {mention(who.user_id)} made *{item.number} {user_text(item.title)}* applicable again (open)"
+        return ev.Unskipped(who.user_id, item.number, item.title)
 
     def set_owners(
         self,
@@ -975,7 +839,7 @@ class ChecklistService:
         for user_id in [*(owners or ()), *add, *remove]:
             rules.check_person(user_id, field)
 
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.OwnersSet:
             rules.refuse_if_locked(item.number, "assign", self.has_pending_signoff(session, item))
             old = rules.owners(item)
             if owners is not None:
@@ -983,23 +847,12 @@ class ChecklistService:
             else:
                 missing = [u for u in remove if u not in old]
                 if missing:
-                    raise UserError(
-                        f"{', '.join(mention(u) for u in missing)} {'does' if len(missing) == 1 else 'do'} not own "
-                        f"{item.number} (owners: {', '.join(mention(u) for u in old) or 'nobody'}). Nothing changed."
-                    )
+                    raise no.NotOwners(item.number, tuple(missing), tuple(old))
                 new = [u for u in old if u not in remove] + [u for u in add if u not in old and u not in remove]
             if len(new) > rules.MAX_OWNERS:
-                exc = UserError(
-                    f"An item can have at most {rules.MAX_OWNERS} owners; that would make {len(new)} for "
-                    f"{item.number}. Nothing changed."
-                )
-                exc.field = field
-                raise exc
+                raise no.TooManyOwners(item.number, len(new), rules.MAX_OWNERS, field=field)
             if new == old:
-                raise UserError(
-                    f"{item.number} is already "
-                    + (f"assigned to {', '.join(mention(u) for u in new)}." if new else "unassigned.")
-                )
+                raise no.SameOwners(item.number, tuple(new))
             item.owner_id = new[0] if new else None
             item.co_owners = " ".join(new[1:]) or None
             self._log(
@@ -1011,8 +864,7 @@ class ChecklistService:
                 old=" ".join(old) or None,
                 new=" ".join(new) or None,
             )
-            what = f"assigned to {', '.join(mention(u) for u in new)}" if new else "now unassigned"
-            return f"👤 *{item.number} {user_text(item.title)}* is {what} (by {mention(who.user_id)})"
+            return ev.OwnersSet(who.user_id, item.number, item.title, tuple(new))
 
         return self._change_item(who, number, apply)
 
@@ -1033,13 +885,10 @@ class ChecklistService:
             guarded = self.guarded_roles(session, checklist)
             lead_ids = self.leads(session, checklist)
             if not rules.may_change_contacts(who.user_id, role, guarded, lead_ids):
-                raise UserError(
-                    f"Only a lead can change the *{role}* contacts, because that role signs off items: ask "
-                    f"{', '.join(mention(u) for u in lead_ids)}. Nothing changed."
-                )
+                raise no.OnlyLeadsChangeContacts(role, tuple(lead_ids))
             current = [c.user_id for c in q.contacts(session, checklist.id, role)]
             if current == list(user_ids):
-                raise UserError(f"The *{role}* contacts are already exactly those. Nothing changed.")
+                raise no.SameContacts(role)
             old = q.replace_contacts(
                 session,
                 checklist_id=checklist.id,
@@ -1053,14 +902,8 @@ class ChecklistService:
             )
             removed = tuple(u for u in old if u not in user_ids)
             title, channel_id = checklist.title, checklist.channel_id
-        if not user_ids:
-            text = f"📇 The *{role}* role has no contacts now (by {mention(who.user_id)})"
-        else:
-            people = ", ".join(mention(u) for u in user_ids)
-            text = f"📇 *{role}* contacts: {people} (set by {mention(who.user_id)})"
-        if removed and role in guarded:
-            text += f"; no longer {role}: {', '.join(mention(u) for u in removed)}"
-        return ContactChange(text, role, removed if role in guarded else (), title, channel_id, who.user_id)
+        told = removed if role in guarded else ()
+        return ContactChange(role, told, title, channel_id, who.user_id, tuple(user_ids))
 
     def add_item(self, who: Who, phase_number: int, title: str) -> Change:
         """Append an item to a phase of the running checklist, under the phase's next free number."""
@@ -1069,14 +912,10 @@ class ChecklistService:
             phases = q.phases(session, checklist.id)
             phase = next((p for p in phases if p.number == phase_number), None)
             if phase is None:
-                last = max((p.number for p in phases), default=0)
-                raise UserError(f"No phase {phase_number} here: phases run from 1 to {last}. Try `/checklist status`.")
+                raise no.NoSuchPhase(phase_number, max((p.number for p in phases), default=0))
             position = q.next_position(session, checklist.id, phase_number)
             if position > MAX_ITEMS_PER_PHASE:
-                raise UserError(
-                    f"Phase {phase_number} is full: a phase holds at most {MAX_ITEMS_PER_PHASE} items "
-                    f"(numbers {phase_number}.1 to {phase_number}.{MAX_ITEMS_PER_PHASE}). Add it to another phase."
-                )
+                raise no.PhaseFull(phase_number, MAX_ITEMS_PER_PHASE)
             item = Item(
                 checklist_id=checklist.id,
                 phase_number=phase_number,
@@ -1087,34 +926,24 @@ class ChecklistService:
             session.add(item)
             self._log(session, checklist, who, "add", item_number=item.number, new=title)
             session.flush()
-            message = (
-                f"➕ {mention(who.user_id)} added *{item.number} {user_text(title)}* to phase {phase_number} "
-                f"({user_text(phase.name)})"
-            )
-            return Change(self._board(session, checklist), message, item, quiet=rules.is_quiet(checklist))
+            added = ev.ItemAdded(who.user_id, item.number, title, phase_number, phase.name)
+            return Change(self._board(session, checklist), added, item, quiet=rules.is_quiet(checklist))
 
     def remove_item(self, who: Who, number: str) -> Change:
         """Take an item out of the running checklist. It keeps its number (never reused) and its record for the
         export; an item with a pending sign-off is refused: cancel the request first."""
 
-        def apply(session: Session, checklist: Checklist, item: Item) -> str:
+        def apply(session: Session, checklist: Checklist, item: Item) -> ev.ItemRemoved:
             rules.refuse_if_locked(item.number, "remove", self.has_pending_signoff(session, item))
             latest = sq.latest_for_item(session, item.id)
             if latest is not None and rules.is_signed_off(item, latest.status):
-                raise UserError(
-                    f"{item.number} is signed off, and a sign-off is evidence: it cannot be removed. "
-                    f"`/checklist undo {item.number} <reason>` withdraws the sign-off on the record. Nothing changed."
-                )
+                raise no.SignedOffNotRemovable(item.number)
             waiting = rules.dependents(item.number, q.items(session, checklist.id))
             if waiting:
-                names = ", ".join(f"*{d.number}* {user_text(d.title)}" for d in waiting)
-                raise UserError(
-                    f"{item.number} cannot be removed: {names} {'waits' if len(waiting) == 1 else 'wait'} for it, "
-                    "and removing it would silently drop that gate. Nothing changed."
-                )
+                raise no.RemoveWouldDropGate(item.number, tuple((d.number, d.title) for d in waiting))
             item.removed_at, item.removed_by = self.clock.now(), who.user_id
             self._log(session, checklist, who, "remove", item_number=item.number, old=item.title)
-            return f"➖ {mention(who.user_id)} removed *{item.number} {user_text(item.title)}* from the checklist"
+            return ev.ItemRemoved(who.user_id, item.number, item.title)
 
         return self._change_item(who, number, apply)
 
@@ -1134,17 +963,8 @@ class ChecklistService:
             checklist.archived_at, checklist.archived_by = now, who.user_id
             self._log(session, checklist, who, "archive")
             done = sum(rules.is_done(i) for i in items)
-        tail = (
-            f" {len(cancelled)} pending sign-off request{'s were' if len(cancelled) != 1 else ' was'} withdrawn."
-            if cancelled
-            else ""
-        )
-        return Archived(
-            f"🗄️ {mention(who.user_id)} archived *{user_text(checklist.title)}* at {done}/{len(items)} done.{tail} "
-            "Its history is kept (`/checklist archived`); the channel's contacts carry over; "
-            "`/checklist start` begins a new one.",
-            tuple(cancelled),
-        )
+        event = ev.ArchivedChecklist(who.user_id, checklist.title, done, len(items), len(cancelled))
+        return Archived(event, tuple(cancelled))
 
     def archived_list(self, who: Who) -> list[Checklist]:
         with self.db.read() as session:

@@ -8,12 +8,13 @@ came from it. A refusal from Home (there is no response_url to answer to) is sho
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.checklists.messages.changes import change_text
 from bot.home.messages import home_view
 from bot.slack.ids import Action
 from bot.slack.outbox import Effect
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def from_home(body: dict) -> bool:
+def from_home(body: dict[str, Any]) -> bool:
     """True for an interaction on the App Home tab."""
     return (body.get("view") or {}).get("type") == "home"
 
@@ -49,7 +50,7 @@ def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, not
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.HOME_DONE)
-    def home_done(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def home_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         done = decode(HomeDone, action.get("value"))
         checklist_id, channel_id, number = done.checklist_id, done.channel_id, done.number
         who = who_of(body, channel_id=channel_id, checklist_id=checklist_id)
@@ -57,5 +58,5 @@ def register(app: App, rt: Runtime) -> None:
         with rt.outbox.unit() as fx:
             change = rt.service.mark_done(who, number)
             fx.effects.append(home_effect(team_id, user_id))
-            fx.add("notice", {"channel": channel_id, "text": change.message}, team_id=team_id)
+            fx.add("notice", {"channel": channel_id, "text": change_text(change)}, team_id=team_id)
         ack()

@@ -7,6 +7,8 @@ however many checklists, items and sign-offs a person has, the view stays inside
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.checklists import rules
 from bot.checklists.messages.status import due_text
 from bot.checklists.service import HomeData, SignoffRecord
@@ -34,6 +36,7 @@ def _signoff_blocks(record: SignoffRecord, data: HomeData) -> list[Block]:
     ]
     if r.note:
         lines.append(f"“{user_text(truncate(r.note, 300))}”")
+    assert r.id is not None  # a stored row
     return [section("\n".join(lines)), decision_buttons(r.id)]
 
 
@@ -54,7 +57,7 @@ def _item_block(item: Item, data: HomeData) -> Block:
     )
     if rules.needs_signoff(item):
         block["text"]["text"] += (
-            f"\n🔏 done by a *{user_text(item.signoff_role)}* sign-off: `/checklist signoff {item.number}`"
+            f"\n🔏 done by a *{user_text(item.signoff_role or '')}* sign-off: `/checklist signoff {item.number}`"
         )
     else:
         value = encode(HomeDone(item.checklist_id, checklist.channel_id, item.number))
@@ -63,6 +66,7 @@ def _item_block(item: Item, data: HomeData) -> Block:
 
 
 def _checklist_line(data: HomeData, checklist: Checklist) -> str:
+    assert checklist.id is not None  # a stored row
     items = data.items.get(checklist.id, [])
     p = rules.progress(items, data.today_of(checklist.id))
     line = (
@@ -94,7 +98,7 @@ def _merged(lines: list[str], sections: int) -> tuple[list[Block], int]:
     return blocks, 0
 
 
-def home_view(data: HomeData, notice: str | None = None) -> dict:
+def home_view(data: HomeData, notice: str | None = None) -> dict[str, Any]:
     """The person's Home. `notice` (mrkdwn) is shown on top, e.g. why a click from Home changed nothing."""
     blocks: list[Block] = [{"type": "header", "text": plain_text("📋 Your checklists", 150)}]
     if notice:

@@ -5,6 +5,8 @@ portfolio of 200 checklists stays inside a message's 50 blocks."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.checklists.dates import plain_date
 from bot.portfolio.service import Portfolio, PortfolioLine
 from bot.slack.blocks import Block, context, message, section
@@ -42,7 +44,7 @@ def no_portfolio_text() -> str:
     )
 
 
-def portfolio_view(p: Portfolio, *, weekly: bool = False) -> dict:
+def portfolio_view(p: Portfolio, *, weekly: bool = False) -> dict[str, Any]:
     n = len(p.lines) + p.more
     kind = "Weekly portfolio" if weekly else "Portfolio"
     head = f"📊 *{kind}* · <#{p.channel_id}> · {count(n, 'checklist')}"

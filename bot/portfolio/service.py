@@ -55,12 +55,13 @@ def build_portfolio(db: Database, team_id: str, channel_id: str, now: datetime) 
     with db.read() as session:
         checklists = pf.shared_to(session, team_id, channel_id)
         shown, more = checklists[:MAX_CHECKLISTS], max(len(checklists) - MAX_CHECKLISTS, 0)
-        ids = [c.id for c in shown]
+        ids = [c.id for c in shown if c.id is not None]
         rows = sq.item_rows(session, ids)
         pending = pending_signoffs(session, ids) if ids else {}
     items_of = {cid: list(group) for cid, group in groupby(rows, key=lambda r: r.checklist_id)}
     lines = []
     for c in shown:
+        assert c.id is not None  # a stored row
         items = items_of.get(c.id, [])
         today = rules.today(c, now)
         progress = rules.progress(items, today)

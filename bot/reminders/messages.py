@@ -42,7 +42,7 @@ def _list(head: str, rows: Sequence[Any], line: Callable[[Any], str], more: str)
     return text
 
 
-def _owners(item) -> str:
+def _owners(item: Any) -> str:
     return ", ".join(mention(u) for u in rules.owners(item)) or mention(None)
 
 
@@ -52,7 +52,7 @@ def _progress(d: Digest) -> str:
     return f"*{d.done}/{d.total} done*{delta}  `{progress_bar(d.done, d.total)}`  {percent}%"
 
 
-def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict:
+def digest_view(d: Digest, *, allow_quiet: bool = True) -> dict[str, Any]:
     """The digest message for the channel; one line when `d.quiet` (and `allow_quiet`)."""
     waiting = f" · ⏳ {count(len(d.signoffs), 'sign-off')} waiting" if d.signoffs else ""
     if allow_quiet and d.quiet:
@@ -167,7 +167,7 @@ def changes_text(changes: Sequence[Any]) -> str:
     )
 
 
-def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict:
+def nudge_view(user_id: str, rows: Sequence[Any], now: datetime) -> dict[str, Any]:
     """One DM listing a person's overdue items across channels (`rows` carry `channel_id` and their checklist's
     timezone `ctz` too: each item is overdue by its own checklist's today)."""
     n = len(rows)
@@ -238,7 +238,7 @@ def digest_stopped_text(user_id: str, weekly: Weekly) -> str:
     return f"🔕 {mention(user_id)} stopped the weekly digest here ({describe(weekly)})."
 
 
-def remind_status_view(status: RemindStatus) -> dict:
+def remind_status_view(status: RemindStatus) -> dict[str, Any]:
     """The answer to `/checklist remind`: this channel's digest schedule and the caller's DM setting."""
     s = status.schedule
     if s is None:

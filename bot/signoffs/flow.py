@@ -225,7 +225,7 @@ class SignoffFlow:
 
     def tell_removed_contacts(self, d: Delivery) -> None:
         """Each contact a lead took out of a signing role is told by DM."""
-        change = ContactChange(**{**d.payload, "removed": tuple(d.payload["removed"])})
+        change = ContactChange.from_payload(d.payload)
         dms, failures = self.open_dms(d, change.removed)
         for user_id, error in failures.items():
             log.warning("could not tell %s they were removed as a contact: %s", user_id, error)

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from bot.checklists.messages.item import show_view
 from bot.checklists.messages.modals import assign_modal, due_modal, note_modal
 from bot.checklists.messages.status import parse_status_block_id
+from bot.checklists.refusals import UnknownMenuChoice
 from bot.checklists.service import Who
-from bot.errors import UserError
 from bot.signoffs.listeners import request_effect
 from bot.signoffs.messages import asking_text
 from bot.slack.answers import ephemeral
@@ -83,4 +83,4 @@ def register(app: App, rt: Runtime) -> None:
             rt.outbox.send(*asking, request_effect(who, plan, "", response_url))
             ack()
         else:
-            raise UserError(f"Unknown menu choice {choice}.")
+            raise UnknownMenuChoice(str(choice))

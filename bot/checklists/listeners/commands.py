@@ -11,10 +11,20 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.checklists import rules
-from bot.checklists.dates import plain_date
 from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the sentences of its refusals)
+from bot.checklists.messages.answers import (
+    QUIET_NOTE,
+    TIMEZONE_UNKNOWN,
+    calendar_text,
+    export_preparing_text,
+    notify_mode_text,
+    profile_timezone_text,
+    skip_asks_text,
+)
+from bot.checklists.messages.changes import archived_text, change_text, contact_text, event_text, phase_done_text
 from bot.checklists.messages.item import history_view, show_view
 from bot.checklists.messages.status import status_view
+from bot.checklists.refusals import NoSuchPhase
 from bot.checklists.service import Change, Who
 from bot.checklists.zones import canonical_timezone
 from bot.errors import NoChecklist, UserError
@@ -36,7 +46,6 @@ from bot.slack.blocks import context
 from bot.slack.commands import SlackCall, handles
 from bot.slack.outbox import Effect
 from bot.slack.parser import Command
-from bot.slack.text import mention
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -54,8 +63,7 @@ def _status(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         return cached
     board = rt.service.board(who)
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
-        last = max((p.number for p in board.phases), default=0)
-        raise UserError(f"No phase {cmd.phase} here: phases run from 1 to {last}. Try `/checklist status`.")
+        raise NoSuchPhase(cmd.phase, max((p.number for p in board.phases), default=0))
     payload = Rendered(
         status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived)
         | {"response_type": "in_channel"}
@@ -71,7 +79,7 @@ def _start(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     change = rt.service.start(who, cmd.template, cmd.text or None)
     if change.lookup_timezone:
         rt.background.submit(_start_timezone, rt, slack.client, who, change.board.checklist.id, slack.response_url)
-    return in_channel(change.message)
+    return in_channel(change_text(change))
 
 
 def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int, response_url: str | None) -> None:
@@ -86,50 +94,31 @@ def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int,
         return
     if info is not None:
         Respond(response_url=response_url)(
-            replace_original=False,
-            **in_channel(
-                f"🌐 This checklist's dates follow *{info.timezone}* ({mention(who.user_id)}'s Slack timezone), "
-                f"working week {info.week_name}: it is {plain_date(info.today, info.today)} {info.now:%H:%M} there. "
-                "`/checklist timezone <zone>` and `/checklist workweek sun-thu` change them."
-            ),
+            replace_original=False, **in_channel(profile_timezone_text(info, who.user_id))
         )
     elif not tz:
-        Respond(response_url=response_url)(
-            replace_original=False,
-            **ephemeral(
-                "🌐 I couldn't read your timezone from Slack, so this checklist's dates are in UTC. "
-                "Set the team's zone with `/checklist timezone <zone>`, e.g. `/checklist timezone Asia/Phnom_Penh`."
-            ),
-        )
+        Respond(response_url=response_url)(replace_original=False, **ephemeral(TIMEZONE_UNKNOWN))
 
 
 @handles("timezone")
 def _timezone(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     if not cmd.text:
-        info = rt.service.calendar(who)
-        return ephemeral(
-            f"🌐 This checklist's dates are in *{info.timezone}*: it is {plain_date(info.today, info.today)} "
-            f"{info.now:%H:%M} there. Working week: *{info.week_name}*. An item is overdue once its due date has "
-            "passed there. `/checklist timezone <IANA zone>` and `/checklist workweek mon-fri|sun-thu|mon-sat` "
-            "change them."
-        )
-    return in_channel(rt.service.set_timezone(who, cmd.text))
+        return ephemeral(calendar_text(rt.service.calendar(who)))
+    return in_channel(event_text(rt.service.set_timezone(who, cmd.text)))
 
 
 @handles("workweek")
 def _workweek(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return in_channel(rt.service.set_workweek(who, cmd.text))
-
-
-QUIET_NOTE = "🔕 Quiet channel: only you see this; the weekly digest lists the week's changes."
+    return in_channel(event_text(rt.service.set_workweek(who, cmd.text)))
 
 
 def tell(rt: Runtime, change: Change) -> dict:
     """The answer to an item change: to the channel, or in quiet mode (`rules.is_quiet`) to its author only.
     A phase the change completed is told to the channel in both modes (in quiet mode by `phase_done_effects`)."""
+    text = change_text(change)
     if not change.quiet:
-        return in_channel(change.message + (f"\n{change.phase_done}" if change.phase_done else ""))
-    answer = ephemeral(change.message)
+        return in_channel(text + (f"\n{phase_done_text(change.phase_done)}" if change.phase_done else ""))
+    answer = ephemeral(text)
     answer["blocks"].append(context(QUIET_NOTE))
     return answer
 
@@ -139,7 +128,7 @@ def phase_done_effects(change: Change, who: Who, response_url: str | None) -> li
     command's `response_url`: an outbox effect, written with the change and sent after the acknowledgement."""
     if not (change.quiet and change.phase_done and response_url):
         return []
-    body = {"replace_original": False, **in_channel(change.phase_done)}
+    body = {"replace_original": False, **in_channel(phase_done_text(change.phase_done))}
     return [Effect("respond", {"url": response_url, "body": body}, team_id=who.team_id)]
 
 
@@ -175,7 +164,7 @@ def _assign(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 
 @handles("plan")
 def _plan(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return in_channel(rt.service.plan(who, cmd.text, move_all="all" in cmd.args).message)
+    return in_channel(change_text(rt.service.plan(who, cmd.text, move_all="all" in cmd.args)))
 
 
 @handles("skip")
@@ -187,10 +176,7 @@ def _skip(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         return tell(rt, change)
     plan = rt.signoffs.plan(who, cmd.item, (), purpose="skip")
     rt.outbox.send(signoff.request_effect(who, plan, cmd.text, slack.response_url))
-    return ephemeral(
-        f"⏳ {plan.item_number} needs a sign-off, so marking it not applicable does too: asking "
-        f"{', '.join(mention(u) for u in plan.approvers)} to agree…"
-    )
+    return ephemeral(skip_asks_text(plan.item_number, plan.approvers))
 
 
 @handles("unskip")
@@ -222,25 +208,18 @@ def _remove(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 @handles("notify")
 def _notify(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     if not cmd.text:
-        mode = rt.service.notify_mode(who)
-        now = (
-            "*quiet*: item changes are answered only to the person who makes them; phase completions, sign-offs "
-            "and the weekly digest still come to the channel"
-            if mode == rules.NOTIFY_QUIET
-            else "*channel*: every item change is told to the channel"
-        )
-        return ephemeral(f"This checklist's notices: {now}. `/checklist notify quiet|channel` switches.")
-    return in_channel(rt.service.set_notify(who, cmd.text))
+        return ephemeral(notify_mode_text(rt.service.notify_mode(who)))
+    return in_channel(event_text(rt.service.set_notify(who, cmd.text)))
 
 
 @handles("share")
 def _share(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return in_channel(rt.service.share(who, cmd.args[0]))
+    return in_channel(event_text(rt.service.share(who, cmd.args[0])))
 
 
 @handles("unshare")
 def _unshare(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return in_channel(rt.service.unshare(who, cmd.args[0]))
+    return in_channel(event_text(rt.service.unshare(who, cmd.args[0])))
 
 
 @handles("portfolio")
@@ -268,7 +247,7 @@ def _contact(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
         if change.removed:
             fx.add("contacts.removed", asdict(change), team_id=who.team_id)
-    return in_channel(change.message)
+    return in_channel(contact_text(change))
 
 
 @handles("contacts")
@@ -288,7 +267,7 @@ def _archive(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         archived = rt.service.archive(who)
         if archived.cancelled_request_ids:
             fx.add("signoff.archived", {"request_ids": list(archived.cancelled_request_ids)}, team_id=who.team_id)
-    return in_channel(archived.message)
+    return in_channel(archived_text(archived))
 
 
 @handles("archived")
@@ -338,7 +317,7 @@ def _export(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         "response_url": slack.response_url,
     }
     rt.outbox.send(Effect("export", payload, team_id=who.team_id))
-    return ephemeral(f"Preparing the export ({cmd.args[0].upper()})… it will appear in this channel.")
+    return ephemeral(export_preparing_text(cmd.args[0]))
 
 
 __all__ = ["tell", "phase_done_effects", "ephemeral"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 
 from bot.checklists.listeners.actions import stage_refresh
+from bot.checklists.refusals import EmptyNote, NoteTooLong, PickDate, PickPeople
 from bot.checklists.service import Who
 from bot.errors import UserError
 from bot.slack.ids import Input, View
@@ -39,7 +40,7 @@ def register(app: App, rt: Runtime) -> None:
             one = _value(view, Input.OWNER, "selected_user")
             raw = [one] if one else []
         if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
-            raise UserError("Pick people from the list.", field=Input.OWNER)
+            raise PickPeople(field=Input.OWNER)
         with rt.outbox.unit() as fx:
             rt.service.set_owners(who, ref.number, owners=raw, field=Input.OWNER)
             stage_refresh(fx, who, ref.response_url, ref.phase)
@@ -52,7 +53,7 @@ def register(app: App, rt: Runtime) -> None:
         try:
             when = date.fromisoformat(raw) if raw else None
         except ValueError:
-            raise UserError("Pick a date from the calendar.", field=Input.DUE) from None
+            raise PickDate(field=Input.DUE) from None
         with rt.outbox.unit() as fx:
             rt.service.set_due(who, ref.number, when)
             stage_refresh(fx, who, ref.response_url, ref.phase)
@@ -63,9 +64,9 @@ def register(app: App, rt: Runtime) -> None:
         who, ref = submitted(body, view)
         text = (_value(view, Input.NOTE, "value") or "").strip()
         if not text:
-            raise UserError("Write the note first.", field=Input.NOTE)
+            raise EmptyNote(field=Input.NOTE)
         if len(text) > MAX_NOTE:
-            raise UserError(f"Notes can be at most {MAX_NOTE:,} characters.", field=Input.NOTE)
+            raise NoteTooLong(MAX_NOTE, field=Input.NOTE)
         if not storable(text):
             raise UserError(UNSTORABLE_MESSAGE, field=Input.NOTE)
         with rt.outbox.unit() as fx:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from bot.checklists import rules
+from bot.checklists.messages.status import days
 from bot.checklists.service import ExportData, SignoffRecord
 from storage import signoffs as sq
 from storage.models import Item
@@ -50,7 +51,7 @@ def state(item: Item, name: Names, today: date) -> str:
         why = " ".join((item.skip_reason or "").split())
         return f"not applicable ({name(item.skipped_by)} {when(item.skipped_at)}: “{why}”)"
     if rules.is_overdue(item, today):
-        return f"open, overdue {rules.days_overdue(item, today)} days"
+        return f"open, overdue {days(rules.days_overdue(item, today))}"
     return "open"
 
 

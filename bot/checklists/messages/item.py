@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_datetime, slack_day
+from bot.checklists.messages.status import due_text
 from bot.checklists.service import ItemDetail
 from bot.signoffs.messages import record_lines
 from bot.slack.blocks import MESSAGE_BLOCKS, context, divider, message, section
@@ -169,10 +170,7 @@ def show_view(detail: ItemDetail) -> dict:
     people = rules.owners(item)
     facts = [state, ("owners " if len(people) > 1 else "owner ") + (", ".join(map(mention, people)) or mention(None))]
     if item.due_date:
-        due = f"due {plain_date(item.due_date, detail.today)}"
-        if rules.is_overdue(item, detail.today):
-            due += f" · ⚠️ *overdue* {rules.days_overdue(item, detail.today)} days"
-        facts.append(due)
+        facts.append(due_text(item, detail.today))
     if item.signoff_role:
         facts.append(f"needs sign-off from *{user_text(item.signoff_role)}*")
     if item.owner_role:

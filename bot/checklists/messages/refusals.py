@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.checklists import refusals as r
-from bot.checklists.dates import plain_date, slack_day
+from bot.checklists.dates import FORMATS_HELP, plain_date, slack_day
 from bot.checklists.rules import LOCKED_ACTIONS, WORKWEEK_NAMES
 from bot.errors import NoChecklist
-from bot.slack.text import escape, mention, user_text
+from bot.slack.text import escape, mention, truncate, user_text
 from bot.slack.wording import says
 
 
@@ -40,8 +40,7 @@ def _archived_is_read_only(e: r.ArchivedIsReadOnly) -> str:
 @says(r.ChecklistReplaced)
 def _checklist_replaced(e: r.ChecklistReplaced) -> str:
     return (
-        "That message belongs to a checklist that has since been archived. "
-        "`/checklist status` shows the current one."
+        "That message belongs to a checklist that has since been archived. `/checklist status` shows the current one."
     )
 
 
@@ -212,10 +211,7 @@ def _not_owners(e: r.NotOwners) -> str:
 
 @says(r.TooManyOwners)
 def _too_many_owners(e: r.TooManyOwners) -> str:
-    return (
-        f"An item can have at most {e.most} owners; that would make {e.count} for "
-        f"{e.number}. Nothing changed."
-    )
+    return f"An item can have at most {e.most} owners; that would make {e.count} for {e.number}. Nothing changed."
 
 
 @says(r.SameOwners)
@@ -242,8 +238,7 @@ def _same_contacts(e: r.SameContacts) -> str:
 @says(r.OwnRequest)
 def _own_request(e: r.OwnRequest) -> str:
     return (
-        f"Nobody approves their own request: leave yourself out of the sign-off of {e.number}. "
-        "Nothing was requested."
+        f"Nobody approves their own request: leave yourself out of the sign-off of {e.number}. Nothing was requested."
     )
 
 
@@ -267,8 +262,7 @@ def _not_role_contacts(e: r.NotRoleContacts) -> str:
 @says(r.NameApprovers)
 def _name_approvers(e: r.NameApprovers) -> str:
     return (
-        f"{e.number} has no sign-off role, so name who should approve it, "
-        f"e.g. `/checklist signoff {e.number} @cara`."
+        f"{e.number} has no sign-off role, so name who should approve it, e.g. `/checklist signoff {e.number} @cara`."
     )
 
 
@@ -323,3 +317,39 @@ def _already_shared(e: r.AlreadyShared) -> str:
 @says(r.NotShared)
 def _not_shared(e: r.NotShared) -> str:
     return f"This checklist is not in <#{e.channel_id}>'s portfolio. Nothing changed."
+
+
+# -- what a click or a form sent ----------------------------------------------------------------------------------
+
+
+@says(r.UnknownMenuChoice)
+def _unknown_menu_choice(e: r.UnknownMenuChoice) -> str:
+    return f"Unknown menu choice {e.choice}."
+
+
+@says(r.PickPeople)
+def _pick_people(e: r.PickPeople) -> str:
+    return "Pick people from the list."
+
+
+@says(r.PickDate)
+def _pick_date(e: r.PickDate) -> str:
+    return "Pick a date from the calendar."
+
+
+@says(r.EmptyNote)
+def _empty_note(e: r.EmptyNote) -> str:
+    return "Write the note first."
+
+
+@says(r.NoteTooLong)
+def _note_too_long(e: r.NoteTooLong) -> str:
+    return f"Notes can be at most {e.most:,} characters."
+
+
+@says(r.UnreadableDate)
+def _unreadable_date(e: r.UnreadableDate) -> str:
+    shown = escape(truncate(e.text, 60))
+    if e.problem is not None:
+        return f"`{shown}` is not a real date ({e.problem}). I read {FORMATS_HELP}."
+    return f"I can't read `{shown}` as a date. I read {FORMATS_HELP}."

@@ -42,10 +42,15 @@ def due_text(item: Item, today: date) -> str:
     """`due Wed 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`). The due date is
     a plain date, the same day for every reader; `today` is the checklist's (`rules.today`)."""
     due = f"due {plain_date(item.due_date, today)}"
-    days = rules.days_overdue(item, today)
-    if days:
-        due += f" · ⚠️ *overdue* {days} day{'s' if days != 1 else ''}"
+    late = rules.days_overdue(item, today)
+    if late:
+        due += f" · ⚠️ *overdue* {days(late)}"
     return due
+
+
+def days(n: int) -> str:
+    """`1 day`, `3 days`: how long an item is overdue, said one way everywhere."""
+    return f"{n} day{'s' if n != 1 else ''}"
 
 
 def owners_text(item: Item) -> str:

@@ -1,6 +1,6 @@
-"""A local stand-in for Slack's Web API and `response_url`s, on loopback.
+"""A fake of Slack's Web API and `response_url`s, on loopback, for the tests.
 
-The tests and the console point `SLACK_API_URL` here. It records every call (with the token it carried),
+The tests point `SLACK_API_URL` here. It records every call (with the token it carried),
 answers the methods the app uses, rejects what real Slack rejects (Block Kit limits as `invalid_blocks`, unknown
 methods, missing or revoked token) and can be told to fail: a 429 with Retry-After, a 5xx, or a Slack error for
 the next N calls of a method. It also plays a slow or broken network *after* Slack acted: a call can be carried
@@ -28,16 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-try:
-    from bot.localslack.blockkit import validate_message, validate_view
-except ImportError:  # TEMPORARY until blockkit lands
-
-    def validate_message(payload):  # type: ignore[misc]
-        return []
-
-    def validate_view(view):  # type: ignore[misc]
-        return []
-
+from tests.fake.blockkit import validate_message, validate_view
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -91,8 +82,6 @@ class FakeSlack:
         self.faults: list[Fault] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.socket_mode = None  # a SocketModeEndpoint, made on the first apps.connections.open
-        self.auto_users = False  # answer users.info / conversations.open for anyone (the console)
-        self.on_call: Callable[[Call], None] | None = None
         # OAuth: the app's credentials and redirect URL (its manifest's oauth_config.redirect_urls), the workspaces
         # it can be installed in, the workspace the next visitor of the authorize page installs into, codes issued.
         self.oauth_app: tuple[str, str, str] | None = None  # (client id, client secret, redirect URL)
@@ -389,7 +378,7 @@ class FakeSlack:
             if len(users) != 1 or not users[0]:
                 return {"ok": False, "error": "users_list_not_supplied"}
             user = self.users.get(users[0])
-            if user is None and not self.auto_users:
+            if user is None:
                 return {"ok": False, "error": "user_not_found"}
             if user and user["is_bot"]:
                 return {"ok": False, "error": "cannot_dm_bot"}
@@ -399,14 +388,12 @@ class FakeSlack:
         if method == "users.info":
             user_id = str(args.get("user", ""))
             user = self.users.get(user_id)
-            if user is None and self.auto_users and user_id:
-                user = {"id": user_id, "name": user_id.lower(), "tz": "UTC", "is_bot": False, "deleted": False}
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {**user, "tz_label": user["tz"], "tz_offset": 0}}
         if method == "apps.connections.open":
             if self.socket_mode is None:
-                from bot.localslack.socket_mode import SocketModeEndpoint
+                from tests.fake.socket_mode import SocketModeEndpoint
 
                 self.socket_mode = SocketModeEndpoint()
             return {"ok": True, "url": self.socket_mode.url}
@@ -603,5 +590,3 @@ class FakeSlack:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
-        if self.on_call:
-            self.on_call(call)

@@ -1,7 +1,7 @@
 """Plays Slack's side of the conversation: sends signed requests to the app as Slack would.
 
-Used by the tests (over HTTP) and by the console (in-process through Bolt's dispatch), so both exercise the
-same signature check, parsing and listeners as production.
+Over HTTP, or in-process through Bolt's dispatch; either way the requests go through the same signature check,
+parsing and listeners as in production.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.localslack.server import FakeSlack, validate_message
-from bot.localslack.signed import Signer, SlackRequest, action_for_option
+from tests.fake.server import FakeSlack, validate_message
+from tests.fake.signed import Signer, SlackRequest, action_for_option
 
 Transport = Callable[[SlackRequest], tuple[int, str]]
 

@@ -1,11 +1,11 @@
 """Block Kit validation: reject what real Slack rejects with `invalid_blocks`.
 
-Pure and dependency-free, used by the fake Slack (`server.py`) and by tests. Every function returns a list of
+Pure and dependency-free, used by the fake Slack (`server.py`) and by the tests. Every function returns a list of
 human-readable problems, each starting with the path of the offending value, for example
 ``blocks[3].text.text: 3012 chars > 3000``; an empty list means Slack would accept the payload.
 
-Limits follow Slack's Block Kit reference (blocks, block elements, composition objects, view objects) and
-`/work/shared/slack-platform.md`. Lengths are counted in Python characters (code points).
+Limits follow Slack's Block Kit reference (blocks, block elements, composition objects, view objects).
+Lengths are counted in Python characters (code points).
 """
 
 from __future__ import annotations
