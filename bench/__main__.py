@@ -52,18 +52,22 @@ def _markdown(acks: list[dict], digest: dict) -> str:
         "gunicorn settings (gthread, 8 threads per worker): a plain WSGI app returning fixed JSON (the floor), a",
         "default bare Bolt app acknowledging the same command, and checklist-bot. The apps are measured in turns",
         "in the same run; the load comes from up to 4 client processes with keep-alive connections.",
+        "checklist-bot is served by `checklist-bot serve` itself (its gunicorn worker class and settings), with",
+        'LOG_LEVEL=WARNING (at the default INFO it also writes one log line per request). "CPU ms" is the CPU',
+        "time (user + system) the serving processes spent per request: unlike latency and requests/s it hardly",
+        "moves when other work shares the machine (`python -m bench.cpu` measures only that, quickly).",
         "",
     ]
     for ack in acks:
         out += [
             f"### {ack['database']}, {ack['workers']} worker(s), {ack['requests']} requests per app and concurrency",
             "",
-            "| app | clients | p50 ms | p99 ms | p50 vs bare Bolt | p99 vs bare Bolt | requests/s | errors |",
-            "|---|---|---|---|---|---|---|---|",
+            "| app | clients | p50 ms | p99 ms | p50 vs bare Bolt | p99 vs bare Bolt | requests/s | CPU ms | errors |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         out += [
             f"| {r['app']} | {r['clients']} | {r['p50']:.2f} | {r['p99']:.2f} | {r['r50']:.2f}x | {r['r99']:.2f}x "
-            f"| {r['rate']:.0f} | {r['errors']} |"
+            f"| {r['rate']:.0f} | {r['cpu']:.2f} | {r['errors']} |"
             for r in ack["rows"]
         ]
         out += ["", "RSS of the serving worker: " + ", ".join(f"{k} {v:.0f} MB" for k, v in ack["rss"].items()), ""]

@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 
 def _wait(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
@@ -74,6 +74,30 @@ def _worker_rss_mb(master: int) -> float:
     except (OSError, ValueError, IndexError):
         pass
     return float("nan")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its children (gunicorn's master and its workers)."""
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(p for k in kids for p in _tree(int(k)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of `pid` and its children so far (the threads of each included)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / TICK
 
 
 def _client_process(url: str, secret: str, response_url: str, threads: int, per_thread: int) -> list[float]:
@@ -195,14 +219,16 @@ def run(
 
         results: dict[tuple[str, int], list[float]] = {}
         wall: dict[tuple[str, int], float] = {}
+        cpu: dict[tuple[str, int], float] = {}  # CPU seconds of the serving processes (steady on a busy machine)
         for clients in concurrency:
             for _ in range(rounds):  # interleave the apps so machine noise hits all alike
                 for t in targets:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), cpu_seconds(t.proc.pid)
                     results.setdefault((t.name, clients), []).extend(
                         _measure(t.url, signer, fake, n // rounds, clients)
                     )
                     wall[(t.name, clients)] = wall.get((t.name, clients), 0.0) + time.perf_counter() - t0
+                    cpu[(t.name, clients)] = cpu.get((t.name, clients), 0.0) + cpu_seconds(t.proc.pid) - c0
 
         rows = []
         for clients in concurrency:
@@ -221,6 +247,7 @@ def run(
                         "r50": p50 / b50,
                         "r99": p99 / b99,
                         "rate": len(everything) / wall[(t.name, clients)],
+                        "cpu": cpu[(t.name, clients)] / len(everything) * 1000,
                         "requests": len(everything),
                         "errors": len(everything) - len(v),
                     }
@@ -233,12 +260,12 @@ def run(
         )
         print(
             f"{'app':<22}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}{'p50/bare':>10}{'p99/bare':>10}{'req/s':>8}"
-            f"{'errors':>8}"
+            f"{'cpu ms':>8}{'errors':>8}"
         )
         for r in rows:
             print(
                 f"{r['app']:<22}{r['clients']:>8}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['r50']:>9.2f}x"
-                f"{r['r99']:>9.2f}x{r['rate']:>8.0f}{r['errors']:>8}"
+                f"{r['r99']:>9.2f}x{r['rate']:>8.0f}{r['cpu']:>8.2f}{r['errors']:>8}"
             )
         for name, mb in rss.items():
             print(f"RSS of the serving worker, {name}: {mb:.0f} MB")

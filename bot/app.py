@@ -203,9 +203,12 @@ def create_runtime(
         # Listeners answer from the database in a few milliseconds and hand Web API calls to `background`,
         # so the reply can carry the answer itself; see README "Why it is fast".
         process_before_response=True,
-        # Runs only after Bolt's signature check let a request through: the error handler acts on nothing else,
-        # and a replayed request is acknowledged without running again.
-        before_authorize=VerifiedOnce(Replays(db, clock).first_time),
+        # The signature is checked in one place, `VerifiedOnce` (with `is_signed`; over HTTP the server has done it
+        # before reading the body and marked the request): Bolt's own check would compute it a second time. It
+        # also notes what kind of request this is (metrics, the request log line) and acknowledges a replay
+        # without running it again.
+        request_verification_enabled=False,
+        before_authorize=VerifiedOnce(settings.signing_secret, Replays(db, clock).first_time, metrics.note_request),
         logger=logging.getLogger("slack_bolt"),
         **oauth,
     )
@@ -233,9 +236,6 @@ def create_runtime(
         lifecycle=lifecycle,
     )
     metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
-
-    # What kind of request this is, for the metrics and the request log line (verified requests only).
-    app.middleware(metrics.bolt_middleware)
 
     register_effects(outbox, rt)
     register_listeners(app, rt)

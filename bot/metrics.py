@@ -143,14 +143,8 @@ def finish(record: RequestRecord, status: int | None = None) -> None:
         )
 
 
-def bolt_middleware(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002  (Bolt passes `next` by name)
-    """What kind of request this is, for the metrics and the request log line (verified requests only)."""
-    note_request(body)
-    return next()
-
-
 def note_request(body: dict[str, Any]) -> None:
-    """Fill in the current record from a verified request's body (a Bolt middleware calls this)."""
+    """Fill in the current record from a verified request's body (`VerifiedOnce` calls this)."""
     record = current()
     if record is None or not isinstance(body, dict):
         return

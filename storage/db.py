@@ -57,6 +57,9 @@ _JOINED: ContextVar[Session | None] = ContextVar("joined_write_session", default
 APPLICATION_NAME = "checklist-bot"
 
 
+SINGLE_STATEMENT = "checklist_single_statement"  # an execution option: see `Database.peek()`
+
+
 def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
     if not pooled:
@@ -75,6 +78,8 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(SINGLE_STATEMENT):
+            return  # `Database.peek()`: one statement, in SQLite's own autocommit
         # Under a request's budget, queue for the write lock only as long as is left of it.
         left = deadline.remaining()
         wait_ms = SQLITE_BUSY_TIMEOUT_MS if left is None else int(min(left * 1000, SQLITE_BUSY_TIMEOUT_MS))
@@ -119,6 +124,7 @@ class Database:
             # Reads run in autocommit: no BEGIN/COMMIT round trips on the hot path. A view is drawn from one
             # query of the items, so it is consistent in itself; changes still go through `write()`.
             self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
+        self._peeker = self.reader.execution_options(**{SINGLE_STATEMENT: True})
 
     @property
     def is_sqlite(self) -> bool:
@@ -160,6 +166,14 @@ class Database:
     def read(self) -> Iterator[Session]:
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def peek(self) -> Iterator[Connection]:
+        """A connection for one read statement, consistent by itself: no session, and no BEGIN/COMMIT around it
+        (on PostgreSQL reads are in autocommit anyway). For the hottest read (the version `/checklist status`
+        checks), where a transaction's round trips cost more than the statement."""
+        with self._peeker.connect() as conn:
+            yield conn
 
     def ping(self, within_s: float | None = None) -> bool:
         """True when the database answers `SELECT 1` (within `within_s` seconds, when given)."""

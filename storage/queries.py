@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, func, literal
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
@@ -25,6 +26,20 @@ def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: b
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.exec(stmt).first()
+
+
+# Built once: the hottest read of all (every `/checklist status` asks it), so neither the statement nor ORM objects
+# are made per request.
+_STAMP = core_select(col(Checklist.id), col(Checklist.version), col(Checklist.timezone)).where(
+    col(Checklist.team_id) == bindparam("team_id"),
+    col(Checklist.channel_id) == bindparam("channel_id"),
+    col(Checklist.archived_at).is_(None),
+)
+
+
+def active_checklist_stamp(conn: Connection, team_id: str, channel_id: str) -> Row[int | None, int, str] | None:
+    """(id, version, timezone) of the channel's open checklist: what says whether a rendering of it is current."""
+    return conn.execute(_STAMP, {"team_id": team_id, "channel_id": channel_id}).first()
 
 
 def archived_checklists(session: Session, team_id: str, channel_id: str) -> list[Checklist]:

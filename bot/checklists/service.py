@@ -328,9 +328,15 @@ class ChecklistService:
     def current(self, who: Who) -> tuple[int, int, date]:
         """(checklist id, version, its today) of the channel's checklist: one cheap query that says whether it
         changed."""
-        with self.db.read() as session:
-            checklist = self.checklist_of(session, who)
-            return checklist.id, checklist.version, self.today(checklist)
+        if who.archived is not None or who.checklist_id is not None:
+            with self.db.read() as session:
+                checklist = self.checklist_of(session, who)
+                return checklist.id, checklist.version, self.today(checklist)
+        with self.db.peek() as conn:
+            stamp = q.active_checklist_stamp(conn, who.team_id, who.channel_id)
+        if stamp is None:
+            raise NoChecklist()
+        return stamp.id, stamp.version, rules.today(stamp.timezone, self.clock.now())
 
     def board_by_id(self, checklist_id: int, team_id: str) -> Board | None:
         """The active checklist with this id, if it belongs to `team_id` (ids from payloads stay in their team)."""

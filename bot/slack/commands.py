@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from bot import metrics
 from bot.checklists.service import Who
+from bot.slack.acks import acknowledge
 from bot.slack.errors import outcome_of
 from bot.slack.parser import TABLE, Command, Subcommand, parse
 from bot.slack.who import who_of
@@ -71,15 +72,16 @@ def register(app: App, rt: Runtime) -> None:
         raise RuntimeError(f"no handler registered for /checklist {', '.join(missing)}")
 
     @app.command("/checklist")
-    def checklist_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def checklist_command(ack: Ack, command: dict[str, Any], client: WebClient) -> BoltResponse | None:
         name = metric_name(command.get("text") or "")
         try:
             cmd = parse(command.get("text", ""))
             who = who_of(command, archived=cmd.archived)
             handler = row_of(cmd).handler
             assert handler is not None  # checked when the app started
-            ack(**handler(rt, who, cmd, SlackCall(command.get("response_url"), client)))
+            response = acknowledge(ack, handler(rt, who, cmd, SlackCall(command.get("response_url"), client)))
         except Exception as exc:
             metrics.command_done(name, outcome_of(exc))
             raise
         metrics.command_done(name, "ok")
+        return response

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from bot.home.listeners import home_effect
@@ -45,26 +47,31 @@ class DmThrottle:
             return True
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.middleware
-    def once_per_event(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        """Slack retries an event it thinks we missed (X-Slack-Retry-Num); handle each event_id once."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not rt.service.first_delivery(event_id):
-            return BoltResponse(status=200, body="")
-        return next()
+class EventGate(Middleware):
+    """Two checks on every verified request, as a plain `Middleware` (Bolt calls its `process` directly, without
+    working out which arguments a function middleware wants, on every request):
 
-    @app.middleware
-    def back_from_uninstall(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        """A workspace waiting for its data to be deleted that talks to the app again is back: keep its data."""
-        team_id = context.team_id
-        if team_id and team_id in rt.lifecycle.pending:
+    - Slack retries an event it thinks we missed (X-Slack-Retry-Num): each event_id is handled once.
+    - A workspace waiting for its data to be deleted that talks to the app again is back: its data is kept."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        body = req.body
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.rt.service.first_delivery(event_id):
+            return BoltResponse(status=200, body="")
+        team_id = req.context.team_id
+        if team_id and team_id in self.rt.lifecycle.pending:
             event = body.get("event")
             if not (isinstance(event, dict) and event.get("type") in UNINSTALL_EVENTS):
-                rt.lifecycle.returned(team_id)
+                self.rt.lifecycle.returned(team_id)
         return next()
+
+
+def register(app: App, rt: Runtime) -> None:
+    app.middleware(EventGate(rt))
 
     @app.event("app_home_opened")
     def app_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:

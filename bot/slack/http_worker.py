@@ -26,6 +26,7 @@ READ_TIMEOUT_S = 10.0  # a whole request, headers and body; Slack sends one in a
 STOP_GRACE_S = 2.0  # after SIGTERM, a request still arriving gets this long
 MAX_HEADER_BYTES = 64 * 1024  # more than this without the end of the headers: let the parser refuse it
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*([0-9]+)[ \t]*(?=\r\n|$)", re.IGNORECASE)
+_MORE, _COMPLETE, _GONE = "more", "complete", "gone"  # where reading a request stands
 _CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:[^\r\n]*chunked", re.IGNORECASE)
 
 
@@ -73,25 +74,42 @@ class BufferingThreadWorker(ThreadWorker):
     def _start_reading(self, conn: TConn) -> None:
         conn.inbuf = bytearray()
         self.reading[conn] = time.monotonic() + READ_TIMEOUT_S
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_bytes, conn))
+        # Usually the whole request is there already (a kept-alive connection just turned readable; a new one
+        # often brings its request in the first packets): read it now, and wait on the poller only for the rest.
+        # That spares registering the socket and a turn of the event loop on every request.
+        state = self._read(conn)
+        if state == _MORE:
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_bytes, conn))
+        else:
+            self._done_reading(conn, state)
 
     def _on_bytes(self, conn: TConn, client: socket.socket) -> None:
+        state = self._read(conn)
+        if state != _MORE:
+            self.poller.unregister(client)
+            self._done_reading(conn, state)
+
+    def _read(self, conn: TConn) -> str:
+        """Read what the connection has sent so far (without blocking): _MORE to come, _COMPLETE, or _GONE."""
         try:
-            data = client.recv(256 * 1024)
+            data = conn.sock.recv(256 * 1024)
         except (BlockingIOError, InterruptedError):
-            return
+            return _MORE
         except OSError:
             data = b""
         if not data:  # the client went away before finishing its request
+            return _GONE
+        conn.inbuf += data
+        return _COMPLETE if request_complete(conn.inbuf) else _MORE
+
+    def _done_reading(self, conn: TConn, state: str) -> None:
+        if state == _GONE:
             self._drop(conn)
             return
-        conn.inbuf += data
-        if request_complete(conn.inbuf):
-            self.poller.unregister(client)
-            del self.reading[conn]
-            conn.prebuffer, conn.inbuf = bytes(conn.inbuf), bytearray()
-            conn.data_ready = True
-            self.enqueue_req(conn)
+        del self.reading[conn]
+        conn.prebuffer, conn.inbuf = bytes(conn.inbuf), bytearray()
+        conn.data_ready = True
+        self.enqueue_req(conn)
 
     def _drop(self, conn: TConn) -> None:
         self.reading.pop(conn, None)

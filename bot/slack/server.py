@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot import metrics
 from bot.app import Runtime
 from bot.logs import gunicorn_logger_class
-from bot.slack.verify import is_signed
+from bot.slack.verify import checked_context, is_signed
 from storage import deadline
 
 log = logging.getLogger(__name__)
@@ -54,12 +57,28 @@ def read_body(environ: dict[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+class SignedRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter for requests whose signature `application` below has checked: each is marked so
+    (`checked_context`), and the app's `VerifiedOnce` does not compute it again."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(
+            BoltRequest(
+                body=request.get_body(),
+                query=request.query_string,
+                headers=request.get_headers(),
+                context=checked_context(),
+            )
+        )
+
+
 def wsgi_app(rt: Runtime) -> Callable:
     """`/slack/events` goes to Bolt (commands, interactivity and events share it); `/healthz` checks the DB.
 
     With OAuth, GET `/slack/install` (the "Add to Slack" page) and `/slack/oauth_redirect` (Slack sends the
     installer back here) go to Bolt's OAuth flow."""
-    bolt = SlackRequestHandler(rt.app)
+    bolt = SlackRequestHandler(rt.app)  # the install pages
+    signed = SignedRequestHandler(rt.app)  # /slack/events, once the signature is checked
     flow = rt.app.oauth_flow
     oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
@@ -93,7 +112,7 @@ def wsgi_app(rt: Runtime) -> Callable:
                 # What the database may take for this request, in all (DB_REQUEST_TIMEOUT, 2.5 s: Slack waits 3 s
                 # for the answer); a change that cannot start its COMMIT in time rolls back (storage/deadline.py).
                 with deadline.within(rt.settings.db_request_timeout):
-                    return bolt(environ, start_response)
+                    return signed(environ, start_response)
             except Exception:  # noqa: BLE001  (listener errors are answered by the @app.error handler)
                 # What escapes Bolt is about the request's shape: Bolt parses the body before checking the
                 # signature and trusts a payload's parts when matching listeners. Malformed → 400, never a 500.

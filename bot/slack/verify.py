@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.middleware import Middleware
@@ -29,8 +30,18 @@ log = logging.getLogger(__name__)
 
 MAX_CLOCK_SKEW_S = 5 * 60  # Slack's window: older (or later) timestamps are refused
 VERIFIED = "checklist_verified"  # set in Bolt's context once the signature (or Socket Mode) vouched for a request
+# Put in a request's context by the HTTP server once `is_signed` passed on the raw request (before anything parsed
+# it), so the signature is computed once; only this object counts, and nothing in a body can produce it.
+SIGNATURE_CHECKED = "checklist_signature_checked"
+_CHECKED = object()
+_REFUSED = json.dumps({"ok": False, "error": "invalid request"})
 _TIMESTAMP = re.compile(r"\A[0-9]{1,12}\Z")
 _SIGNATURE = re.compile(r"\Av0=[0-9a-f]{64}\Z")
+
+
+def checked_context() -> dict[str, object]:
+    """The context for a request whose signature the HTTP server checked (see `VerifiedOnce`)."""
+    return {SIGNATURE_CHECKED: _CHECKED}
 
 
 def is_signed(secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float | None = None) -> bool:
@@ -91,17 +102,38 @@ class Replays:
 
 
 class VerifiedOnce(Middleware):
-    """Runs right after Bolt's own `RequestVerification` (as `before_authorize`), so it is reached only by
-    requests whose signature was verified, or that came over Socket Mode's authenticated WebSocket: it marks
-    them (the error handler acts on nothing else), then acknowledges a replay without running it."""
+    """The one signature check in front of every listener (Bolt's own `RequestVerification` is off: it parses the
+    body before checking and hands what it cannot check to the error handler), then the replay check.
 
-    def __init__(self, first_time: Callable[[str], bool]) -> None:
+    A request the HTTP server checked before reading anything (`bot.slack.server`) arrives marked with
+    `SIGNATURE_CHECKED`; one over Socket Mode's authenticated WebSocket needs no signature; anything else (the
+    console, another adapter) is checked here with the same `is_signed`, and refused 401 unless it passes. A
+    passing request is marked `VERIFIED` (the error handler acts on nothing else) and noted for the metrics; a
+    replay is acknowledged without running it."""
+
+    def __init__(
+        self, signing_secret: str | None, first_time: Callable[[str], bool], note: Callable[[Any], None] | None = None
+    ) -> None:
+        self.signing_secret = signing_secret or ""
         self.first_time = first_time
+        self.note = note
+
+    def _signed(self, req: BoltRequest) -> bool:
+        if req.context.get(SIGNATURE_CHECKED) is _CHECKED or req.mode == "socket_mode":
+            return True
+        timestamp = next(iter(req.headers.get("x-slack-request-timestamp") or []), None)
+        signature = next(iter(req.headers.get("x-slack-signature") or []), None)
+        return is_signed(self.signing_secret, req.raw_body.encode("utf-8"), timestamp, signature)
 
     def process(  # noqa: A002
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
+        if not self._signed(req):
+            log.warning("refused a request whose signature could not be verified")
+            return BoltResponse(status=401, body=_REFUSED, headers={"content-type": "application/json"})
         req.context[VERIFIED] = True
+        if self.note is not None:
+            self.note(req.body)
         key = fingerprint(req)
         try:
             first = key is None or self.first_time(key)

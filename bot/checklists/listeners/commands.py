@@ -40,6 +40,7 @@ from bot.reminders.messages import (
 )
 from bot.signoffs import listeners as signoff
 from bot.signoffs.messages import status_lines
+from bot.slack.acks import Rendered
 from bot.slack.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
 from bot.slack.blocks import context
 from bot.slack.commands import SlackCall, handles
@@ -63,9 +64,10 @@ def _status(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
     board = rt.service.board(who)
     if cmd.phase is not None and not any(p.number == cmd.phase for p in board.phases):
         raise NoSuchPhase(cmd.phase, max((p.number for p in board.phases), default=0))
-    payload = status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived) | {
-        "response_type": "in_channel"
-    }
+    payload = Rendered(
+        status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived)
+        | {"response_type": "in_channel"}
+    )
     rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
     return payload
 
