@@ -165,11 +165,10 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000 if len(values) > 1 else 0.0
 
 
-def run(
-    n: int = 2000, rounds: int = 4, concurrency: tuple[int, ...] = (1, 16), database_url: str | None = None
-) -> dict:
-    fake = FakeSlack().start()
-    tmp = tempfile.mkdtemp(prefix="checklist-bench-")
+def server_env(fake: FakeSlack, database_url: str | None, prefix: str) -> dict[str, str]:
+    """The environment the served apps get: the fake Slack, a fresh SQLite file unless a database is given, and
+    warnings only in the log (production's INFO writes a line a request)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": TOKEN,
@@ -179,6 +178,14 @@ def run(
         "LOG_LEVEL": "WARNING",
     }
     env.pop("SLACK_APP_TOKEN", None)
+    return env
+
+
+def run(
+    n: int = 2000, rounds: int = 4, concurrency: tuple[int, ...] = (1, 16), database_url: str | None = None
+) -> dict:
+    fake = FakeSlack().start()
+    env = server_env(fake, database_url, "checklist-bench-")
     py = sys.executable
     targets = []
     try:

@@ -13,14 +13,12 @@ Prints, per app and concurrency, the median over `rounds` of the CPU millisecond
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 
-from bench.ack_latency import GUNICORN, SECRET, SEED, TOKEN, _free_port, _measure, _start, cpu_seconds
+from bench.ack_latency import GUNICORN, SECRET, SEED, _free_port, _measure, _start, cpu_seconds, server_env
 from tests.fake.driver import http_transport
 from tests.fake.server import FakeSlack
 from tests.fake.signed import Signer
@@ -28,16 +26,7 @@ from tests.fake.signed import Signer
 
 def run(n: int, clients: list[int], apps: list[str], rounds: int, database_url: str | None) -> dict:
     fake = FakeSlack().start()
-    tmp = tempfile.mkdtemp(prefix="checklist-bench-cpu-")
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.db",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
+    env = server_env(fake, database_url, "checklist-bench-cpu-")
     py = sys.executable
     commands = {
         "plain": (

@@ -64,7 +64,20 @@ def test_a_plain_user_error_keeps_its_message_and_field() -> None:
 
 # The modules that hold a feature's units of work, rules and refusals: they return data and raise refusals.
 SERVICE_MODULES = sorted(
-    ROOT / name for name in ("checklists/service.py", "checklists/rules.py", "checklists/refusals.py")
+    ROOT / name
+    for name in (
+        "checklists/service.py",
+        "checklists/rules.py",
+        "checklists/refusals.py",
+        "checklists/changes.py",
+        "signoffs/service.py",
+        "signoffs/refusals.py",
+        "reminders/service.py",
+        "reminders/refusals.py",
+        "reminders/digest.py",
+        "reminders/schedule.py",
+        "portfolio/service.py",
+    )
 )
 SLACK_TEXT = ("bot.slack.text", "bot.slack.blocks", "bot.slack.answers", "bot.slack.wording")
 
