@@ -165,6 +165,18 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000 if len(values) > 1 else 0.0
 
 
+def stop_all(targets: list[Target], fake: FakeSlack) -> None:
+    """SIGTERM every served app, wait for each (kill what does not stop in 20 s), then stop the fake Slack."""
+    for t in targets:
+        t.proc.send_signal(signal.SIGTERM)
+    for t in targets:
+        try:
+            t.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            t.proc.kill()
+    fake.stop()
+
+
 def server_env(fake: FakeSlack, database_url: str | None, prefix: str) -> dict[str, str]:
     """The environment the served apps get: the fake Slack, a fresh SQLite file unless a database is given, and
     warnings only in the log (production's INFO writes a line a request)."""
@@ -278,14 +290,7 @@ def run(
             print(f"RSS of the serving worker, {name}: {mb:.0f} MB")
         return {"database": label, "workers": WORKERS, "rows": rows, "rss": rss, "requests": n}
     finally:
-        for t in targets:
-            t.proc.send_signal(signal.SIGTERM)
-        for t in targets:
-            try:
-                t.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                t.proc.kill()
-        fake.stop()
+        stop_all(targets, fake)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,10 @@ Prints, per app and concurrency, the median over `rounds` of the CPU millisecond
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
-import subprocess
 import sys
 
-from bench.ack_latency import GUNICORN, SECRET, SEED, _free_port, _measure, _start, cpu_seconds, server_env
+from bench.ack_latency import GUNICORN, SECRET, SEED, _free_port, _measure, _start, cpu_seconds, server_env, stop_all
 from tests.fake.driver import http_transport
 from tests.fake.server import FakeSlack
 from tests.fake.signed import Signer
@@ -73,14 +71,7 @@ def run(n: int, clients: list[int], apps: list[str], rounds: int, database_url: 
             print(f"{name:<22}{c:>8}{statistics.median(values):>9.3f}   " + " ".join(f"{v:.3f}" for v in values))
         return out
     finally:
-        for t in targets:
-            t.proc.send_signal(signal.SIGTERM)
-        for t in targets:
-            try:
-                t.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                t.proc.kill()
-        fake.stop()
+        stop_all(targets, fake)
 
 
 def main(argv: list[str] | None = None) -> int:

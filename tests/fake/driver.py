@@ -10,25 +10,17 @@ import http.client
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlparse
 
+from bot.console_slack import Reply as ConsoleReply
 from tests.fake.server import FakeSlack, validate_message
 from tests.fake.signed import Signer, SlackRequest, action_for_option
 
 Transport = Callable[[SlackRequest], tuple[int, str]]
 
 
-@dataclass
-class Reply:
-    status: int
-    body: str
-    response_url: str | None = None
-
-    @property
-    def json(self) -> dict[str, Any]:
-        return json.loads(self.body) if self.body and self.body.lstrip().startswith("{") else {}
+class Reply(ConsoleReply):
+    """The app's answer to a request (status, body, the response_url it was given), with what tests read of it."""
 
     @property
     def content(self) -> str:
