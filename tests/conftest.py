@@ -9,13 +9,16 @@ fails if a file appears there.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import secrets
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
+from types import CodeType
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -41,6 +44,7 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 OAUTH_TABLES = ("slack_bots", "slack_installations", "slack_oauth_states")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ONLY = "PostgreSQL-only: set TEST_DATABASE_URL (make test runs these in its PostgreSQL pass)"
+SQLITE_PASS = "its SQLite case: ran in the SQLite pass (make test's first)"
 
 # Hypothesis keeps failing examples in ./.hypothesis by default: none are kept (and see pytest_sessionstart).
 hypothesis_settings.register_profile("checklist-bot", database=None)
@@ -113,6 +117,73 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         if new:
             session.config.get_terminal_writer().line(f"\nTests wrote into the repository: {new}", red=True)
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# -- the PostgreSQL pass runs the tests that reach the database it names --------------------------------------------
+#
+# Every way a test gets the run's PostgreSQL database goes through TEST_DATABASE_URL (the database_url fixture,
+# pg_available(), or the variable read directly), and nothing outside tests/ reads that variable
+# (tests/test_database_pass.py checks). So a test whose code, fixtures and tests/ helpers never mention it does
+# the same thing in both passes: the parsers, renderers, wording and manifest checks, the CLI's configuration
+# errors, the wheel, and the processes started on a SQLite file of their own. The PostgreSQL pass skips those
+# (they ran in the SQLite pass), all under one reason and count in the summary. What mentions it runs in both.
+NO_DATABASE = "reaches no database the run names: it ran in the SQLite pass (make test's first)"
+_DB_VARIABLE = "TEST_DATABASE_URL"
+
+
+def _reads_test_database_url(code: CodeType, namespace: dict, seen: set) -> bool:
+    if code in seen:
+        return False
+    seen.add(code)
+    for const in code.co_consts:
+        if isinstance(const, str) and _DB_VARIABLE in const:
+            return True
+        if isinstance(const, CodeType) and _reads_test_database_url(const, namespace, seen):
+            return True
+    # Helpers the code names: globals of its module, and names imported inside it from a tests module.
+    spaces = [namespace] + [vars(sys.modules[n]) for n in code.co_names if n.startswith("tests") and n in sys.modules]
+    for name in code.co_names:
+        for space in spaces:
+            if name in space and _helper_reads_test_database_url(space[name], seen):
+                return True
+    return False
+
+
+def _helper_reads_test_database_url(obj: object, seen: set) -> bool:
+    """obj is a function or class from tests/ whose code (or a method's) mentions TEST_DATABASE_URL."""
+    if not str(getattr(obj, "__module__", "")).startswith("tests"):
+        return False
+    if inspect.isclass(obj):
+        return any(_helper_reads_test_database_url(v, seen) for v in vars(obj).values() if inspect.isfunction(v))
+    fn = inspect.unwrap(obj) if callable(obj) else obj
+    fn = getattr(getattr(fn, "hypothesis", None), "inner_test", fn)  # @given wraps the test
+    code = getattr(fn, "__code__", None)
+    return code is not None and _reads_test_database_url(code, getattr(fn, "__globals__", {}), seen)
+
+
+def reaches_the_database(item: pytest.Item) -> bool:
+    """True when the test, a fixture it uses or a tests/ helper they call mentions TEST_DATABASE_URL."""
+    seen: set = set()
+    fixtures = getattr(item, "_fixtureinfo", None)
+    funcs = [getattr(item, "function", None)]
+    if fixtures is not None:
+        funcs += [d.func for defs in fixtures.name2fixturedefs.values() for d in defs]
+    return any(f is not None and _helper_reads_test_database_url(f, seen) for f in funcs)
+
+
+_no_database = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if pg_available():
+        for item in items:
+            item.stash[_no_database] = not reaches_the_database(item)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    if item.stash.get(_no_database, False):
+        pytest.skip(NO_DATABASE)
 
 
 def _test_database_url(tmp_path) -> str:
