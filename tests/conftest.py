@@ -8,11 +8,13 @@ fails if a file appears there.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import os
 import secrets
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from bot.app import Runtime, create_runtime
+from bot.checklists import templates as checklist_templates
 from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.slack.server import wsgi_app
@@ -45,6 +48,12 @@ OAUTH_TABLES = ("slack_bots", "slack_installations", "slack_oauth_states")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ONLY = "PostgreSQL-only: set TEST_DATABASE_URL (make test runs these in its PostgreSQL pass)"
 SQLITE_PASS = "its SQLite case: ran in the SQLite pass (make test's first)"
+
+# Every app a test starts reads the built-in checklist templates: they are immutable (frozen dataclasses and
+# tuples) and the same files throughout a run, so a test process parses them once and each app gets its own dict.
+# Template folders of a test's own are read as ever, and the processes tests start read everything themselves.
+_builtin_templates = functools.cache(checklist_templates.builtin_templates)
+setattr(checklist_templates, "builtin_templates", lambda: dict(_builtin_templates()))  # noqa: B010
 
 # Hypothesis keeps failing examples in ./.hypothesis by default: none are kept (and see pytest_sessionstart).
 hypothesis_settings.register_profile("checklist-bot", database=None)
@@ -174,7 +183,31 @@ def reaches_the_database(item: pytest.Item) -> bool:
 _no_database = pytest.StashKey[bool]()
 
 
+# The long tests (real processes, a long random walk) go first, so that under pytest-xdist they overlap with the
+# many short ones instead of finishing alone at the end (make test hands tests out a few at a time,
+# --maxschedchunk). Order only: a test missing here runs all the same, later.
+LONG_FIRST = (
+    "tests/test_outbox_serve.py::",
+    "tests/test_signoff_machine.py::",
+    "tests/test_replicas.py::",
+    "tests/test_serve.py::",
+    "tests/test_reminders.py::test_two_os_processes_on_one_database_post_once",
+    "tests/test_migrations.py::test_cli_db_upgrade_and_status",
+    "tests/test_db_stall.py::test_a_stalled_database_is_answered_in_time_and_commits_nothing_late",
+    "tests/test_config_cli.py::test_bare_command_without_tokens_opens_the_console_and_reads_pipes",
+    "tests/test_config_cli.py::test_a_half_configured_environment_names_the_missing_variable",
+    "tests/test_oauth.py::test_serve_in_oauth_mode_installs_and_answers_two_workspaces",
+    "tests/test_logs.py::test_json_log_lines_parse_and_carry_no_user_text",
+    "tests/test_bounded.py::test_a_hundred_trickling_clients_leave_healthz_and_commands_answering",
+    "tests/test_verify_first.py::test_unverified_requests_to_checklist_bot_serve",
+    "tests/test_socket_mode.py::",
+    "tests/test_console.py::test_make_run_passes_args",
+    "tests/test_wheel.py::",
+)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: the rest keep their order
     if pg_available():
         for item in items:
             item.stash[_no_database] = not reaches_the_database(item)
@@ -192,7 +225,17 @@ def _test_database_url(tmp_path) -> str:
 
 def fresh_database(url: str) -> Database:
     """An empty database at the newest schema: made with create_all and stamped, which is fast; that the
-    migrations build the very same schema is proven in tests/test_migrations.py."""
+    migrations build the very same schema is proven in tests/test_migrations.py. A new SQLite file is a copy of
+    the first one this process built; PostgreSQL's schema is emptied when it is one built here (_emptied)."""
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if path and not os.path.exists(path):
+        with open(path, "wb") as f:  # a new SQLite file: a copy of the one this process built first
+            f.write(_empty_sqlite_file())
+        return Database(url)
+    return _build(url)
+
+
+def _build(url: str) -> Database:
     db = Database(url)
     if not db.is_sqlite and _emptied(db):
         return db
@@ -210,6 +253,18 @@ def fresh_database(url: str) -> Database:
         with db.writer.begin() as conn:
             conn.execute(text(f"COMMENT ON TABLE alembic_version IS '{_MADE_HERE}'"))
     return db
+
+
+@functools.cache
+def _empty_sqlite_file() -> bytes:
+    """The bytes of a SQLite file that fresh_database built (create_all, the OAuth tables, stamped), once a
+    process: each test's new file is a copy, without building the schema again."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "empty.db")
+        _build(f"sqlite:///{path}").dispose()
+        assert os.listdir(folder) == ["empty.db"], os.listdir(folder)  # no -wal file left beside it
+        with open(path, "rb") as f:
+            return f.read()
 
 
 _MADE_HERE = "fresh_database"  # on alembic_version: this schema is one fresh_database built
