@@ -44,7 +44,7 @@ def _item_block(item: Item, data: HomeData) -> Block:
     checklist = data.by_id[item.checklist_id]
     bits = [f"<#{checklist.channel_id}>"]
     if item.due_date is not None:
-        bits.append(due_text(item, item.due_date, data.today_of(item.checklist_id)))
+        bits.append(due_text(item, data.today_of(item.checklist_id)))
     others = [u for u in rules.owners(item) if u != data.user_id]
     if others:
         bits.append(f"with {', '.join(mention(u) for u in others)}")

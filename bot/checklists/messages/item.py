@@ -173,7 +173,7 @@ def show_view(detail: ItemDetail) -> dict[str, Any]:
     people = rules.owners(item)
     facts = [state, ("owners " if len(people) > 1 else "owner ") + (", ".join(map(mention, people)) or mention(None))]
     if item.due_date:
-        facts.append(due_text(item, item.due_date, detail.today))
+        facts.append(due_text(item, detail.today))
     if item.signoff_role:
         facts.append(f"needs sign-off from *{user_text(item.signoff_role)}*")
     if item.owner_role:

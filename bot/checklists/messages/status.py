@@ -39,11 +39,13 @@ def parse_status_block_id(block_id: str) -> tuple[int, int | None] | None:
     return block.checklist_id, block.phase
 
 
-def due_text(item: Item, due_date: date, today: date) -> str:
-    """`due Wed 4 Mar` (`due_date`: the item's, which it has), with `⚠️ overdue 3 days` when it is (the rule is
-    `rules.days_overdue`). The due date is a plain date, the same day for every reader; `today` is the
-    checklist's (`rules.today`)."""
-    due = f"due {plain_date(due_date, today)}"
+def due_text(item: rules.ItemLike, today: date) -> str:
+    """`due Wed 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`), for an item that
+    has a due date. The due date is a plain date, the same day for every reader; `today` is the checklist's
+    (`rules.today`)."""
+    if item.due_date is None:
+        raise ValueError(f"item {item.number} has no due date to show")
+    due = f"due {plain_date(item.due_date, today)}"
     late = rules.days_overdue(item, today)
     if late:
         due += f" · ⚠️ *overdue* {days(late)}"
@@ -72,7 +74,7 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
     if rules.is_done(item):
         bits = [f"done by {mention(item.done_by)}" + (f" {slack_day(item.done_at)}" if item.done_at else "")]
     elif item.due_date is not None:
-        bits.append(due_text(item, item.due_date, board.today))
+        bits.append(due_text(item, board.today))
     blocked = [] if rules.is_closed(item) else rules.blocked_by(item, board.items)
     if blocked:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
