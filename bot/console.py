@@ -15,13 +15,13 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlparse
 
 from bot.app import create_runtime
 from bot.clock import Clock, FixedClock, MovableClock
 from bot.config import ConfigError, Settings
-from bot.console_slack import Call, LocalSlack, Requests, element_action
+from bot.console_slack import Call, LocalSlack, Reply, Requests, element_action
 
 HELP = (
     "Type /checklist commands as in Slack (e.g. /checklist help). Mention people as @name, channels as #name.\n"
@@ -60,14 +60,14 @@ def render_mrkdwn(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _text_of(obj: dict | None) -> str:
+def _text_of(obj: dict[str, Any] | None) -> str:
     if not obj:
         return ""
     return render_mrkdwn(obj.get("text", "")) if obj.get("type") == "mrkdwn" else obj.get("text", "")
 
 
 class Console:
-    def __init__(self, settings: Settings, *, user: str, channel: str, clock: Clock, out=sys.stdout) -> None:
+    def __init__(self, settings: Settings, *, user: str, channel: str, clock: Clock, out: TextIO = sys.stdout) -> None:
         self.out = out
         self.user = user
         self.channel = channel
@@ -86,12 +86,12 @@ class Console:
         self.slack = Requests(self.rt.app, secret, self.web_api)
         # Numbered menus and buttons, as (message number, message, block, element, channel); an entry becomes None
         # when the message it belongs to is updated or replaced, so the other numbers stay valid and stable.
-        self.menus: list[tuple[int, dict, dict, dict, str | None] | None] = []
-        self.buttons: list[tuple[int, dict, dict, dict, str | None] | None] = []
+        self.menus: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, Any], str | None] | None] = []
+        self.buttons: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, Any], str | None] | None] = []
         self._numbers = itertools.count(1)
         self._where: dict[int, tuple[str | None, str | None]] = {}  # message number -> (channel, ts) once posted
         self._acted_on: dict[str, int] = {}  # response_url path -> the message the action came from
-        self._pending_views: list[dict] = []
+        self._pending_views: list[dict[str, Any]] = []
 
     def close(self) -> None:
         self.rt.close()
@@ -102,7 +102,9 @@ class Console:
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
-    def show_message(self, label: str, message: dict, *, channel: str | None = None, ts: str | None = None) -> None:
+    def show_message(
+        self, label: str, message: dict[str, Any], *, channel: str | None = None, ts: str | None = None
+    ) -> None:
         number = next(self._numbers)
         self._where[number] = (channel, ts)
         self.say(f"── {label} " + "─" * max(0, 60 - len(label)))
@@ -257,7 +259,7 @@ class Console:
         clock.set(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
         self.say(f"(the time is now {clock.now():%Y-%m-%d %H:%M} UTC)")
 
-    def _show_reply(self, reply, origin: int | None = None) -> None:
+    def _show_reply(self, reply: Reply, origin: int | None = None) -> None:
         """Show the app's answer; `origin` is the message the action came from (its response_url is remembered,
         so a later "replace the message" forgets that message's menus)."""
         if origin is not None and reply.response_url:
@@ -313,7 +315,7 @@ class Console:
             self._fill_view(view)
             self.rt.background.drain()
 
-    def _fill_view(self, view: dict) -> None:
+    def _fill_view(self, view: dict[str, Any]) -> None:
         self.say(f"── form: {view.get('title', {}).get('text', '')} " + "─" * 40)
         for _ in range(3):
             values: dict[str, Any] = {}
@@ -341,8 +343,8 @@ class Console:
                 if el["type"] == "users_select" and answer:
                     answer = user_id(answer)
                 if el["type"] == "multi_users_select":  # Slack sends a list, empty when nobody is picked
-                    answer = [user_id(name) for name in answer.split()]
-                    values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer}}
+                    picked = [user_id(name) for name in answer.split()]
+                    values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: picked}}
                     continue
                 values[block["block_id"]] = {el["action_id"]: {"type": el["type"], key: answer or None}}
             reply = self.slack.submit(view, values, user=self.user)

@@ -103,7 +103,7 @@ def rechain(session: Session, checklist_id: int, from_id: int = 0) -> str:
     returns the new head hash."""
     prev = GENESIS
     for event in session.exec(select(Event).where(Event.checklist_id == checklist_id).order_by(col(Event.id))).all():
-        if event.id is not None and event.id >= from_id:
+        if event.pk >= from_id:
             event.prev_hash = prev
             event.hash = hash_of(event, prev)
             session.add(event)
@@ -146,17 +146,16 @@ def check_chain(checklist_id: int, events: Iterable[Event]) -> Chain:
     prev, count = GENESIS, 0
     for event in events:
         count += 1
-        assert event.id is not None  # a stored event
         if event.prev_hash != prev:
             why = (
                 "does not link to the event before it (an event was deleted, inserted or re-ordered)"
                 if event.prev_hash
                 else "has no hash"
             )
-            return Chain(checklist_id, count, prev, Broken(checklist_id, event.id, why, event))
+            return Chain(checklist_id, count, prev, Broken(checklist_id, event.pk, why, event))
         if event.hash != hash_of(event, prev):
             why = "was changed after it was recorded (its content does not match its hash)"
-            return Chain(checklist_id, count, prev, Broken(checklist_id, event.id, why, event))
+            return Chain(checklist_id, count, prev, Broken(checklist_id, event.pk, why, event))
         prev = event.hash
     return Chain(checklist_id, count, prev, None)
 

@@ -22,7 +22,7 @@ from sqlalchemy import Column, MetaData, String, Table, delete, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
 from storage import audit
-from storage.models import Checklist, Contact, Event, Item, Note
+from storage.models import Checklist, Contact, Event, Item, Note, Stored
 from storage.outbox import OutboxEffect
 from storage.portfolio import PortfolioShare
 from storage.queries import log_event
@@ -39,7 +39,7 @@ OAUTH_TABLES = ("slack_installations", "slack_bots")
 SKIP_TABLES = {"alembic_version", "erasure", "workspace_uninstall"}
 
 
-class Erasure(SQLModel, table=True):
+class Erasure(Stored, SQLModel, table=True):
     """What an erasure did, when and why; the erased person's id is never kept."""
 
     __tablename__ = "erasure"

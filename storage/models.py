@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -14,7 +15,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Checklist(SQLModel, table=True):
+class Stored:
+    """A table whose `id` the database gives: `row.pk` is that id as an int, for a row that is stored (read from the
+    database, or added and flushed). The column stays `int | None` because a new row has none until its flush;
+    reading `pk` before then is a bug, and raises instead of passing None on as an id."""
+
+    if TYPE_CHECKING:
+        id: int | None
+
+    @property
+    def pk(self) -> int:
+        if self.id is None:
+            raise RuntimeError(f"{type(self).__name__} has no id yet: it is not stored (add it and flush first)")
+        return self.id
+
+
+class Checklist(Stored, SQLModel, table=True):
     __table_args__ = (
         # One active checklist per team + channel; archived ones are kept with their history.
         Index(
@@ -49,7 +65,7 @@ class Checklist(SQLModel, table=True):
     head_hash: str | None = Field(default=None, max_length=64)
 
 
-class Phase(SQLModel, table=True):
+class Phase(Stored, SQLModel, table=True):
     __table_args__ = (UniqueConstraint("checklist_id", "number", name="uq_phase_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,7 +74,7 @@ class Phase(SQLModel, table=True):
     name: str = Field(max_length=200)
 
 
-class Item(SQLModel, table=True):
+class Item(Stored, SQLModel, table=True):
     __table_args__ = (UniqueConstraint("checklist_id", "number", name="uq_item_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -94,7 +110,7 @@ class Item(SQLModel, table=True):
     skip_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class Note(SQLModel, table=True):
+class Note(Stored, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
     author_id: str = Field(max_length=32)
@@ -102,7 +118,7 @@ class Note(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Contact(SQLModel, table=True):
+class Contact(Stored, SQLModel, table=True):
     __table_args__ = (UniqueConstraint("checklist_id", "role", "user_id", name="uq_contact"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,7 +129,7 @@ class Contact(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Event(SQLModel, table=True):
+class Event(Stored, SQLModel, table=True):
     """Append-only log of every change; `history` reads it. Chained by hashes: `storage.audit`."""
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Index, Text, delete, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.models import Stored
 from storage.sql import dialect_insert
 from storage.types import UTCDateTime
 
@@ -25,7 +26,7 @@ FAILED = "failed"  # Slack refused it for good (e.g. channel_not_found): nothing
 UNKNOWN = "unknown"  # Slack may or may not have acted and looking could not settle it: never retried
 
 
-class OutboxEffect(SQLModel, table=True):
+class OutboxEffect(Stored, SQLModel, table=True):
     __tablename__ = "outbox_effect"
     __table_args__ = (Index("ix_outbox_effect_due", "status", "due_at"),)
 

@@ -14,11 +14,11 @@ from sqlalchemy import Row, UniqueConstraint, delete, func
 from sqlalchemy import select as sa_select  # typed for any number of columns (sqlmodel's select: up to 4)
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import Checklist, Event
+from storage.models import Checklist, Event, Stored
 from storage.types import UTCDateTime
 
 
-class PortfolioShare(SQLModel, table=True):
+class PortfolioShare(Stored, SQLModel, table=True):
     """Checklist `checklist_id` is shown in the portfolio of channel `channel_id` of workspace `team_id`."""
 
     __tablename__ = "portfolio_share"

@@ -82,9 +82,8 @@ def create_checklist(
     )
     session.add(checklist)
     session.flush()
-    assert checklist.id is not None  # given by the flush
-    session.add_all(Phase(checklist_id=checklist.id, number=n, name=name) for n, name in phases)
-    session.add_all(Item(checklist_id=checklist.id, **fields) for fields in items)
+    session.add_all(Phase(checklist_id=checklist.pk, number=n, name=name) for n, name in phases)
+    session.add_all(Item(checklist_id=checklist.pk, **fields) for fields in items)
     session.flush()
     return checklist
 
@@ -109,7 +108,7 @@ def items_with_note_counts(session: Session, checklist_id: int) -> tuple[list[It
     rows = session.exec(
         select(Item, notes).where(*_live(checklist_id)).order_by(col(Item.phase_number), col(Item.position))
     ).all()
-    return [item for item, _ in rows], {item.id: n for item, n in rows if n and item.id is not None}
+    return [item for item, _ in rows], {item.pk: n for item, n in rows if n}
 
 
 def items_in(session: Session, checklist_ids: Sequence[int]) -> Sequence[Item]:
@@ -273,9 +272,8 @@ def log_event(
     """Append an event to the checklist's chain and bump its version (every change does both). `checklist` is the
     row the caller locked (`active_checklist(..., lock=True)`): its head hash is the link. Nothing is flushed
     here, so the version and the head reach the database in one UPDATE however many events a unit of work logs."""
-    assert checklist.id is not None  # a stored checklist
     event = Event(
-        checklist_id=checklist.id, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
+        checklist_id=checklist.pk, item_number=item_number, actor_id=actor_id, action=action, old=old, new=new, at=at
     )
     audit.seal(checklist, event)
     checklist.version += 1

@@ -16,7 +16,7 @@ from sqlalchemy import Row, UniqueConstraint, and_, delete, func, tuple_, update
 from sqlalchemy import select as sa_select  # typed for any number of columns (sqlmodel's select: up to 4)
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import Checklist, Item
+from storage.models import Checklist, Item, Stored
 from storage.sql import dialect_insert
 from storage.types import UTCDateTime
 
@@ -34,7 +34,7 @@ DIGEST = "digest"
 NUDGE = "nudge"
 
 
-class DigestSchedule(SQLModel, table=True):
+class DigestSchedule(Stored, SQLModel, table=True):
     """A weekly digest for one channel, in wall-clock time of `timezone`."""
 
     __tablename__ = "digest_schedule"
@@ -58,7 +58,7 @@ class DigestSchedule(SQLModel, table=True):
     last_done: int | None = None
 
 
-class ReminderRun(SQLModel, table=True):
+class ReminderRun(Stored, SQLModel, table=True):
     """The claim for one period of one reminder (a channel's digest, or a person's daily nudge)."""
 
     __tablename__ = "reminder_run"

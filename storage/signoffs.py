@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.models import Checklist, Item, utcnow
+from storage.models import Checklist, Item, Stored, utcnow
 from storage.types import UTCDateTime
 
 PENDING = "pending"
@@ -26,7 +26,7 @@ SUPERSEDED = "superseded"
 WITHDRAWN = "withdrawn"  # was approved; the item was reopened with a reason, so it needs a new sign-off
 
 
-class SignoffRequest(SQLModel, table=True):
+class SignoffRequest(Stored, SQLModel, table=True):
     __table_args__ = (
         # At most one pending request per item; a new one supersedes it in the same transaction.
         Index(
@@ -53,7 +53,7 @@ class SignoffRequest(SQLModel, table=True):
     purpose: str = Field(default="signoff", max_length=16, sa_column_kwargs={"server_default": "signoff"})
 
 
-class SignoffApproval(SQLModel, table=True):
+class SignoffApproval(Stored, SQLModel, table=True):
     __table_args__ = (UniqueConstraint("request_id", "user_id", name="uq_signoff_approver"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,8 +93,7 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    assert request.id is not None  # given by the flush
-    approvals = [SignoffApproval(request_id=request.id, user_id=u, dm_channel=dm, asked_at=at) for u, dm in approvers]
+    approvals = [SignoffApproval(request_id=request.pk, user_id=u, dm_channel=dm, asked_at=at) for u, dm in approvers]
     session.add_all(approvals)
     session.flush()
     return request, approvals
@@ -238,8 +237,7 @@ def latest_per_item_with_approvals(
     ).all()
     out: dict[int, tuple[SignoffRequest, list[SignoffApproval]]] = {}
     for request, approval in rows:
-        assert request.id is not None  # a stored request
-        entry = out.setdefault(request.id, (request, []))
+        entry = out.setdefault(request.pk, (request, []))
         if approval is not None:
             entry[1].append(approval)
     return list(out.values())

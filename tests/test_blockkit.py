@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -766,7 +767,7 @@ def test_view_length_limits(make: Callable[[int], dict], path: str, limit: int) 
 
 @pytest.mark.parametrize("kind", ["modal", "home"])
 def test_view_holds_100_blocks(kind: str) -> None:
-    view = (
+    view: dict[str, Any] = (
         modal([{"type": "divider"}] * 100)
         if kind == "modal"
         else {"type": "home", "blocks": [section()] * 100}

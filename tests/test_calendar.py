@@ -172,7 +172,11 @@ def test_date_words_at_half_past_eleven_and_half_past_midnight_local(started, tz
 
 def checklist_item_due(bot, number: str) -> date | None:
     with bot.rt.db.read() as session:
-        return q.item_by_number(session, checklist(bot).id, number).due_date
+        found = checklist(bot)
+        assert found is not None
+        item = q.item_by_number(session, found.pk, number)
+        assert item is not None, number
+        return item.due_date
 
 
 # -- the due date shown is the stored date, for every reader ---------------------------------------------------
@@ -310,7 +314,8 @@ def test_nudges_go_on_a_sunday_for_a_sunday_to_thursday_person(bot, fake_slack):
     bot.slack.command("remind dm workweek sun-thu", user="UBOB")
     assert run(bot, sunday + timedelta(minutes=1)).nudged == ["UBOB"]
     with bot.rt.db.read() as session:
-        assert rq.user_pref(session, "UBOB").workweek == "sun-thu"
+        pref = rq.user_pref(session, "UBOB")
+        assert pref is not None and pref.workweek == "sun-thu"
 
 
 # -- /checklist timezone and workweek ---------------------------------------------------------------------------
@@ -348,7 +353,8 @@ def test_a_digest_in_the_checklists_zone_follows_it_and_one_named_elsewhere_stay
     reply = bot.slack.command("timezone Asia/Bangkok")
     assert "digest" not in reply.text
     with bot.rt.db.read() as session:
-        assert rq.schedule_for(session, "T0LOCAL", CHANNEL).timezone == "Europe/Berlin"
+        schedule = rq.schedule_for(session, "T0LOCAL", CHANNEL)
+        assert schedule is not None and schedule.timezone == "Europe/Berlin"
 
 
 def test_workweek_sets_the_week_and_tells_the_channel(started):

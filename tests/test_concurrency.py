@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from storage.models import Event, Item, Note
 
@@ -42,11 +42,10 @@ def test_fifty_concurrent_commands(started):
             assert "already" in reply.text or "not done" in reply.text, (text, reply.text)
 
     with started.rt.db.read() as s:
-        events = s.exec(select(Event).where(Event.action != "start").order_by(Event.id)).all()
+        events = s.exec(select(Event).where(Event.action != "start").order_by(col(Event.id))).all()
         items = {i.number: i for i in s.exec(select(Item)).all()}
-        notes = dict(
-            s.exec(select(Item.number, func.count()).join(Note, Note.item_id == Item.id).group_by(Item.number)).all()
-        )
+        by_item = select(Item.number, func.count()).join(Note, col(Note.item_id) == col(Item.id))
+        notes = dict(s.exec(by_item.group_by(Item.number)).all())
     version = started.rt.service.current(_who())[1]
     assert len(events) == changed  # every accepted change logged once, no more
 

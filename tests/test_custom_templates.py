@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.checklists.templates import TemplateError, load_file, load_templates
 from storage.models import Event, Item
@@ -190,7 +190,7 @@ def test_add_appends_the_next_free_number_and_remove_takes_it_out(started):
     assert "added *3.7* “Load test the &lt;!channel&gt; staging API”" in hist and "removed *2.1*" in hist
     assert "removed *3.7*" in started.slack.command("history 3.7").content
     with started.rt.db.read() as s:
-        actions = [e.action for e in s.exec(select(Event).order_by(Event.id)).all()]
+        actions = [e.action for e in s.exec(select(Event).order_by(col(Event.id))).all()]
     assert actions[-4:] == ["add", "remove", "add", "remove"]
 
 

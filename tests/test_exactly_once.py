@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from sqlmodel import select
@@ -68,13 +69,10 @@ def test_a_dead_scheduler_delays_only_the_digest_it_was_posting(bot, fake_slack)
     def killed(**kwargs):
         raise SystemExit("kill -9 at the first post")  # before Slack got it
 
-    dying.client.chat_postMessage, real = killed, dying.client.chat_postMessage
-    try:
+    with patch.object(dying.client, "chat_postMessage", killed):
         bot.clock.set(MONDAY)
         with pytest.raises(SystemExit):
             dying.run_due(MONDAY)
-    finally:
-        dying.client.chat_postMessage = real
     # The next tick of a live scheduler posts every other digest at once...
     report = run(bot, MONDAY + timedelta(minutes=1))
     assert len(report.posted) == len(channels) - 1

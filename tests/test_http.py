@@ -12,6 +12,7 @@ from tests.fake.signed import Signer
 
 def raw_post(url: str, body: str, headers: dict[str, str], method: str = "POST") -> tuple[int, str]:
     u = urlparse(url)
+    assert u.hostname is not None, url
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     conn.request(method, u.path, body=body.encode(), headers=headers)
     resp = conn.getresponse()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import select
 
 from bot.slack.ids import Input
@@ -92,7 +94,7 @@ def test_due_modal_sets_and_clears_the_date(started):
     view = open_modal(started, status_message(started), "due|1|4.1")
     assert view["blocks"][1]["element"]["type"] == "datepicker"
     started.slack.submit(view, {Input.DUE: {Input.DUE: {"type": "datepicker", "selected_date": "2026-11-01"}}})
-    assert item(started, "4.1").due_date.isoformat() == "2026-11-01"
+    assert item(started, "4.1").due_date == date(2026, 11, 1)
     started.settle()
     assert "overdue" in str(started.fake.calls_to("response_url")[-1].args["blocks"])
     started.slack.submit(view, {Input.DUE: {Input.DUE: {"type": "datepicker", "selected_date": None}}})

@@ -35,7 +35,8 @@ def validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     # Use the validator class for the draft the schema declares (draft-07 for manifest schema 1.0.0); an
     # undeclared or unknown draft fails here rather than being validated under some other draft's rules.
-    cls = jsonschema.validators.validator_for(schema, default=None)
+    # types-jsonschema allows only a validator class as `default`; jsonschema returns whatever is given.
+    cls = jsonschema.validators.validator_for(schema, default=None)  # type: ignore[arg-type]
     assert cls is not None, f"unknown JSON Schema draft {schema.get('$schema')!r}"
     assert cls.META_SCHEMA.get("$id", cls.META_SCHEMA.get("id")) == schema["$schema"]
     cls.check_schema(schema)

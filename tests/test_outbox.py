@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.slack.outbox import Effect
 from storage import outbox as oq
@@ -32,12 +32,12 @@ def quick(fake_slack, database_url) -> Iterator:
 
 def effects(bot) -> list[oq.OutboxEffect]:
     with bot.rt.db.read() as session:
-        return list(session.exec(select(oq.OutboxEffect).order_by(oq.OutboxEffect.id)).all())
+        return list(session.exec(select(oq.OutboxEffect).order_by(col(oq.OutboxEffect.id))).all())
 
 
 def approvals(bot) -> list[sq.SignoffApproval]:
     with bot.rt.db.read() as session:
-        return list(session.exec(select(sq.SignoffApproval).order_by(sq.SignoffApproval.id)).all())
+        return list(session.exec(select(sq.SignoffApproval).order_by(col(sq.SignoffApproval.id))).all())
 
 
 @pytest.mark.parametrize("mode", ["late", "drop"])

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage import outbox as oq
 from storage import signoffs as sq
@@ -69,7 +69,7 @@ def _settled(fake, url: str, users: list[str], timeout: float = 60) -> None:
             with db.read() as s:
                 approvals = s.exec(select(sq.SignoffApproval)).all()
                 open_effects = s.exec(
-                    select(oq.OutboxEffect).where(oq.OutboxEffect.status.in_([oq.PENDING, oq.SENDING]))
+                    select(oq.OutboxEffect).where(col(oq.OutboxEffect.status).in_([oq.PENDING, oq.SENDING]))
                 ).all()
             if len(approvals) == N and all(a.dm_ts for a in approvals) and not open_effects:
                 break

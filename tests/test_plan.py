@@ -35,7 +35,7 @@ def events(bot, action: str | None = None) -> int:
 def snapshot(bot) -> list[tuple]:
     """Everything a refused command must leave as it was."""
     with bot.rt.db.read() as s:
-        items = s.exec(select(Item).order_by(Item.id)).all()
+        items = s.exec(select(Item).order_by(col(Item.id))).all()
         rows = [(i.number, i.status, i.owner_id, i.co_owners, i.due_date, i.planned_due, i.skip_reason) for i in items]
         return [*rows, s.exec(select(func.count()).select_from(Event)).one()]
 

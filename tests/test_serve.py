@@ -47,7 +47,7 @@ def start_serve(fake, db_url: str, port: int, extra_env: dict[str, str] | None =
                     return proc
         except OSError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read()) from None
+                raise AssertionError(proc.stdout.read() if proc.stdout else "") from None
             time.sleep(0.1)
     proc.kill()
     raise AssertionError("serve did not become healthy")

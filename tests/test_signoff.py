@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.errors import UserError
 from bot.slack.ids import Action, Input
@@ -72,7 +72,7 @@ def contacts(bot, role: str = "security", *users: str) -> None:
 
 def requests(bot) -> list[sq.SignoffRequest]:
     with bot.rt.db.read() as session:
-        return list(session.exec(select(sq.SignoffRequest).order_by(sq.SignoffRequest.id)).all())
+        return list(session.exec(select(sq.SignoffRequest).order_by(col(sq.SignoffRequest.id))).all())
 
 
 def item_status(bot, number: str) -> str:
@@ -80,7 +80,10 @@ def item_status(bot, number: str) -> str:
 
     with bot.rt.db.read() as session:
         checklist = q.active_checklist(session, "T0LOCAL", CHANNEL)
-        return q.item_by_number(session, checklist.id, number).status
+        assert checklist is not None
+        item = q.item_by_number(session, checklist.pk, number)
+        assert item is not None, number
+        return item.status
 
 
 LIMITS = {"button": 75, "value": 2000, "id": 255, "section": 3000, "header": 150, "context": 10}
@@ -177,7 +180,9 @@ def checklist_version(bot) -> int:
     from storage import queries as q
 
     with bot.rt.db.read() as session:
-        return q.active_checklist(session, "T0LOCAL", CHANNEL).version
+        checklist = q.active_checklist(session, "T0LOCAL", CHANNEL)
+        assert checklist is not None
+        return checklist.version
 
 
 def test_every_decision_bumps_the_checklist_version(security):
@@ -214,7 +219,7 @@ def test_a_stranger_is_refused_and_nothing_changes(security):
     (request,) = requests(bot)
     assert request.status == "pending"
     with bot.rt.db.read() as session:
-        assert all(a.decision is None for a in sq.approvals(session, request.id))
+        assert all(a.decision is None for a in sq.approvals(session, request.pk))
 
 
 def test_double_click_and_replayed_payload_count_once(security):
@@ -564,7 +569,7 @@ def test_a_click_before_the_dm_ts_is_kept_still_clears_the_buttons(security):
     """A fast approver (or a busy database) decides before the app has stored the DM's ts: the DM is still updated."""
     bot = security
     real = bot.rt.signoffs.set_dm
-    clicked = {}
+    clicked: dict[str, bool] = {}
 
     def slow_set_dm(request_id, user_id, dm_channel, dm_ts):
         if user_id == "UCARA" and not clicked:

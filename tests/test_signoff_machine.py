@@ -14,12 +14,13 @@ checked after every step:
 from __future__ import annotations
 
 import itertools
+from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.checklists import rules
 from bot.slack.ids import Action, Input
@@ -27,6 +28,7 @@ from storage import audit
 from storage import queries as q
 from storage import signoffs as sq
 from storage.models import Checklist, Event, Item
+from tests.conftest import Bot
 
 PEOPLE = ("UALICE", "UBOB", "UCARA", "UDAN", "UEVE")
 ITEMS = ("1.2", "3.3", "3.4", "5.1", "5.2")
@@ -36,13 +38,15 @@ people = st.sampled_from(PEOPLE)
 items = st.sampled_from(ITEMS)
 
 
-def replay(template_items: list[str], events: list[Event]) -> dict:
+def replay(template_items: list[str], events: list[Event]) -> dict[str, Any]:
     """The state the event log describes: per item (status, owner, due, removed), contacts, pending items."""
-    state = {n: {"status": rules.OPEN, "owners": [], "due": None, "removed": False} for n in template_items}
+    state: dict[str, dict[str, Any]] = {
+        n: {"status": rules.OPEN, "owners": [], "due": None, "removed": False} for n in template_items
+    }
     contacts: dict[str, list[str]] = {}
     pending: set[str] = set()
     for e in events:
-        n, a = e.item_number, e.action
+        n, a = e.item_number or "", e.action  # events of the whole checklist have no item
         if a in ("done", "signoff_done"):
             state[n]["status"] = rules.DONE
         if a in ("signoff_done", "signoff_cancel", "signoff_reject", "signoff_supersede", "skip"):
@@ -76,7 +80,7 @@ def replay(template_items: list[str], events: list[Event]) -> dict:
 
 
 class SignoffMachine(RuleBasedStateMachine):
-    bot = None  # set by the test
+    bot: ClassVar[Bot]  # set by the test
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,8 +90,9 @@ class SignoffMachine(RuleBasedStateMachine):
         self.cmd("contact technical <@UBOB> <@UEVE>", "UALICE")
         with self.bot.rt.db.read() as session:
             checklist = q.active_checklist(session, "T0LOCAL", self.channel)
-            self.checklist_id = checklist.id
-            self.template_items = [i.number for i in q.items(session, checklist.id)]
+            assert checklist is not None
+            self.checklist_id = checklist.pk
+            self.template_items = [i.number for i in q.items(session, checklist.pk)]
 
     # -- Slack's side ------------------------------------------------------------------------------------
 
@@ -271,9 +276,9 @@ class SignoffMachine(RuleBasedStateMachine):
             checklist = session.get(Checklist, self.checklist_id)
             all_items = list(session.exec(select(Item).where(Item.checklist_id == self.checklist_id)).all())
             requests = sq.requests(session, self.checklist_id)
-            approvals = sq.approvals_of(session, [r.id for r in requests])
+            approvals = sq.approvals_of(session, [r.pk for r in requests])
             events = list(
-                session.exec(select(Event).where(Event.checklist_id == self.checklist_id).order_by(Event.id)).all()
+                session.exec(select(Event).where(Event.checklist_id == self.checklist_id).order_by(col(Event.id))).all()
             )
             contacts = q.contacts(session, self.checklist_id)
             chains = audit.verify(session, [self.checklist_id])
@@ -325,7 +330,7 @@ class SignoffMachine(RuleBasedStateMachine):
             assert want["owners"] == rules.owners(item), (item.number, want, rules.owners(item))
             assert want["due"] == (item.due_date.isoformat() if item.due_date else None), item.number
             assert want["removed"] == (item.removed_at is not None), item.number
-        now = {}
+        now: dict[str, list[str]] = {}
         for c in contacts:
             now.setdefault(c.role, []).append(c.user_id)
         assert replayed["contacts"] == now
@@ -351,4 +356,4 @@ def test_signoff_rules_hold_under_random_use(bot):
             ),
         )
     finally:
-        SignoffMachine.bot = None
+        del SignoffMachine.bot

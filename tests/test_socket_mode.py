@@ -32,7 +32,7 @@ def test_socket_mode_answers_commands(fake_slack, tmp_path):
     try:
         deadline = time.monotonic() + 30
         while fake_slack.socket_mode is None and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stdout.read()
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             time.sleep(0.05)
         endpoint = fake_slack.socket_mode
         assert endpoint is not None, "the app never asked for a Socket Mode URL"

@@ -55,7 +55,7 @@ def capture():
     c.close()
 
 
-BAD_HEADERS = {
+BAD_HEADERS: dict[str, dict[str, str | None]] = {
     "timestamp not a number": {"X-Slack-Request-Timestamp": "not-a-number", "X-Slack-Signature": "v0=" + "0" * 64},
     "timestamp not a number, no signature": {"X-Slack-Request-Timestamp": "not-a-number"},
     "timestamp a float": {"X-Slack-Request-Timestamp": "1e9", "X-Slack-Signature": "v0=abc"},

@@ -17,8 +17,13 @@ from bot.checklists.templates import due_offset, due_reference
 
 
 class Planned(Protocol):
-    number: str
-    due_rule: str | None
+    """An item with a due rule: a stored item, or a template's (read-only: frozen)."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def due_rule(self) -> str | None: ...
 
 
 def planned_dates(items: Iterable[Planned], kickoff: date, workweek: str | None) -> dict[str, date]:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.checklists.refusals import (
@@ -60,6 +60,8 @@ class ItemLike(Protocol):
     due_date: date | None
     signoff_role: str | None
 
+
+AnItem = TypeVar("AnItem", bound=ItemLike)  # an ItemLike, given back as the type it came in
 
 DONE = "done"
 OPEN = "open"
@@ -425,7 +427,7 @@ def refuse_if_locked(item_number: str, action: str, pending: bool) -> None:
         raise Locked(item_number, action)
 
 
-def dependents(number: str, items: Iterable[ItemLike]) -> list[ItemLike]:
+def dependents(number: str, items: Iterable[AnItem]) -> list[AnItem]:
     """The items that wait for `number`, in checklist order."""
     return sorted((i for i in items if number in waits_for(i)), key=lambda i: item_sort_key(i.number))
 

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlmodel import Session
 
@@ -61,8 +61,8 @@ class SignoffRecord:
 
 
 def signoff_records(session: Session, requests: Sequence[SignoffRequest]) -> list[SignoffRecord]:
-    approvals = sq.approvals_of(session, [r.id for r in requests])
-    return [SignoffRecord(r, approvals[r.id]) for r in requests]
+    approvals = sq.approvals_of(session, [r.pk for r in requests])
+    return [SignoffRecord(r, approvals[r.pk]) for r in requests]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class ContactChange:
     contacts: tuple[str, ...] = ()  # the role's contacts now
 
     @classmethod
-    def from_payload(cls, payload: dict) -> ContactChange:
+    def from_payload(cls, payload: dict[str, Any]) -> ContactChange:
         """From `asdict` of one (an outbox payload; one written before `contacts` had `message` instead)."""
         known = {k: v for k, v in payload.items() if k in cls.__dataclass_fields__}
         return cls(**{**known, "removed": tuple(known["removed"]), "contacts": tuple(known.get("contacts", ()))})
@@ -184,8 +184,8 @@ class ExportData:
         ids = {self.checklist.created_by} | {c.user_id for c in self.contacts}
         for item in [*self.items, *self.removed]:
             ids |= {u for u in (*rules.owners(item), item.done_by, item.removed_by, item.skipped_by) if u}
-            ids |= {n.author_id for n in self.notes.get(item.id, ())}
-            for record in self.signoffs.get(item.id, ()):
+            ids |= {n.author_id for n in self.notes.get(item.pk, ())}
+            for record in self.signoffs.get(item.pk, ()):
                 ids |= {u for u in (record.request.requested_by, record.request.decided_by) if u}
                 ids |= {a.user_id for a in record.approvals}
         return ids
@@ -204,7 +204,7 @@ class HomeData:
 
     @cached_property
     def by_id(self) -> dict[int, Checklist]:
-        return {c.id: c for c in self.checklists}
+        return {c.pk: c for c in self.checklists}
 
     def today_of(self, checklist_id: int) -> date:
         return self.todays.get(checklist_id, self.today)
@@ -234,7 +234,7 @@ class PlanResult:
     kickoff: date
     dates: dict[str, date]
     moved: tuple[str, ...]
-    kept: tuple[tuple[str, date, date], ...]  # (item, its date set by hand, the plan's date)
+    kept: tuple[tuple[str, date | None, date], ...]  # (item, its date set by hand or none, the plan's date)
     owned: dict[str, list[str]]  # role -> items it now owns
     no_contacts: dict[str, list[str]]  # role without contacts -> items left unassigned
     contacts: dict[str, list[str]]
@@ -269,31 +269,31 @@ class ChecklistService:
         return archived[n - 1]
 
     def has_pending_signoff(self, session: Session, item: Item) -> bool:
-        known = session.info.get(PENDING_KNOWN, {})
-        if item.id in known:  # read with the item by `_change_item`, under the checklist's lock
-            return known[item.id]
-        return sq.pending_for_item(session, item.id) is not None
+        known: dict[int, bool] = session.info.get(PENDING_KNOWN, {})
+        if item.pk in known:  # read with the item by `_change_item`, under the checklist's lock
+            return known[item.pk]
+        return sq.pending_for_item(session, item.pk) is not None
 
     def item_of(self, session: Session, checklist: Checklist, number: str) -> Item:
-        item = q.item_by_number(session, checklist.id, number)
+        item = q.item_by_number(session, checklist.pk, number)
         if item is None:
-            first_last = q.item_range(session, checklist.id)
+            first_last = q.item_range(session, checklist.pk)
             raise no.NoSuchItem(number, (first_last[0], first_last[1]) if first_last else None)
         return item
 
     def _board(self, session: Session, checklist: Checklist) -> Board:
         """Three statements after the checklist: its phases, its items with their note counts, and the newest
         sign-off request of each item with its approvals."""
-        items, note_counts = q.items_with_note_counts(session, checklist.id)
+        items, note_counts = q.items_with_note_counts(session, checklist.pk)
         return Board(
             checklist=checklist,
-            phases=q.phases(session, checklist.id),
+            phases=q.phases(session, checklist.pk),
             items=items,
             today=self.today(checklist),
             note_counts=note_counts,
             signoffs={
                 request.item_number: SignoffRecord(request, approvals)
-                for request, approvals in sq.latest_per_item_with_approvals(session, checklist.id)
+                for request, approvals in sq.latest_per_item_with_approvals(session, checklist.pk)
             },
         )
 
@@ -301,7 +301,7 @@ class ChecklistService:
         """Refuse with the reason when the item still waits for others (`rules.blocked_by`)."""
         if not rules.waits_for(item):
             return  # no gate: no need to read the other items
-        items = q.items(session, checklist.id)
+        items = q.items(session, checklist.pk)
         blocked = rules.blocked_by(item, items)
         if blocked:
             titles = {i.number: i.title for i in items}
@@ -311,7 +311,7 @@ class ChecklistService:
         """The checklist's today (`rules.today`: the date in its timezone)."""
         return rules.today(checklist, self.clock.now())
 
-    def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw) -> None:
+    def _log(self, session: Session, checklist: Checklist, who: Who, action: str, **kw: str | None) -> None:
         q.log_event(session, checklist=checklist, actor_id=who.user_id, action=action, at=self.clock.now(), **kw)
 
     def first_delivery(self, event_id: str) -> bool:
@@ -331,7 +331,7 @@ class ChecklistService:
         if who.archived is not None or who.checklist_id is not None:
             with self.db.read() as session:
                 checklist = self.checklist_of(session, who)
-                return checklist.id, checklist.version, self.today(checklist)
+                return checklist.pk, checklist.version, self.today(checklist)
         with self.db.peek() as conn:
             stamp = q.active_checklist_stamp(conn, who.team_id, who.channel_id)
         if stamp is None:
@@ -353,27 +353,27 @@ class ChecklistService:
             return ItemDetail(
                 checklist=checklist,
                 item=item,
-                notes=q.notes(session, item.id),
-                events=q.events(session, checklist.id, item_number=number, limit=20),
+                notes=q.notes(session, item.pk),
+                events=q.events(session, checklist.pk, item_number=number, limit=20),
                 today=self.today(checklist),
-                signoffs=signoff_records(session, sq.requests(session, checklist.id, item_number=item.number)),
+                signoffs=signoff_records(session, sq.requests(session, checklist.pk, item_number=item.number)),
             )
 
     def export(self, who: Who) -> ExportData:
         with self.db.read() as session:
             checklist = self.checklist_of(session, who)
-            head, length = audit.head(session, checklist.id)
+            head, length = audit.head(session, checklist.pk)
             signoffs: dict[int, list[SignoffRecord]] = {}
-            for record in signoff_records(session, sq.requests(session, checklist.id)):
+            for record in signoff_records(session, sq.requests(session, checklist.pk)):
                 signoffs.setdefault(record.request.item_id, []).append(record)
             return ExportData(
                 checklist=checklist,
-                phases=q.phases(session, checklist.id),
-                items=q.items(session, checklist.id),
-                removed=q.removed_items(session, checklist.id),
-                notes=q.notes_by_item(session, checklist.id),
+                phases=q.phases(session, checklist.pk),
+                items=q.items(session, checklist.pk),
+                removed=q.removed_items(session, checklist.pk),
+                notes=q.notes_by_item(session, checklist.pk),
                 signoffs=signoffs,
-                contacts=q.contacts(session, checklist.id),
+                contacts=q.contacts(session, checklist.pk),
                 today=self.today(checklist),
                 chain_head=head,
                 chain_length=length,
@@ -382,7 +382,7 @@ class ChecklistService:
     def home(self, team_id: str, user_id: str) -> HomeData:
         with self.db.read() as session:
             checklists = q.member_checklists(session, team_id, user_id)
-            items: dict[int, list[Item]] = {c.id: [] for c in checklists}
+            items: dict[int, list[Item]] = {c.pk: [] for c in checklists}
             for item in q.items_in(session, list(items)):
                 items[item.checklist_id].append(item)
             return HomeData(
@@ -391,22 +391,22 @@ class ChecklistService:
                 items=items,
                 signoffs=signoff_records(session, sq.waiting_on(session, team_id, user_id)),
                 today=self.clock.today(),
-                todays={c.id: self.today(c) for c in checklists},
+                todays={c.pk: self.today(c) for c in checklists},
             )
 
     def history(self, who: Who, number: str | None) -> tuple[Checklist, list[Event]]:
         with self.db.read() as session:
             checklist = self.checklist_of(session, who)
-            if number is not None and q.item_by_number(session, checklist.id, number) is None:
-                if number not in {i.number for i in q.removed_items(session, checklist.id)}:
+            if number is not None and q.item_by_number(session, checklist.pk, number) is None:
+                if number not in {i.number for i in q.removed_items(session, checklist.pk)}:
                     self.item_of(session, checklist, number)  # raises, naming the range of items
                 # else: a removed item, whose history stays readable
-            return checklist, q.events(session, checklist.id, item_number=number, limit=20)
+            return checklist, q.events(session, checklist.pk, item_number=number, limit=20)
 
     def contacts(self, who: Who) -> tuple[Checklist, Sequence[Contact]]:
         with self.db.read() as session:
             checklist = self.checklist_of(session, who)
-            return checklist, q.contacts(session, checklist.id)
+            return checklist, q.contacts(session, checklist.pk)
 
     def template(self, name: str | None) -> Template:
         name = name or DEFAULT_TEMPLATE
@@ -471,7 +471,7 @@ class ChecklistService:
                 planned = self._plan(session, checklist, who, day, move_all=False)
             board = self._board(session, checklist)  # the answer counts its items and phases
         started = ev.Started(who.user_id, template.title, checklist.timezone, checklist.workweek, fresh, tuple(carried))
-        return Change(checklist.id, started, lookup_timezone=not fresh, plan=planned, board=board)
+        return Change(checklist.pk, started, lookup_timezone=not fresh, plan=planned, board=board)
 
     def _carry_contacts(self, session: Session, checklist: Checklist, who: Who) -> list[str]:
         """Contacts belong to the channel: a new checklist starts with those of the channel's last one."""
@@ -479,12 +479,12 @@ class ChecklistService:
         if not archived:
             return []
         roles: dict[str, list[str]] = {}
-        for c in q.contacts(session, archived[-1].id):
+        for c in q.contacts(session, archived[-1].pk):
             roles.setdefault(c.role, []).append(c.user_id)
         for role, user_ids in sorted(roles.items()):
             q.replace_contacts(
                 session,
-                checklist_id=checklist.id,
+                checklist_id=checklist.pk,
                 role=role,
                 user_ids=user_ids,
                 added_by=who.user_id,
@@ -571,7 +571,7 @@ class ChecklistService:
                 session,
                 team_id=who.team_id,
                 channel_id=channel_id,
-                checklist_id=checklist.id,
+                checklist_id=checklist.pk,
                 by=who.user_id,
                 at=self.clock.now(),
             ):
@@ -585,7 +585,7 @@ class ChecklistService:
 
         with self.db.write() as session:
             checklist = self._share_target(session, who, channel_id, "unshare")
-            if not pf.unshare(session, checklist.id, channel_id):
+            if not pf.unshare(session, checklist.pk, channel_id):
                 raise no.NotShared(channel_id)
             self._log(session, checklist, who, "unshare", old=channel_id)
             title = checklist.title
@@ -607,7 +607,7 @@ class ChecklistService:
                 or checklist is None
                 or checklist.archived_at is not None
                 or checklist.timezone == timezone
-                or q.has_event(session, checklist.id, "timezone")
+                or q.has_event(session, checklist.pk, "timezone")
             ):
                 return None
             old, checklist.timezone = checklist.timezone, timezone
@@ -616,28 +616,58 @@ class ChecklistService:
             self._move_digest(session, checklist, old)
             return CalendarInfo.of(checklist, self.clock.now())
 
-    def _change_item(self, who: Who, number: str, apply, *, completes_phase: bool = False) -> Change:
+    @overload
+    def _change_item(
+        self,
+        who: Who,
+        number: str,
+        apply: Callable[[Session, Checklist, Item], ev.ItemEvent],
+        *,
+        completes_phase: bool = False,
+    ) -> Change: ...
+
+    @overload
+    def _change_item(
+        self,
+        who: Who,
+        number: str,
+        apply: Callable[[Session, Checklist, Item], ev.ItemEvent | None],
+        *,
+        completes_phase: bool = False,
+    ) -> Change | None: ...
+
+    def _change_item(
+        self,
+        who: Who,
+        number: str,
+        apply: Callable[[Session, Checklist, Item], ev.ItemEvent | None],
+        *,
+        completes_phase: bool = False,
+    ) -> Change | None:
         """Lock the checklist, read the item with its phase and whether a sign-off of it is pending (one
         statement), let `apply(session, checklist, item)` change it and log. With `completes_phase`, a change
-        that finished the item's phase says so (`Change.phase_done`)."""
+        that finished the item's phase says so (`Change.phase_done`). An `apply` that gives no event changed
+        nothing (`skip` of an item that needs a sign-off): no Change then."""
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
-            found = q.item_and_phase(session, checklist.id, number)
+            found = q.item_and_phase(session, checklist.pk, number)
             if found is None:
                 self.item_of(session, checklist, number)  # raises, naming the range of items
                 raise AssertionError(f"item_of found {number} that item_and_phase did not")
             item = found.item
-            session.info[PENDING_KNOWN] = {item.id: found.pending_signoff}
+            session.info[PENDING_KNOWN] = {item.pk: found.pending_signoff}
             try:
                 event = apply(session, checklist, item)
             finally:
                 session.info.pop(PENDING_KNOWN, None)
             session.add(item)
             session.flush()
+            if event is None:
+                return None
             phase_done = None
             if completes_phase and rules.phase_completed(item, found.phase):
                 phase_done = ev.PhaseDone(item.phase_number, found.phase_name, len(found.phase), who.user_id)
-            return Change(checklist.id, event, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
+            return Change(checklist.pk, event, item, quiet=rules.is_quiet(checklist), phase_done=phase_done)
 
     def mark_done(self, who: Who, number: str, note: str = "") -> Change:
         def apply(session: Session, checklist: Checklist, item: Item) -> ev.ItemDone:
@@ -653,7 +683,7 @@ class ChecklistService:
             item.status, item.done_by, item.done_at = rules.DONE, who.user_id, now
             self._log(session, checklist, who, "done", item_number=item.number, old=rules.OPEN, new=rules.DONE)
             if note:
-                q.add_note(session, item_id=item.id, author_id=who.user_id, text=note, at=now)
+                q.add_note(session, item_id=item.pk, author_id=who.user_id, text=note, at=now)
                 self._log(session, checklist, who, "note", item_number=item.number, new=note)
             return ev.ItemDone(who.user_id, item.number, item.title, note)
 
@@ -662,24 +692,27 @@ class ChecklistService:
     def undo(self, who: Who, number: str, reason: str = "") -> Undone:
         """Reopen an item. A signed-off one needs a reason: its sign-off is withdrawn on the record (the approved
         request becomes `withdrawn`) and the item needs a new sign-off. Dependents already done are named."""
-        found: dict = {}
+        withdrawn: int | None = None  # the approved request withdrawn, if any
+        deps: tuple[str, ...] = ()  # dependents already done
 
         def apply(session: Session, checklist: Checklist, item: Item) -> ev.Unskipped | ev.Reopened:
+            nonlocal withdrawn, deps
             if rules.is_skipped(item):
                 return self._unskip(session, checklist, who, item)  # reopening a not-applicable item
             if not rules.is_done(item):
                 raise no.NotDone(item.number)
-            latest = sq.latest_for_item(session, item.id)
-            signed_off = latest is not None and rules.is_signed_off(item, latest.status)
+            latest = sq.latest_for_item(session, item.pk)
+            approved = latest if latest is not None and rules.is_signed_off(item, latest.status) else None
+            signed_off = approved is not None
             if signed_off and not reason:
                 raise no.UndoNeedsReason(item.number)
             done_deps = tuple(
-                d.number for d in rules.dependents(item.number, q.items(session, checklist.id)) if rules.is_closed(d)
+                d.number for d in rules.dependents(item.number, q.items(session, checklist.pk)) if rules.is_closed(d)
             )
             item.status, item.done_by, item.done_at = rules.OPEN, None, None
-            if signed_off:
-                sq.withdraw_approved(session, request_id=latest.id, by=who.user_id, at=self.clock.now())
-                found["withdrawn"] = latest.id
+            if approved is not None:
+                sq.withdraw_approved(session, request_id=approved.pk, by=who.user_id, at=self.clock.now())
+                withdrawn = approved.pk
                 self._log(session, checklist, who, "signoff_withdraw", item_number=item.number, new=reason)
             self._log(
                 session,
@@ -691,13 +724,13 @@ class ChecklistService:
                 new=rules.OPEN if not done_deps else f"{rules.OPEN}; done while waiting for it: {' '.join(done_deps)}",
             )
             if reason and not signed_off:
-                q.add_note(session, item_id=item.id, author_id=who.user_id, text=reason, at=self.clock.now())
+                q.add_note(session, item_id=item.pk, author_id=who.user_id, text=reason, at=self.clock.now())
                 self._log(session, checklist, who, "note", item_number=item.number, new=reason)
-            found["deps"] = done_deps
+            deps = done_deps
             return ev.Reopened(who.user_id, item.number, item.title, reason, signed_off, done_deps)
 
         change = self._change_item(who, number, apply)
-        return Undone(change, found.get("withdrawn"), found.get("deps", ()))
+        return Undone(change, withdrawn, deps)
 
     def assign(self, who: Who, number: str, owner_id: str | None, *, field: str | None = None) -> Change:
         """One owner (or none): `set_owners` with exactly that person."""
@@ -729,7 +762,7 @@ class ChecklistService:
 
     def add_note(self, who: Who, number: str, text: str) -> Change:
         def apply(session: Session, checklist: Checklist, item: Item) -> ev.NoteAdded:
-            q.add_note(session, item_id=item.id, author_id=who.user_id, text=text, at=self.clock.now())
+            q.add_note(session, item_id=item.pk, author_id=who.user_id, text=text, at=self.clock.now())
             self._log(session, checklist, who, "note", item_number=item.number, new=text)
             return ev.NoteAdded(who.user_id, item.number, item.title, text)
 
@@ -746,31 +779,31 @@ class ChecklistService:
             day = parse_date(when, self.today(checklist), checklist.workweek)
             result = self._plan(session, checklist, who, day, move_all=move_all)
             board = self._board(session, checklist)  # the plan's answer lists each phase's dates
-            return Change(checklist.id, ev.Planned(who.user_id, checklist.title), plan=result, board=board)
+            return Change(checklist.pk, ev.Planned(who.user_id, checklist.title), plan=result, board=board)
 
     def _plan(self, session: Session, checklist: Checklist, who: Who, kickoff: date, *, move_all: bool) -> PlanResult:
-        items = q.items(session, checklist.id)
+        items = q.items(session, checklist.pk)
         dates = plan_dates(items, kickoff, checklist.workweek)
         if not dates:
             raise no.NothingToPlan()
         contacts: dict[str, list[str]] = {}
-        for c in q.contacts(session, checklist.id):
+        for c in q.contacts(session, checklist.pk):
             contacts.setdefault(c.role, []).append(c.user_id)
         # The starter is a lead without being a `lead` contact (rules.leads): with no `lead` contacts named, the
         # items a template gives to `lead` go to the starter rather than to nobody.
         contacts.setdefault(rules.LEAD_ROLE, rules.leads(checklist.created_by, []))
         moved: list[str] = []
         changes: list[str] = []  # "1.1 due 2026-12-14", "3.1 owners U1 U2": the event keeps each change
-        kept: list[tuple[str, date, date]] = []
+        kept: list[tuple[str, date | None, date]] = []
         owned: dict[str, list[str]] = {}
         no_contacts: dict[str, list[str]] = {}
         # A pending sign-off locks its item's date and owners (`rules.refuse_if_locked`): the plan leaves it too.
-        locked = {r.item_id for r in sq.requests(session, checklist.id, status=sq.PENDING)}
+        locked = {r.item_id for r in sq.requests(session, checklist.pk, status=sq.PENDING)}
         for item in items:
             if not rules.is_open(item):
                 continue
             new = dates.get(item.number)
-            if item.id in locked:
+            if item.pk in locked:
                 if new is not None and item.due_date != new:
                     kept.append((item.number, item.due_date, new))
                 continue
@@ -807,8 +840,6 @@ class ChecklistService:
     def skip(self, who: Who, number: str, reason: str) -> Change | None:
         """Mark an item not applicable, with why. None (and nothing changed) when the item needs a sign-off: then
         skipping is a sign-off request ("not applicable") its role's approvers decide (`SignoffService.plan`)."""
-        needs_signoff: list[bool] = []
-
         def apply(session: Session, checklist: Checklist, item: Item) -> ev.Skipped | None:
             if rules.is_skipped(item):
                 raise no.AlreadySkipped(item.number, item.skip_reason or "")
@@ -816,15 +847,13 @@ class ChecklistService:
                 raise no.DoneNotSkippable(item.number)
             rules.refuse_if_locked(item.number, "skip", self.has_pending_signoff(session, item))
             if rules.skip_needs_signoff(item):
-                needs_signoff.append(True)
                 return None
             item.status, item.skipped_by, item.skipped_at = rules.SKIPPED, who.user_id, self.clock.now()
             item.skip_reason = reason
             self._log(session, checklist, who, "skip", item_number=item.number, new=reason)
             return ev.Skipped(who.user_id, item.number, item.title, reason)
 
-        change = self._change_item(who, number, apply)
-        return None if needs_signoff else change
+        return self._change_item(who, number, apply)
 
     def unskip(self, who: Who, number: str) -> Change:
         def apply(session: Session, checklist: Checklist, item: Item) -> ev.Unskipped:
@@ -886,11 +915,11 @@ class ChecklistService:
 
     def leads(self, session: Session, checklist: Checklist) -> list[str]:
         return rules.leads(
-            checklist.created_by, [c.user_id for c in q.contacts(session, checklist.id, rules.LEAD_ROLE)]
+            checklist.created_by, [c.user_id for c in q.contacts(session, checklist.pk, rules.LEAD_ROLE)]
         )
 
     def guarded_roles(self, session: Session, checklist: Checklist) -> set[str]:
-        return rules.signing_roles(q.signoff_roles(session, checklist.id))
+        return rules.signing_roles(q.signoff_roles(session, checklist.pk))
 
     def set_contacts(self, who: Who, role: str, user_ids: Sequence[str]) -> ContactChange:
         """Set a role's contacts. Only a lead may change a role that signs (`rules.signing_roles`)."""
@@ -902,12 +931,12 @@ class ChecklistService:
             lead_ids = self.leads(session, checklist)
             if not rules.may_change_contacts(who.user_id, role, guarded, lead_ids):
                 raise no.OnlyLeadsChangeContacts(role, tuple(lead_ids))
-            current = [c.user_id for c in q.contacts(session, checklist.id, role)]
+            current = [c.user_id for c in q.contacts(session, checklist.pk, role)]
             if current == list(user_ids):
                 raise no.SameContacts(role)
             old = q.replace_contacts(
                 session,
-                checklist_id=checklist.id,
+                checklist_id=checklist.pk,
                 role=role,
                 user_ids=list(user_ids),
                 added_by=who.user_id,
@@ -925,15 +954,15 @@ class ChecklistService:
         """Append an item to a phase of the running checklist, under the phase's next free number."""
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
-            phases = q.phases(session, checklist.id)
+            phases = q.phases(session, checklist.pk)
             phase = next((p for p in phases if p.number == phase_number), None)
             if phase is None:
                 raise no.NoSuchPhase(phase_number, max((p.number for p in phases), default=0))
-            position = q.next_position(session, checklist.id, phase_number)
+            position = q.next_position(session, checklist.pk, phase_number)
             if position > MAX_ITEMS_PER_PHASE:
                 raise no.PhaseFull(phase_number, MAX_ITEMS_PER_PHASE)
             item = Item(
-                checklist_id=checklist.id,
+                checklist_id=checklist.pk,
                 phase_number=phase_number,
                 position=position,
                 number=f"{phase_number}.{position}",
@@ -943,7 +972,7 @@ class ChecklistService:
             self._log(session, checklist, who, "add", item_number=item.number, new=title)
             session.flush()
             added = ev.ItemAdded(who.user_id, item.number, title, phase_number, phase.name)
-            return Change(checklist.id, added, item, quiet=rules.is_quiet(checklist))
+            return Change(checklist.pk, added, item, quiet=rules.is_quiet(checklist))
 
     def remove_item(self, who: Who, number: str) -> Change:
         """Take an item out of the running checklist. It keeps its number (never reused) and its record for the
@@ -951,10 +980,10 @@ class ChecklistService:
 
         def apply(session: Session, checklist: Checklist, item: Item) -> ev.ItemRemoved:
             rules.refuse_if_locked(item.number, "remove", self.has_pending_signoff(session, item))
-            latest = sq.latest_for_item(session, item.id)
+            latest = sq.latest_for_item(session, item.pk)
             if latest is not None and rules.is_signed_off(item, latest.status):
                 raise no.SignedOffNotRemovable(item.number)
-            waiting = rules.dependents(item.number, q.items(session, checklist.id))
+            waiting = rules.dependents(item.number, q.items(session, checklist.pk))
             if waiting:
                 raise no.RemoveWouldDropGate(item.number, tuple((d.number, d.title) for d in waiting))
             item.removed_at, item.removed_by = self.clock.now(), who.user_id
@@ -967,12 +996,12 @@ class ChecklistService:
         """Close the checklist: pending sign-offs are cancelled on the record (their DMs are updated after)."""
         with self.db.write() as session:
             checklist = self.checklist_of(session, who, lock=True)
-            items = q.items(session, checklist.id)
+            items = q.items(session, checklist.pk)
             now = self.clock.now()
             cancelled = []
-            for request in sq.requests(session, checklist.id, status=sq.PENDING):
-                if sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=now):
-                    cancelled.append(request.id)
+            for request in sq.requests(session, checklist.pk, status=sq.PENDING):
+                if sq.close_request(session, request_id=request.pk, status=sq.CANCELLED, by=who.user_id, at=now):
+                    cancelled.append(request.pk)
                     self._log(
                         session, checklist, who, "signoff_cancel", item_number=request.item_number, new=ARCHIVED_REASON
                     )

@@ -36,8 +36,7 @@ def _signoff_blocks(record: SignoffRecord, data: HomeData) -> list[Block]:
     ]
     if r.note:
         lines.append(f"“{user_text(truncate(r.note, 300))}”")
-    assert r.id is not None  # a stored row
-    return [section("\n".join(lines)), decision_buttons(r.id)]
+    return [section("\n".join(lines)), decision_buttons(r.pk)]
 
 
 def _item_block(item: Item, data: HomeData) -> Block:
@@ -66,9 +65,8 @@ def _item_block(item: Item, data: HomeData) -> Block:
 
 
 def _checklist_line(data: HomeData, checklist: Checklist) -> str:
-    assert checklist.id is not None  # a stored row
-    items = data.items.get(checklist.id, [])
-    p = rules.progress(items, data.today_of(checklist.id))
+    items = data.items.get(checklist.pk, [])
+    p = rules.progress(items, data.today_of(checklist.pk))
     line = (
         f"*{user_text(checklist.title)}* · <#{checklist.channel_id}>\n"
         f"      {p.text}  `{progress_bar(p.done, p.total, 10)}`  {p.percent}%"

@@ -55,14 +55,13 @@ def build_portfolio(db: Database, team_id: str, channel_id: str, now: datetime) 
     with db.read() as session:
         checklists = pf.shared_to(session, team_id, channel_id)
         shown, more = checklists[:MAX_CHECKLISTS], max(len(checklists) - MAX_CHECKLISTS, 0)
-        ids = [c.id for c in shown if c.id is not None]
+        ids = [c.pk for c in shown]
         rows = sq.item_rows(session, ids)
         pending = pending_signoffs(session, ids) if ids else {}
     items_of = {cid: list(group) for cid, group in groupby(rows, key=lambda r: r.checklist_id)}
     lines = []
     for c in shown:
-        assert c.id is not None  # a stored row
-        items = items_of.get(c.id, [])
+        items = items_of.get(c.pk, [])
         today = rules.today(c, now)
         progress = rules.progress(items, today)
         upcoming = sorted(
@@ -70,12 +69,12 @@ def build_portfolio(db: Database, team_id: str, channel_id: str, now: datetime) 
             key=lambda i: (i.due_date, rules.item_sort_key(i.number)),
         )
         waiting = sorted(
-            ((n, p.requested_at) for n, p in (pending.get(c.id) or {}).items()),
+            ((n, p.requested_at) for n, p in (pending.get(c.pk) or {}).items()),
             key=lambda pair: pair[1],
         )
         lines.append(
             PortfolioLine(
-                checklist_id=c.id,
+                checklist_id=c.pk,
                 channel_id=c.channel_id,
                 title=c.title,
                 today=today,

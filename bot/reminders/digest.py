@@ -43,11 +43,10 @@ def no_signoffs(session: Session, checklist_ids: Sequence[int]) -> Mapping[int, 
 def pending_signoffs(session: Session, checklist_ids: Sequence[int]) -> Mapping[int, Mapping[str, PendingSignoff]]:
     """Pending sign-offs of a batch of checklists, with the approvers who have not decided, in two queries."""
     requests = signoff_store.pending_in(session, checklist_ids)
-    approvals = signoff_store.approvals_of(session, [r.id for r in requests if r.id is not None])
+    approvals = signoff_store.approvals_of(session, [r.pk for r in requests])
     out: dict[int, dict[str, PendingSignoff]] = {}
     for r in requests:
-        assert r.id is not None  # a stored row
-        waiting = tuple(a.user_id for a in approvals[r.id] if a.decision is None)
+        waiting = tuple(a.user_id for a in approvals[r.pk] if a.decision is None)
         out.setdefault(r.checklist_id, {})[r.item_number] = PendingSignoff(waiting, r.created_at)
     return out
 

@@ -158,7 +158,7 @@ class Reminders:
             sq.finish_run(session, kind, key, period, status=status, at=self.clock.now(), **kw)
 
     def _post(
-        self, kind: str, key: str, period: str, client: WebClient, channel: Callable[[], str], view: dict
+        self, kind: str, key: str, period: str, client: WebClient, channel: Callable[[], str], view: dict[str, Any]
     ) -> str | None:
         """Mark the claim `posting`, post `view` with the run's key in its metadata (outside any transaction),
         record the outcome. An uncertain outcome is resolved by looking for the key in the channel.
@@ -173,7 +173,7 @@ class Reminders:
         where: str | None = None
         try:
             where = channel()
-            ts = client.chat_postMessage(channel=where, metadata=metadata_for(mkey), **view)["ts"]
+            ts: str = client.chat_postMessage(channel=where, metadata=metadata_for(mkey), **view)["ts"]
         except Exception as exc:
             if where is None or not uncertain(exc):
                 self._finish(kind, key, period, sq.FAILED, error=reason_of(exc))
@@ -252,7 +252,8 @@ class Reminders:
         if kind == sq.DIGEST:
             return key.split(":", 1)[1]
         user = key.rsplit(":", 1)[-1]
-        return client.conversations_open(users=user)["channel"]["id"]
+        channel: str = client.conversations_open(users=user)["channel"]["id"]
+        return channel
 
     # -- digests -------------------------------------------------------------------------------------------
 
@@ -308,12 +309,16 @@ class Reminders:
                     continue
                 assert digest is not None and client is not None
                 view = digest_view(digest)
-                ts = self._post(sq.DIGEST, key, period, client, lambda d=digest: d.channel_id, view)
+
+                def channel(c: str = digest.channel_id) -> str:
+                    return c
+
+                ts = self._post(sq.DIGEST, key, period, client, channel, view)
                 if ts is None:
                     continue
                 with self.db.write() as session:
                     sq.record_digest(
-                        session, s.id, checklist_id=digest.checklist_id, version=digest.version, done=digest.done
+                        session, s.pk, checklist_id=digest.checklist_id, version=digest.version, done=digest.done
                     )
                 report.posted.append(key)
             except SlackApiError as exc:
@@ -321,7 +326,7 @@ class Reminders:
                 report.failed.append(key)
                 if error in PAUSE_ERRORS:
                     with self.db.write() as session:
-                        sq.pause_schedule(session, s.id, error, self.clock.now())
+                        sq.pause_schedule(session, s.pk, error, self.clock.now())
                     report.paused.append(key)
                     log.warning("reminders: paused the digest of %s: Slack says %s", key, error)
                 else:
@@ -429,22 +434,23 @@ class Reminders:
                 due[(key, period.isoformat())] = overdue
                 whose[key] = (team, user_id)
         self.resolve_stale(sq.NUDGE, now, report)
-        for (key, period), items in self._open(sq.NUDGE, due, now).items():
-            if not self._claim_one(sq.NUDGE, (key, period), now):
+        for (key, day), items in self._open(sq.NUDGE, due, now).items():
+            if not self._claim_one(sq.NUDGE, (key, day), now):
                 continue
             team, user_id = whose[key]
             view = nudge_view(user_id, items, now)
             client = clients[team]
 
             def dm(u: str = user_id, c: WebClient = client) -> str:
-                return c.conversations_open(users=u)["channel"]["id"]
+                channel: str = c.conversations_open(users=u)["channel"]["id"]
+                return channel
 
             try:
-                if self._post(sq.NUDGE, key, period, client, dm, view):
+                if self._post(sq.NUDGE, key, day, client, dm, view):
                     report.nudged.append(key)
             except Exception as exc:  # noqa: BLE001  (one person failing does not stop the others)
                 error = reason_of(exc)
                 report.failed.append(key)
                 if error in DM_ERRORS:
-                    self._finish(sq.NUDGE, key, period, sq.SKIPPED, error=error)
+                    self._finish(sq.NUDGE, key, day, sq.SKIPPED, error=error)
                 log.warning("reminders: nudge for %s failed (%s)", key, error)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -78,12 +79,15 @@ class SignoffFlow:
         failures: dict[str, str] = {}
         for user_id in user_ids:
             try:
-                dms[user_id] = d.once(
-                    f"open:{user_id}", lambda u=user_id: self.client.conversations_open(users=u)["channel"]["id"]
-                )
+                dms[user_id] = d.once(f"open:{user_id}", partial(self._open_dm, user_id))
             except SlackApiError as exc:
                 failures[user_id] = reason_of(exc)
         return dms, failures
+
+    def _open_dm(self, user_id: str) -> str:
+        """conversations.open: the id of the DM channel with `user_id`."""
+        channel: str = self.client.conversations_open(users=user_id)["channel"]["id"]
+        return channel
 
     def post_dms(
         self, d: Delivery, signoff: Signoff, user_ids: Iterable[str] | None = None, *, reminder_days: int = 0
@@ -91,10 +95,10 @@ class SignoffFlow:
         """Post the live request to each approver (or to `user_ids`), at most once each, and keep each DM's ts;
         returns failures."""
         failures: dict[str, str] = {}
-        for a in _with_dm(signoff, user_ids):
+        for a, channel in _with_dm(signoff, user_ids):
             step = f"dm:{a.user_id}" + (":reminder" if reminder_days else "")
             try:
-                posted = d.post(step, a.dm_channel, dm_view(signoff, a.user_id, reminder_days=reminder_days))
+                posted = d.post(step, channel, dm_view(signoff, a.user_id, reminder_days=reminder_days))
             except SlackApiError as exc:
                 failures[a.user_id] = reason_of(exc)
                 continue
@@ -110,7 +114,7 @@ class SignoffFlow:
         per outcome (an effect keyed by request, approver and outcome), whichever effect gets there first."""
         if self.outbox is None:
             return
-        for a in _with_dm(signoff, user_ids, posted=True):
+        for a, _, _ in _posted_dms(signoff, user_ids):
             key = f"dm.close:{signoff.id}:{a.user_id}:{signoff.request.status}:{a.decision or '-'}"
             payload = {"request_id": signoff.id, "user_id": a.user_id}
             self.outbox.run_once(Effect("signoff.dm_close", payload, team_id=d.team_id, key=key))
@@ -118,16 +122,16 @@ class SignoffFlow:
     def close_dm(self, d: Delivery) -> None:
         """One approver's DM shows the request's current outcome, without buttons (chat.update: idempotent)."""
         signoff = self.signoffs.get(d.payload["request_id"])
-        for a in _with_dm(signoff, [d.payload["user_id"]], posted=True):
-            self.update_dm(d, "update", a, dm_closed_view(signoff, a.user_id))
+        for dm in _posted_dms(signoff, [d.payload["user_id"]]):
+            self.update_dm(d, "update", dm, dm_closed_view(signoff, dm.approval.user_id))
 
-    def update_dm(self, d: Delivery, step: str, a: SignoffApproval, view: dict) -> None:
+    def update_dm(self, d: Delivery, step: str, dm: PostedDM, view: dict[str, Any]) -> None:
         """Replace one approver's posted DM with `view` (chat.update, at most once per `step`); a Slack error is
         logged, not raised: the request itself is already settled."""
         try:
-            d.once(step, lambda: self.client.chat_update(channel=a.dm_channel, ts=a.dm_ts, **view) and None)
+            d.once(step, lambda: self.client.chat_update(channel=dm.channel, ts=dm.ts, **view) and None)
         except SlackApiError as exc:
-            log.warning("could not update sign-off DM of %s: %s", a.user_id, reason_of(exc))
+            log.warning("could not update sign-off DM of %s: %s", dm.approval.user_id, reason_of(exc))
 
     def tell_channel(self, d: Delivery, channel_id: str, text: str, step: str = "notice") -> None:
         try:
@@ -271,22 +275,39 @@ class SignoffFlow:
             signoff = self.signoffs.get(request_id)
         backups = d.state["backups"]
         reminded = [a.user_id for a in signoff.approvals if a.decision is None and not a.backup]
-        for a in _with_dm(signoff, reminded, posted=True):
-            self.update_dm(d, f"moved:{a.user_id}", a, dm_moved_view(signoff, a.user_id))
+        for dm in _posted_dms(signoff, reminded):
+            self.update_dm(d, f"moved:{dm.approval.user_id}", dm, dm_moved_view(signoff, dm.approval.user_id))
         days, today = self.signoffs.waited(signoff, now)  # the real wait, not the setting
         self.post_dms(d, signoff, reminded + list(backups), reminder_days=days)
         self.tell_channel(d, signoff.channel_id, escalation_text(signoff, reminded, list(backups), days, today))
 
 
-def _with_dm(
-    signoff: Signoff, user_ids: Iterable[str] | None = None, *, posted: bool = False
-) -> Iterator[SignoffApproval]:
-    """The approvals (all, or those of `user_ids`) that have a DM channel, and with `posted` a posted DM (its ts)."""
+class PostedDM(NamedTuple):
+    """An approver's DM that was posted: its channel and ts."""
+
+    approval: SignoffApproval
+    channel: str
+    ts: str
+
+
+def _wanted(signoff: Signoff, user_ids: Iterable[str] | None) -> Iterator[SignoffApproval]:
     wanted = set(user_ids) if user_ids is not None else None
-    for a in signoff.approvals:
-        if (wanted is None or a.user_id in wanted) and a.dm_channel and (a.dm_ts or not posted):
-            yield a
+    return (a for a in signoff.approvals if wanted is None or a.user_id in wanted)
 
 
-def _reply(payload: dict) -> dict:
+def _with_dm(signoff: Signoff, user_ids: Iterable[str] | None = None) -> Iterator[tuple[SignoffApproval, str]]:
+    """The approvals (all, or those of `user_ids`) that have a DM channel, with it."""
+    for a in _wanted(signoff, user_ids):
+        if a.dm_channel:
+            yield a, a.dm_channel
+
+
+def _posted_dms(signoff: Signoff, user_ids: Iterable[str] | None = None) -> Iterator[PostedDM]:
+    """The approvals (all, or those of `user_ids`) whose DM was posted (a DM channel and its ts)."""
+    for a in _wanted(signoff, user_ids):
+        if a.dm_channel and a.dm_ts:
+            yield PostedDM(a, a.dm_channel, a.dm_ts)
+
+
+def _reply(payload: dict[str, Any]) -> dict[str, Any]:
     return {"replace_original": False, **payload}

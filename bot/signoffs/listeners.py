@@ -7,7 +7,7 @@ Each listener checks and records in the database inside the acknowledgement and 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
@@ -56,30 +56,30 @@ def stage_decision(fx: Staged, team_id: str, decision: Decision) -> None:
 
 
 @handles("signoff cancel")
-def _cancel(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _cancel(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     with rt.outbox.unit() as fx:
-        signoff = rt.signoffs.cancel(who, cmd.item)
+        signoff = rt.signoffs.cancel(who, cmd.item_number)
         fx.add("signoff.cancelled", {"request_id": signoff.id}, team_id=who.team_id,
                key=f"signoff.cancelled:{signoff.id}")
     return in_channel(cancelled_text(signoff))
 
 
 @handles("signoff")
-def _signoff(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    plan = rt.signoffs.plan(who, cmd.item, cmd.users)
+def _signoff(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    plan = rt.signoffs.plan(who, cmd.item_number, cmd.users)
     rt.outbox.send(request_effect(who, plan, cmd.text, slack.response_url))
     return ephemeral(asking_text(plan.item_number, plan.approvers))
 
 
 @handles("signoffs")
-def _signoffs(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _signoffs(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     checklist, records = rt.signoffs.pending(who)
     return pending_view(checklist, records, rules.today(checklist, rt.clock.now()))
 
 
 def register(app: App, rt: Runtime) -> None:
     @app.action(Action.SIGNOFF_APPROVE)
-    def approve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = team_of(body), user_of(body)
         with rt.outbox.unit() as fx:
             decision = rt.signoffs.approve(team_id, user_id, request_id(action.get("value")))
@@ -89,7 +89,7 @@ def register(app: App, rt: Runtime) -> None:
         ack()
 
     @app.action(Action.SIGNOFF_REJECT)
-    def reject(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         signoff = rt.signoffs.check_decider(team_of(body), user_of(body), request_id(action.get("value")))
         ack()
         modal = reason_modal(signoff, from_home=from_home(body))
@@ -98,7 +98,7 @@ def register(app: App, rt: Runtime) -> None:
         )
 
     @app.view(View.SIGNOFF_REASON)
-    def reason(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+    def reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = (view.get("state") or {}).get("values") or {}
         text = (values.get(Input.REASON, {}).get(Input.REASON, {}).get("value") or "").strip()
         if not text:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from bot.checklists import rules
 from bot.checklists.dates import slack_datetime
-from bot.checklists.service import Board, SignoffRecord
+from bot.checklists.service import Board, ContactChange, SignoffRecord
 from bot.signoffs import refusals as no
 from bot.signoffs.service import Decision, Signoff, rejection
 from bot.slack.blocks import MESSAGE_BLOCKS, button, context, message, plain_text, section
@@ -46,7 +47,7 @@ def is_skip(r: sq.SignoffRequest) -> bool:
     return getattr(r, "purpose", "signoff") == "skip"
 
 
-def _head(s: Signoff, approver_id: str) -> list[dict]:
+def _head(s: Signoff, approver_id: str) -> list[dict[str, Any]]:
     r = s.request
     lines = [f"🔏 Sign-off requested by {mention(r.requested_by)} in <#{s.channel_id}>", _item_line(s)]
     if is_skip(r):
@@ -67,7 +68,7 @@ def _head(s: Signoff, approver_id: str) -> list[dict]:
     return blocks
 
 
-def decision_buttons(request_id: int) -> dict:
+def decision_buttons(request_id: int) -> dict[str, Any]:
     """Approve and Reject… for one request (value: its id); the same in the approver's DM and on the App Home."""
     value = encode(SignoffPick(request_id))
     return {
@@ -80,7 +81,7 @@ def decision_buttons(request_id: int) -> dict:
     }
 
 
-def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict:
+def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict[str, Any]:
     """The live request in an approver's DM, with Approve and Reject… buttons (value: the request id)."""
     blocks = _head(s, approver_id)
     approval = s.approval(approver_id)
@@ -124,19 +125,19 @@ def outcome_line(s: Signoff, approver_id: str) -> str:
     return "⏰ A reminder was sent below; use its buttons."
 
 
-def dm_closed_view(s: Signoff, approver_id: str) -> dict:
+def dm_closed_view(s: Signoff, approver_id: str) -> dict[str, Any]:
     """The approver's DM after a decision or once the request is closed: the outcome, no buttons."""
     line = outcome_line(s, approver_id)
     return message(line, _head(s, approver_id) + [section(line)])
 
 
-def dm_moved_view(s: Signoff, approver_id: str) -> dict:
+def dm_moved_view(s: Signoff, approver_id: str) -> dict[str, Any]:
     """The first DM once a reminder has been posted below it (so only one message has live buttons)."""
     line = "⏰ A reminder was sent below; use its buttons."
     return message(line, _head(s, approver_id) + [section(line)])
 
 
-def reason_modal(s: Signoff, *, from_home: bool = False) -> dict:
+def reason_modal(s: Signoff, *, from_home: bool = False) -> dict[str, Any]:
     """The Reject… form; opened from the App Home it says so in private_metadata, so the Home is re-published."""
     element = {
         "type": "plain_text_input",
@@ -240,7 +241,7 @@ def withdrawn_dm_text(s: Signoff, by: str, reason: str) -> str:
     )
 
 
-def removed_contact_text(change) -> str:
+def removed_contact_text(change: ContactChange) -> str:
     return (
         f"📇 {mention(change.by)} took you out of the *{user_text(change.role)}* contacts of "
         f"*{user_text(change.checklist_title)}* in <#{change.channel_id}>: you no longer sign off its items."
@@ -299,7 +300,7 @@ def status_lines(board: Board) -> dict[str, str]:
     return lines
 
 
-def pending_view(checklist: Checklist, records: Sequence[SignoffRecord], today: date) -> dict:
+def pending_view(checklist: Checklist, records: Sequence[SignoffRecord], today: date) -> dict[str, Any]:
     if not records:
         text = "No sign-offs are pending here. `/checklist signoff <item>` asks for one."
         return message(text, [section(text)], response_type="ephemeral")

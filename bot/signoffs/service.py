@@ -50,7 +50,7 @@ class Signoff:
 
     @property
     def id(self) -> int:
-        return self.request.id
+        return self.request.pk
 
     def approval(self, user_id: str) -> sq.SignoffApproval | None:
         return next((a for a in self.approvals if a.user_id == user_id), None)
@@ -94,7 +94,7 @@ class SignoffService:
 
     # -- helpers -----------------------------------------------------------------------------------------
 
-    def _log(self, session: Session, checklist: Checklist, actor: str, action: str, **kw) -> None:
+    def _log(self, session: Session, checklist: Checklist, actor: str, action: str, **kw: str | None) -> None:
         q.log_event(session, checklist=checklist, actor_id=actor, action=action, at=self.clock.now(), **kw)
 
     def _read(self, session: Session, request_id: int, *, lock: bool = False, team_id: str | None = None) -> Loaded:
@@ -126,7 +126,7 @@ class SignoffService:
     def _signoff(self, session: Session, request: sq.SignoffRequest, checklist: Checklist, item: Item) -> Signoff:
         return Signoff(
             request,
-            sq.approvals(session, request.id),
+            sq.approvals(session, request.pk),
             item.title,
             checklist.title,
             checklist.channel_id,
@@ -179,7 +179,7 @@ class SignoffService:
             for user_id in users:
                 rules.check_person(user_id)
             role_contacts = (
-                [c.user_id for c in q.contacts(session, checklist.id, item.signoff_role)] if item.signoff_role else []
+                [c.user_id for c in q.contacts(session, checklist.pk, item.signoff_role)] if item.signoff_role else []
             )
             approvers = rules.approvers_for(
                 item_number=item.number,
@@ -189,7 +189,7 @@ class SignoffService:
                 requester=who.user_id,
             )
             return Plan(
-                checklist_id=checklist.id,
+                checklist_id=checklist.pk,
                 channel_id=checklist.channel_id,
                 item_number=item.number,
                 item_title=item.title,
@@ -211,9 +211,9 @@ class SignoffService:
                 raise ClosedMeanwhile(item.number)
             now = self.clock.now()
             superseded = []
-            old = sq.pending_for_item(session, item.id)
+            old = sq.pending_for_item(session, item.pk)
             if old is not None and sq.close_request(
-                session, request_id=old.id, status=sq.SUPERSEDED, by=who.user_id, at=now
+                session, request_id=old.pk, status=sq.SUPERSEDED, by=who.user_id, at=now
             ):
                 session.refresh(old)
                 superseded.append(self._signoff(session, old, checklist, item))
@@ -222,7 +222,7 @@ class SignoffService:
             request, _ = sq.create_request(
                 session,
                 checklist_id=checklist.id,
-                item_id=item.id,
+                item_id=item.pk,
                 item_number=item.number,
                 requested_by=who.user_id,
                 note=note,
@@ -258,13 +258,13 @@ class SignoffService:
     def abandon(self, request_id: int, actor: str) -> Signoff | None:
         """Withdraw a request whose DMs could not all be delivered; None if it was no longer pending."""
         with self.db.write() as session:
-            signoff = self._load(session, request_id, lock=True)
+            loaded = self._read(session, request_id, lock=True)
+            signoff = loaded.signoff
             if not sq.close_request(session, request_id=request_id, status=sq.CANCELLED, by=actor, at=self.clock.now()):
                 return None
-            checklist = session.get(Checklist, signoff.request.checklist_id)
             self._log(
                 session,
-                checklist,
+                loaded.checklist,
                 actor,
                 "signoff_cancel",
                 item_number=signoff.request.item_number,
@@ -331,10 +331,10 @@ class SignoffService:
         with self.db.write() as session:
             checklist = self.checklists.checklist_of(session, who, lock=True)
             item = self.checklists.item_of(session, checklist, number)
-            request = sq.pending_for_item(session, item.id)
+            request = sq.pending_for_item(session, item.pk)
             if request is None:
                 raise NothingToCancel(item.number)
-            sq.close_request(session, request_id=request.id, status=sq.CANCELLED, by=who.user_id, at=self.clock.now())
+            sq.close_request(session, request_id=request.pk, status=sq.CANCELLED, by=who.user_id, at=self.clock.now())
             self._log(session, checklist, who.user_id, "signoff_cancel", item_number=item.number)
             session.refresh(request)
             return self._signoff(session, request, checklist, item)
@@ -344,7 +344,7 @@ class SignoffService:
     def pending(self, who: Who) -> tuple[Checklist, list[SignoffRecord]]:
         with self.db.read() as session:
             checklist = self.checklists.checklist_of(session, who)
-            return checklist, signoff_records(session, sq.requests(session, checklist.id, status=sq.PENDING))
+            return checklist, signoff_records(session, sq.requests(session, checklist.pk, status=sq.PENDING))
 
     def get(self, request_id: int) -> Signoff:
         with self.db.read() as session:
@@ -357,7 +357,7 @@ class SignoffService:
         their checklist's calendar (its working week, in its timezone)."""
         with self.db.read() as session:
             return [
-                (r.id, checklist.team_id)
+                (r.pk, checklist.team_id)
                 for r, checklist in sq.unescalated_pending_with_checklist(session)
                 if rules.is_stale(r.created_at, now, working_days, checklist)
             ]
@@ -371,11 +371,11 @@ class SignoffService:
     def claim_escalation(self, request_id: int, now: datetime) -> Signoff | None:
         """Mark the request escalated; the Signoff for the one caller that won, None for the others."""
         with self.db.write() as session:
-            self._load(session, request_id, lock=True)  # the checklist row first, like every other writer
+            # The checklist row first (locked), like every other writer.
+            checklist = self._read(session, request_id, lock=True).checklist
             if not sq.claim_escalation(session, request_id=request_id, at=now):
                 return None
             signoff = self._load(session, request_id)
-            checklist = session.get(Checklist, signoff.request.checklist_id)
             self._log(session, checklist, SYSTEM_ACTOR, "signoff_escalate", item_number=signoff.request.item_number)
             return signoff
 
@@ -395,7 +395,8 @@ class SignoffService:
 
     def add_backups(self, request_id: int, dms: dict[str, str]) -> Signoff:
         with self.db.write() as session:
-            signoff = self._load(session, request_id, lock=True)
+            loaded = self._read(session, request_id, lock=True)
+            signoff = loaded.signoff
             for user_id, dm in dms.items():
                 if signoff.approval(user_id) is None and user_id != signoff.request.requested_by:
                     sq.add_approver(
@@ -407,10 +408,9 @@ class SignoffService:
                         at=self.clock.now(),
                     )
             if dms:
-                checklist = session.get(Checklist, signoff.request.checklist_id)
                 self._log(
                     session,
-                    checklist,
+                    loaded.checklist,
                     SYSTEM_ACTOR,
                     "signoff_backup",
                     item_number=signoff.request.item_number,

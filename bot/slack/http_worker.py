@@ -18,6 +18,7 @@ import socket
 import time
 from functools import partial
 
+from gunicorn.http.parser import Parser
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from bot.slack.server import MAX_BODY_BYTES
@@ -44,9 +45,17 @@ def request_complete(buf: bytes | bytearray) -> bool:
     return length > MAX_BODY_BYTES or body >= length
 
 
+class BufferedConn(TConn):
+    """A connection this worker reads itself: `inbuf` holds what it sent so far, `prebuffer` the whole request
+    once read, for gunicorn's parser to read first (`BufferingThreadWorker.handle`)."""
+
+    inbuf: bytearray  # set when reading starts (`_start_reading`)
+    prebuffer: bytes = b""
+
+
 class BufferingThreadWorker(ThreadWorker):
     def init_process(self) -> None:
-        self.reading: dict[TConn, float] = {}  # connections being read, and the time they must be done by
+        self.reading: dict[BufferedConn, float] = {}  # connections being read, and the time they must be done by
         super().init_process()
 
     def accept(self, listener: socket.socket) -> None:
@@ -59,19 +68,19 @@ class BufferingThreadWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
-        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())  # non-blocking
+        conn = BufferedConn(self.cfg, client_sock, client_addr, listener.getsockname())  # non-blocking
         self._start_reading(conn)
 
     def on_client_socket_readable(self, conn: TConn, client: socket.socket) -> None:
         """A kept-alive connection has its next request coming: read it like a new one."""
-        if self.cfg.is_ssl:
+        if self.cfg.is_ssl or not isinstance(conn, BufferedConn):  # TLS: read by the thread, as `accept` left it
             return super().on_client_socket_readable(conn, client)
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
         conn.sock.setblocking(False)
         self._start_reading(conn)
 
-    def _start_reading(self, conn: TConn) -> None:
+    def _start_reading(self, conn: BufferedConn) -> None:
         conn.inbuf = bytearray()
         self.reading[conn] = time.monotonic() + READ_TIMEOUT_S
         # Usually the whole request is there already (a kept-alive connection just turned readable; a new one
@@ -83,13 +92,13 @@ class BufferingThreadWorker(ThreadWorker):
         else:
             self._done_reading(conn, state)
 
-    def _on_bytes(self, conn: TConn, client: socket.socket) -> None:
+    def _on_bytes(self, conn: BufferedConn, client: socket.socket) -> None:
         state = self._read(conn)
         if state != _MORE:
             self.poller.unregister(client)
             self._done_reading(conn, state)
 
-    def _read(self, conn: TConn) -> str:
+    def _read(self, conn: BufferedConn) -> str:
         """Read what the connection has sent so far (without blocking): _MORE to come, _COMPLETE, or _GONE."""
         try:
             data = conn.sock.recv(256 * 1024)
@@ -102,7 +111,7 @@ class BufferingThreadWorker(ThreadWorker):
         conn.inbuf += data
         return _COMPLETE if request_complete(conn.inbuf) else _MORE
 
-    def _done_reading(self, conn: TConn, state: str) -> None:
+    def _done_reading(self, conn: BufferedConn, state: str) -> None:
         if state == _GONE:
             self._drop(conn)
             return
@@ -111,7 +120,7 @@ class BufferingThreadWorker(ThreadWorker):
         conn.data_ready = True
         self.enqueue_req(conn)
 
-    def _drop(self, conn: TConn) -> None:
+    def _drop(self, conn: BufferedConn) -> None:
         self.reading.pop(conn, None)
         try:
             self.poller.unregister(conn.sock)
@@ -134,13 +143,12 @@ class BufferingThreadWorker(ThreadWorker):
             if now >= until:
                 self._drop(conn)
 
-    def handle(self, conn: TConn):
-        pending = getattr(conn, "prebuffer", b"")
-        if pending:
-            conn.prebuffer = b""
+    def handle(self, conn: TConn) -> bool:
+        if isinstance(conn, BufferedConn) and conn.prebuffer:
+            pending, conn.prebuffer = conn.prebuffer, b""
             conn.sock.setblocking(True)
             conn.init()
-            conn.parser.unreader.unread(pending)
+            http1(conn).unreader.unread(pending)
         return super().handle(conn)
 
     def _keepalive_after(self, conn: TConn, keepalive: bool) -> bool:
@@ -148,4 +156,13 @@ class BufferingThreadWorker(ThreadWorker):
         for a body the app did not read, e.g. one refused with 413)."""
         if not keepalive:
             return False
-        return bool(conn.parser.finish_body(deadline=time.monotonic() + 0.05))
+        # types-gunicorn 26.2 says finish_body returns None; gunicorn 27 returns whether the body was drained.
+        drained = http1(conn).finish_body(deadline=time.monotonic() + 0.05)  # type: ignore[func-returns-value]
+        return bool(drained)
+
+
+def http1(conn: TConn) -> Parser:
+    """The connection's HTTP/1.x parser: a request this worker read whole, and the end of one, are HTTP/1.x."""
+    if not isinstance(conn.parser, Parser):
+        raise TypeError(f"an HTTP/1.x parser was expected, not {type(conn.parser).__name__}")
+    return conn.parser

@@ -111,8 +111,7 @@ class Delivery:
 
     def __init__(self, outbox: Outbox, row: oq.OutboxEffect, client: WebClient) -> None:
         self.outbox = outbox
-        assert row.id is not None  # a stored effect
-        self.id: int = row.id
+        self.id = row.pk
         self.key = row.key
         self.kind = row.kind
         self.team_id = row.team_id
@@ -379,13 +378,12 @@ class Outbox:
         return self._run(stored)
 
     def _run(self, row: oq.OutboxEffect) -> str | None:
-        assert row.id is not None  # a stored effect
         handler = self.handlers.get(row.kind)
         if handler is None:
-            return self._finish(row.id, oq.FAILED, f"no handler for {row.kind}")
+            return self._finish(row.pk, oq.FAILED, f"no handler for {row.kind}")
         client = self.workspaces.client_for(row.team_id) if row.team_id else self.workspaces.app_client
         if client is None:
-            return self._later(row.id, row.attempts, "app not installed in this workspace")
+            return self._later(row.pk, row.attempts, "app not installed in this workspace")
         d = Delivery(self, row, client)
         for attempt in range(TRIES_NOW):
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.checklists.dates import WEEKDAYS
 from bot.checklists.rules import not_a_person
@@ -43,6 +43,29 @@ class Command:
     clear: bool = False
     args: tuple[str, ...] = field(default_factory=tuple)
     archived: int | None = None  # `… archived <n>`: read the channel's n-th archived checklist
+
+    # What a subcommand's parser always gives (`done 1.2` its item, `add 3 …` its phase, `contact security …` its
+    # role): the handler of that subcommand reads these, typed as given; None there is a parser bug, and raises.
+    @property
+    def item_number(self) -> str:
+        return _given(self, "item", self.item)
+
+    @property
+    def phase_number(self) -> int:
+        return _given(self, "phase", self.phase)
+
+    @property
+    def role_name(self) -> str:
+        return _given(self, "role", self.role)
+
+
+_T = TypeVar("_T")
+
+
+def _given(cmd: Command, field_name: str, value: _T | None) -> _T:
+    if value is None:
+        raise RuntimeError(f"`{cmd.name}` was parsed without its {field_name}")
+    return value
 
 
 Parser = Callable[[str, list[str]], Command]  # (the text after the subcommand, its words) -> Command

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
@@ -19,6 +19,13 @@ from bot.app import Runtime
 from bot.logs import gunicorn_logger_class
 from bot.slack.verify import checked_context, is_signed
 from storage import deadline
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from _typeshed import OptExcInfo
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +79,7 @@ class SignedRequestHandler(SlackRequestHandler):
         )
 
 
-def wsgi_app(rt: Runtime) -> Callable:
+def wsgi_app(rt: Runtime) -> WSGIApplication:
     """`/slack/events` goes to Bolt (commands, interactivity and events share it); `/healthz` checks the DB.
 
     With OAuth, GET `/slack/install` (the "Add to Slack" page) and `/slack/oauth_redirect` (Slack sends the
@@ -82,7 +89,7 @@ def wsgi_app(rt: Runtime) -> Callable:
     flow = rt.app.oauth_flow
     oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
-    def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path in oauth_paths:
             if environ.get("REQUEST_METHOD") != "GET":
@@ -128,7 +135,7 @@ def wsgi_app(rt: Runtime) -> Callable:
     return observed(application, rt)
 
 
-def observed(route: Callable, rt: Runtime) -> Callable:
+def observed(route: WSGIApplication, rt: Runtime) -> WSGIApplication:
     """Time each request to `/slack/events` and write its log line; answer `/metrics` (GET)."""
 
     def unknown_claims() -> dict[str, int]:
@@ -140,7 +147,7 @@ def observed(route: Callable, rt: Runtime) -> Callable:
 
     claims = metrics.UnknownClaims(unknown_claims)
 
-    def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == METRICS_PATH:
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -154,7 +161,9 @@ def observed(route: Callable, rt: Runtime) -> Callable:
         record = metrics.begin()
         status: list[int] = []
 
-        def observe_status(line: str, headers: list, exc_info=None):
+        def observe_status(
+            line: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
             status.append(int(line[:3]))
             return start_response(line, headers, exc_info) if exc_info else start_response(line, headers)
 
@@ -166,7 +175,7 @@ def observed(route: Callable, rt: Runtime) -> Callable:
     return application
 
 
-def _reply(start_response: Callable, status: int, payload: dict[str, Any]) -> list[bytes]:
+def _reply(start_response: StartResponse, status: int, payload: dict[str, Any]) -> list[bytes]:
     body = json.dumps(payload).encode()
     reasons = {
         200: "OK",
@@ -218,16 +227,16 @@ def serve(
             }.items():
                 self.cfg.set(key, value)
 
-        def load(self) -> Callable:
+        def load(self) -> WSGIApplication:  # type: ignore[override]  # types-gunicorn: its own start_response type, not wsgiref.types
             rt = rt_factory()
             state["rt"] = rt
             return wsgi_app(rt)
 
-    def _post_worker_init(worker) -> None:
+    def _post_worker_init(worker: Worker) -> None:
         if on_ready and "rt" in state:
             on_ready(state["rt"])
 
-    def _worker_exit(server, worker) -> None:
+    def _worker_exit(server: Arbiter, worker: Worker) -> None:
         rt = state.get("rt")
         if rt is not None:
             rt.close()

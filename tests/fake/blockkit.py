@@ -84,7 +84,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _MISSING = object()
 
 
-def validate_blocks(blocks: list, *, surface: str = "message") -> list[str]:
+def validate_blocks(blocks: Any, *, surface: str = "message") -> list[str]:
     """Problems with a `blocks` array shown on `surface` ("message", "modal" or "home"); [] if valid."""
     if surface not in MAX_BLOCKS:
         raise ValueError(f"unknown surface {surface!r}; expected one of {sorted(MAX_BLOCKS)}")
@@ -93,7 +93,7 @@ def validate_blocks(blocks: list, *, surface: str = "message") -> list[str]:
     return checker.problems
 
 
-def validate_message(payload: dict) -> list[str]:
+def validate_message(payload: Any) -> list[str]:
     """Problems with a chat.postMessage/update/postEphemeral or response_url body; [] if valid."""
     checker = _Checker()
     if not isinstance(payload, dict):
@@ -115,7 +115,7 @@ def validate_message(payload: dict) -> list[str]:
     return checker.problems
 
 
-def validate_view(view: dict) -> list[str]:
+def validate_view(view: Any) -> list[str]:
     """Problems with the `view` of views.open / views.update / views.push / views.publish; [] if valid."""
     view = _decoded(view)
     if not isinstance(view, dict):

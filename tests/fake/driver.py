@@ -13,7 +13,8 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from bot.console_slack import Reply as ConsoleReply
-from tests.fake.server import FakeSlack, validate_message
+from tests.fake.blockkit import validate_message
+from tests.fake.server import FakeSlack
 from tests.fake.signed import Signer, SlackRequest, action_for_option
 
 Transport = Callable[[SlackRequest], tuple[int, str]]
@@ -43,13 +44,15 @@ class Reply(ConsoleReply):
 def http_transport(url: str) -> Transport:
     """POST to the app's `/slack/events` over HTTP, one keep-alive connection per thread."""
     parsed = urlparse(url)
+    host = parsed.hostname
+    assert host is not None, url
     local = threading.local()
 
     def send(req: SlackRequest) -> tuple[int, str]:
         for attempt in (1, 2):
             conn = getattr(local, "conn", None)
             if conn is None:
-                conn = local.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+                conn = local.conn = http.client.HTTPConnection(host, parsed.port, timeout=30)
             try:
                 conn.request("POST", parsed.path, body=req.body.encode(), headers=req.headers)
                 resp = conn.getresponse()

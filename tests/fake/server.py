@@ -25,10 +25,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from tests.fake.blockkit import validate_message, validate_view
+
+if TYPE_CHECKING:
+    from tests.fake.socket_mode import SocketModeEndpoint
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -81,7 +84,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.users: dict[str, dict[str, Any]] = {}
-        self.socket_mode = None  # a SocketModeEndpoint, made on the first apps.connections.open
+        self.socket_mode: SocketModeEndpoint | None = None  # made on the first apps.connections.open
         # OAuth: the app's credentials and redirect URL (its manifest's oauth_config.redirect_urls), the workspaces
         # it can be installed in, the workspace the next visitor of the authorize page installs into, codes issued.
         self.oauth_app: tuple[str, str, str] | None = None  # (client id, client secret, redirect URL)
@@ -107,7 +110,7 @@ class FakeSlack:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}/"
 
     @property
     def api_url(self) -> str:
@@ -350,7 +353,7 @@ class FakeSlack:
                     msgs.append(msg)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
         if method in VIEW_METHODS:
-            view = args.get("view")
+            view: Any = args.get("view")  # JSON, as the app sent it
             if isinstance(view, str):
                 view = json.loads(view)
             problems = validate_view(view or {})
@@ -406,15 +409,16 @@ class FakeSlack:
                 self.uploads[file_id] = {"id": file_id, "filename": args["filename"], "length": int(length)}
             return {"ok": True, "upload_url": f"{self.base_url}upload/v1/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            files = args.get("files")
+            files: Any = args.get("files")  # JSON, as the app sent it
             try:
                 files = json.loads(files) if isinstance(files, str) else files
                 ids = [f["id"] for f in files]
             except (TypeError, ValueError, KeyError):
                 return {"ok": False, "error": "invalid_arguments"}
             with self._cond:
-                known = [self.uploads.get(i) for i in ids]
-                if not ids or any(f is None or "content" not in f for f in known):
+                found = [self.uploads.get(i) for i in ids]
+                known = [f for f in found if f is not None and "content" in f]
+                if not ids or len(known) < len(found):
                     return {"ok": False, "error": "file_not_found"}
                 for f, meta in zip(known, files, strict=True):
                     f.update(
@@ -561,7 +565,7 @@ class FakeSlack:
                     fault = fake._take_fault("upload_url")
                     entry = fake.uploads.get(file_id)
                 status = fault.status if fault else (200 if entry is not None else 404)
-                if status == 200:
+                if status == 200 and entry is not None:
                     with fake._cond:
                         entry["content"] = data
                 fake._record(

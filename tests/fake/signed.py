@@ -35,10 +35,12 @@ class Signer:
         self, body: str, *, content_type: str, timestamp: int | None = None, extra_headers: dict[str, str] | None = None
     ) -> SlackRequest:
         ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = self.verifier.generate_signature(timestamp=ts, body=body)
+        assert signature is not None  # None only without a timestamp or a body
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+            "X-Slack-Signature": signature,
         }
         headers.update(extra_headers or {})
         return SlackRequest(body, headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from slack_bolt.context.respond import Respond
@@ -53,12 +53,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 @handles("status")
-def _status(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _status(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     # Every change bumps the checklist's version, so a rendering keyed by version and day is never stale,
     # whichever replica made the change; the hot path is then one small query.
     checklist_id, version, today = rt.service.current(who)
     key = (checklist_id, version, today, cmd.phase)
-    cached = rt.status_cache.get(key)
+    cached: Rendered | None = rt.status_cache.get(key)
     if cached is not None:
         return cached
     board = rt.service.board(who)
@@ -68,12 +68,12 @@ def _status(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
         status_view(board, cmd.phase, extra_lines=status_lines(board), archived=cmd.archived)
         | {"response_type": "in_channel"}
     )
-    rt.status_cache.put((board.checklist.id, board.checklist.version, board.today, cmd.phase), payload)
+    rt.status_cache.put((board.checklist.pk, board.checklist.version, board.today, cmd.phase), payload)
     return payload
 
 
 @handles("start")
-def _start(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _start(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     """Start the checklist and answer at once. When the starter's timezone is not cached, it starts in UTC and
     their Slack profile is read after the acknowledgement (`users.info` never runs on the ack path)."""
     change = rt.service.start(who, cmd.template, cmd.text or None)
@@ -101,18 +101,18 @@ def _start_timezone(rt: Runtime, client: WebClient, who: Who, checklist_id: int,
 
 
 @handles("timezone")
-def _timezone(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _timezone(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     if not cmd.text:
         return ephemeral(calendar_text(rt.service.calendar(who)))
     return in_channel(event_text(rt.service.set_timezone(who, cmd.text)))
 
 
 @handles("workweek")
-def _workweek(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _workweek(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return in_channel(event_text(rt.service.set_workweek(who, cmd.text)))
 
 
-def tell(rt: Runtime, change: Change) -> dict:
+def tell(rt: Runtime, change: Change) -> dict[str, Any]:
     """The answer to an item change: to the channel, or in quiet mode (`rules.is_quiet`) to its author only.
     A phase the change completed is told to the channel in both modes (in quiet mode by `phase_done_effects`)."""
     text = change_text(change)
@@ -133,18 +133,18 @@ def phase_done_effects(change: Change, who: Who, response_url: str | None) -> li
 
 
 @handles("done")
-def _done(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _done(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     with rt.outbox.unit() as fx:
-        change = rt.service.mark_done(who, cmd.item, cmd.text)
+        change = rt.service.mark_done(who, cmd.item_number, cmd.text)
         for effect in phase_done_effects(change, who, slack.response_url):
             fx.add(effect.kind, effect.payload, team_id=effect.team_id)
     return tell(rt, change)
 
 
 @handles("undo")
-def _undo(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _undo(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     with rt.outbox.unit() as fx:
-        undone = rt.service.undo(who, cmd.item, cmd.text)
+        undone = rt.service.undo(who, cmd.item_number, cmd.text)
         if undone.withdrawn_request_id is not None:
             rid = undone.withdrawn_request_id
             payload = {"request_id": rid, "by": who.user_id, "reason": cmd.text}
@@ -153,77 +153,77 @@ def _undo(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 
 
 @handles("assign")
-def _assign(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _assign(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     if cmd.args:  # +@c adds, -@a removes
         add = [a[1:] for a in cmd.args if a[0] == "+"]
         remove = [a[1:] for a in cmd.args if a[0] == "-"]
-        return tell(rt, rt.service.set_owners(who, cmd.item, add=add, remove=remove))
+        return tell(rt, rt.service.set_owners(who, cmd.item_number, add=add, remove=remove))
     owners = [] if cmd.clear else list(cmd.users)
-    return tell(rt, rt.service.set_owners(who, cmd.item, owners=owners))
+    return tell(rt, rt.service.set_owners(who, cmd.item_number, owners=owners))
 
 
 @handles("plan")
-def _plan(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _plan(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return in_channel(change_text(rt.service.plan(who, cmd.text, move_all="all" in cmd.args)))
 
 
 @handles("skip")
-def _skip(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _skip(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     """Not applicable. An item that needs a sign-off is not skipped here: its role's approvers are asked by DM
     (a sign-off request for "not applicable"), after the acknowledgement, like `/checklist signoff`."""
-    change = rt.service.skip(who, cmd.item, cmd.text)
+    change = rt.service.skip(who, cmd.item_number, cmd.text)
     if change is not None:
         return tell(rt, change)
-    plan = rt.signoffs.plan(who, cmd.item, (), purpose="skip")
+    plan = rt.signoffs.plan(who, cmd.item_number, (), purpose="skip")
     rt.outbox.send(signoff.request_effect(who, plan, cmd.text, slack.response_url))
     return ephemeral(skip_asks_text(plan.item_number, plan.approvers))
 
 
 @handles("unskip")
-def _unskip(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return tell(rt, rt.service.unskip(who, cmd.item))
+def _unskip(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    return tell(rt, rt.service.unskip(who, cmd.item_number))
 
 
 @handles("due")
-def _due(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _due(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     # The date words are read inside the unit of work, in the checklist's calendar (its today, its working week).
-    return tell(rt, rt.service.set_due(who, cmd.item, None, text=None if cmd.clear else cmd.text))
+    return tell(rt, rt.service.set_due(who, cmd.item_number, None, text=None if cmd.clear else cmd.text))
 
 
 @handles("note")
-def _note(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return tell(rt, rt.service.add_note(who, cmd.item, cmd.text))
+def _note(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    return tell(rt, rt.service.add_note(who, cmd.item_number, cmd.text))
 
 
 @handles("add")
-def _add(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return tell(rt, rt.service.add_item(who, cmd.phase, cmd.text))
+def _add(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    return tell(rt, rt.service.add_item(who, cmd.phase_number, cmd.text))
 
 
 @handles("remove")
-def _remove(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return tell(rt, rt.service.remove_item(who, cmd.item))
+def _remove(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    return tell(rt, rt.service.remove_item(who, cmd.item_number))
 
 
 @handles("notify")
-def _notify(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _notify(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     if not cmd.text:
         return ephemeral(notify_mode_text(rt.service.notify_mode(who)))
     return in_channel(event_text(rt.service.set_notify(who, cmd.text)))
 
 
 @handles("share")
-def _share(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _share(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return in_channel(event_text(rt.service.share(who, cmd.args[0])))
 
 
 @handles("unshare")
-def _unshare(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _unshare(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return in_channel(event_text(rt.service.unshare(who, cmd.args[0])))
 
 
 @handles("portfolio")
-def _portfolio(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _portfolio(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     portfolio = build_portfolio(rt.db, who.team_id, who.channel_id, rt.clock.now())
     if not portfolio.lines:
         raise UserError(no_portfolio_text())
@@ -231,38 +231,38 @@ def _portfolio(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 
 
 @handles("show")
-def _show(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
-    return show_view(rt.service.show(who, cmd.item))
+def _show(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    return show_view(rt.service.show(who, cmd.item_number))
 
 
 @handles("history")
-def _history(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _history(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     checklist, events = rt.service.history(who, cmd.item)
     return history_view(checklist, events, cmd.item, rules.today(checklist, rt.clock.now()))
 
 
 @handles("contact")
-def _contact(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _contact(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     with rt.outbox.unit() as fx:
-        change = rt.service.set_contacts(who, cmd.role, () if cmd.clear else cmd.users)
+        change = rt.service.set_contacts(who, cmd.role_name, () if cmd.clear else cmd.users)
         if change.removed:
             fx.add("contacts.removed", asdict(change), team_id=who.team_id)
     return in_channel(contact_text(change))
 
 
 @handles("contacts")
-def _contacts(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _contacts(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     _, contacts = rt.service.contacts(who)
     return contacts_view(contacts)
 
 
 @handles("templates")
-def _templates(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _templates(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return templates_view(rt.service.templates)
 
 
 @handles("archive")
-def _archive(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _archive(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     with rt.outbox.unit() as fx:
         archived = rt.service.archive(who)
         if archived.cancelled_request_ids:
@@ -271,17 +271,17 @@ def _archive(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 
 
 @handles("archived")
-def _archived(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _archived(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return archived_view(rt.service.archived_list(who))
 
 
 @handles("help")
-def _help(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _help(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return help_view(cmd.args[0] if cmd.args else None)
 
 
 @handles("remind")
-def _remind(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _remind(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     action = cmd.args[0]
     if action == "show":
         return remind_status_view(rt.remind.status(who))
@@ -305,7 +305,7 @@ def _remind(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
 
 
 @handles("export")
-def _export(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict:
+def _export(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     """Check the checklist now (a missing one is answered at once); the upload is an outbox effect, sent after the
     answer (and by the next process if this one stops first)."""
     rt.service.export(who)

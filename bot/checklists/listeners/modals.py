@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 
@@ -21,19 +21,21 @@ if TYPE_CHECKING:
     from bot.app import Runtime
 
 
-def _value(view: dict, field: Input, key: str) -> str | None:
+def _value(view: dict[str, Any], field: Input, key: str) -> Any:
+    """What the form's input holds under `key`, as Slack sent it (JSON: a string, a list of user ids, or None);
+    each caller checks the shape it needs."""
     return ((view.get("state") or {}).get("values") or {}).get(field, {}).get(field, {}).get(key)
 
 
 def register(app: App, rt: Runtime) -> None:
-    def submitted(body: dict, view: dict) -> tuple[Who, ItemForm]:
+    def submitted(body: dict[str, Any], view: dict[str, Any]) -> tuple[Who, ItemForm]:
         ref = decode(ItemForm, view.get("private_metadata"))
         who = who_of(body, channel_id=ref.channel_id, checklist_id=ref.checklist_id)
         return who, ref
 
 
     @app.view(View.ASSIGN)
-    def assign(ack: Ack, body: dict, view: dict) -> None:
+    def assign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         who, ref = submitted(body, view)
         raw = _value(view, Input.OWNER, "selected_users")
         if raw is None:  # a form from before several owners (users_select)
@@ -47,7 +49,7 @@ def register(app: App, rt: Runtime) -> None:
         ack()
 
     @app.view(View.DUE)
-    def due(ack: Ack, body: dict, view: dict) -> None:
+    def due(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         who, ref = submitted(body, view)
         raw = _value(view, Input.DUE, "selected_date")
         try:
@@ -60,7 +62,7 @@ def register(app: App, rt: Runtime) -> None:
         ack()
 
     @app.view(View.NOTE)
-    def note(ack: Ack, body: dict, view: dict) -> None:
+    def note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         who, ref = submitted(body, view)
         text = (_value(view, Input.NOTE, "value") or "").strip()
         if not text:

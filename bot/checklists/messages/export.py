@@ -144,14 +144,14 @@ def _md_item(item: Item, data: ExportData, name: Names) -> list[str]:
         lines.append(f"- Waits for: {', '.join(waits)}")
     if item.signoff_role:
         lines.append(f"- Sign-off role: {_md(item.signoff_role)}")
-    records = data.signoffs.get(item.id, [])
+    records = data.signoffs.get(item.pk, [])
     if records:
         lines.append("- Sign-off record:")
         for record in records:
             first, *rest = decision_lines(record, name)
             lines.append(f"  - {_md(first)}")
             lines += [f"    - {_md(line)}" for line in rest]
-    notes = data.notes.get(item.id, [])
+    notes = data.notes.get(item.pk, [])
     if notes:
         lines.append("- Notes:")
         lines += [f"  - {when(n.created_at)} {name(n.author_id)}: {_md(n.text)}" for n in notes]
@@ -194,7 +194,7 @@ def csv_text(data: ExportData, names: dict[str, str]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for item in [*data.items, *data.removed]:
-        records = data.signoffs.get(item.id, [])
+        records = data.signoffs.get(item.pk, [])
         row = [
             str(item.phase_number),
             phase_names.get(item.phase_number, ""),
@@ -210,7 +210,7 @@ def csv_text(data: ExportData, names: dict[str, str]) -> str:
             item.signoff_role or "",
             "\n".join("; ".join(decision_lines(r, name)) for r in records),
             "\n".join(rejections(records, name)),
-            "\n".join(f"{when(n.created_at)} {name(n.author_id)}: {n.text}" for n in data.notes.get(item.id, [])),
+            "\n".join(f"{when(n.created_at)} {name(n.author_id)}: {n.text}" for n in data.notes.get(item.pk, [])),
             when(item.removed_at),
             name(item.removed_by) if item.removed_by else "",
             name(item.skipped_by) if item.skipped_by else "",

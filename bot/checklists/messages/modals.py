@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.checklists import rules
 from bot.slack.blocks import context, plain_text
 from bot.slack.ids import Input, View
@@ -17,12 +19,12 @@ def _modal(
     submit: str,
     ref: ItemForm,
     item: Item,
-    element: dict,
+    element: dict[str, Any],
     label: str,
     *,
     optional: bool = False,
     hint: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     block = {
         "type": "input",
         "block_id": Input(element["action_id"]),
@@ -46,7 +48,7 @@ def _modal(
     }
 
 
-def assign_modal(ref: ItemForm, item: Item) -> dict:
+def assign_modal(ref: ItemForm, item: Item) -> dict[str, Any]:
     element = {
         "type": "multi_users_select",
         "action_id": Input.OWNER,
@@ -69,7 +71,7 @@ def assign_modal(ref: ItemForm, item: Item) -> dict:
     )
 
 
-def due_modal(ref: ItemForm, item: Item) -> dict:
+def due_modal(ref: ItemForm, item: Item) -> dict[str, Any]:
     element = {"type": "datepicker", "action_id": Input.DUE, "placeholder": plain_text("Pick a date")}
     if item.due_date:
         element["initial_date"] = item.due_date.isoformat()
@@ -86,7 +88,7 @@ def due_modal(ref: ItemForm, item: Item) -> dict:
     )
 
 
-def note_modal(ref: ItemForm, item: Item) -> dict:
+def note_modal(ref: ItemForm, item: Item) -> dict[str, Any]:
     element = {
         "type": "plain_text_input",
         "action_id": Input.NOTE,

@@ -8,6 +8,7 @@ status 4"), so any template, even one with hundreds of items, renders inside Sla
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from bot.checklists import rules
 from bot.checklists.dates import plain_date, slack_day
@@ -20,7 +21,7 @@ from storage.models import Item
 from storage.signoffs import PENDING
 
 
-def footer_text(checklist) -> str:
+def footer_text(checklist: rules.CalendarLike) -> str:
     """`/checklist help` · dates in Pacific/Fiji (and the working week when it is not Monday–Friday)."""
     week = "" if checklist.workweek == rules.DEFAULT_WORKWEEK else f" · week {rules.WORKWEEK_NAMES[checklist.workweek]}"
     return f"`/checklist help` · dates in {checklist.timezone}{week}"
@@ -38,9 +39,12 @@ def parse_status_block_id(block_id: str) -> tuple[int, int | None] | None:
     return block.checklist_id, block.phase
 
 
-def due_text(item: Item, today: date) -> str:
-    """`due Wed 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`). The due date is
-    a plain date, the same day for every reader; `today` is the checklist's (`rules.today`)."""
+def due_text(item: rules.ItemLike, today: date) -> str:
+    """`due Wed 4 Mar`, with `⚠️ overdue 3 days` when it is (the rule is `rules.days_overdue`), for an item that
+    has a due date. The due date is a plain date, the same day for every reader; `today` is the checklist's
+    (`rules.today`)."""
+    if item.due_date is None:
+        raise ValueError(f"item {item.number} has no due date to show")
     due = f"due {plain_date(item.due_date, today)}"
     late = rules.days_overdue(item, today)
     if late:
@@ -74,7 +78,7 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
     blocked = [] if rules.is_closed(item) else rules.blocked_by(item, board.items)
     if blocked:
         bits.append(f"⛓️ waits for {', '.join(blocked)}")
-    notes = board.note_counts.get(item.id, 0)
+    notes = board.note_counts.get(item.pk, 0)
     if notes:
         bits.append(f"📝 {notes}")
     if extra:
@@ -82,8 +86,8 @@ def item_line(item: Item, board: Board, *, extra: str = "") -> str:
     return f"{box} *{item.number}*  {user_text(item.title)}\n{' · '.join(bits)}"
 
 
-def item_menu(item: Item, checklist_id: int) -> dict:
-    def opt(label: str, choice: MenuChoice) -> dict:
+def item_menu(item: Item, checklist_id: int) -> dict[str, Any]:
+    def opt(label: str, choice: MenuChoice) -> dict[str, Any]:
         return option(label, encode(MenuPick(choice, checklist_id, item.number)))
 
     if rules.is_closed(item):
@@ -133,7 +137,7 @@ def _merge(lines: list[str], limit: int = 2900) -> str:
 
 def status_view(
     board: Board, phase: int | None = None, *, extra_lines: dict[str, str] | None = None, archived: int | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The whole status message (`phase=None`) or one phase in full, done items included.
 
     `extra_lines` maps an item number to a short note shown on its line (pending sign-offs, for instance).
@@ -146,7 +150,7 @@ def status_view(
         where += f" · 🗄️ archived {slack_day(checklist.archived_at)} (archived {archived}, read-only)"
     head = section(
         f"📋 *{user_text(checklist.title)}* · {where}\n{_summary(board)}",
-        block_id=status_block_id(checklist.id, phase),
+        block_id=status_block_id(checklist.pk, phase),
     )
     blocks: list[Block] = [head, divider()]
     footer = [divider(), context(footer_text(checklist))]
@@ -193,8 +197,8 @@ def status_view(
             if item.group and item.group != group_name:
                 group_name = item.group
                 line = f"_{user_text(item.group)}_\n{line}"
-            menu = None if archived is not None else item_menu(item, checklist.id)
-            blocks.append(section(line, accessory=menu, block_id=encode(ItemBlock(checklist.id, item.number))))
+            menu = None if archived is not None else item_menu(item, checklist.pk)
+            blocks.append(section(line, accessory=menu, block_id=encode(ItemBlock(checklist.pk, item.number))))
     if lines:
         blocks.append(section(_merge(lines)))
 
@@ -205,6 +209,8 @@ def status_view(
             section("_More items than one message can hold: use `/checklist status <phase>`._")
         ]
     blocks += footer
-    p = rules.progress(board.items, board.today)
-    fallback = f"{user_text(checklist.title)}: {p.text}" + (f", {p.overdue} overdue" if p.overdue else "")
+    progress = rules.progress(board.items, board.today)
+    fallback = f"{user_text(checklist.title)}: {progress.text}" + (
+        f", {progress.overdue} overdue" if progress.overdue else ""
+    )
     return message(fallback, blocks)
