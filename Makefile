@@ -23,14 +23,19 @@ PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432
 
 ## test: ruff, mypy, the import contracts, the whole suite on SQLite, then again on PostgreSQL when one
 ##       answers at $(PG_URL)
+# The suite's processes keep their bytecode (__pycache__, git-ignored) even where PYTHONDONTWRITEBYTECODE is set:
+# otherwise each of the many Python processes a run starts compiles the app and the tests again. Tests are handed
+# out to the workers a few at a time, so the long ones (tests/conftest.py, LONG_FIRST) overlap with the rest.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -p no:cacheprovider -n 4 --maxschedchunk 2
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -n 4
+	env -u TEST_DATABASE_URL $(PYTEST)
 	@if $(BIN)/python -m tests.pg_probe "$(PG_URL)"; then \
-	  echo "== the suite again on PostgreSQL at $(PG_URL)"; \
-	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider -n 4; \
+	  echo "== the suite again on PostgreSQL at $(PG_URL), the tests that reach the database"; \
+	  TEST_DATABASE_URL="$(PG_URL)" $(PYTEST); \
 	else \
 	  echo "== PostgreSQL does not answer at $(PG_URL): the suite ran on SQLite only"; \
 	fi

@@ -29,11 +29,8 @@ def empty(url: str) -> Database:
 
 
 def databases(tmp_path) -> list[str]:
-    urls = [f"sqlite:///{tmp_path}/migrate.db"]
-    pg = pg_available()
-    if pg:
-        urls.append(pg)
-    return urls
+    """SQLite in the SQLite pass, the run's PostgreSQL database in the PostgreSQL pass."""
+    return [pg_available() or f"sqlite:///{tmp_path}/migrate.db"]
 
 
 def test_migrations_build_the_models_schema(tmp_path):

@@ -23,7 +23,7 @@ from bot.reminders.digest import PendingSignoff
 from bot.slack.delivery import metadata_for
 from storage import schedules as sq
 from storage.models import Checklist, Item
-from tests.conftest import NOW, PG_ONLY, fresh_database, pg_available, start_bot
+from tests.conftest import NOW, PG_ONLY, SQLITE_PASS, fresh_database, pg_available, start_bot
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin (CET)
 
@@ -382,10 +382,12 @@ def _race(bots: list, now: datetime) -> list:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def shared_db_url(request, tmp_path) -> Iterator[str]:
     """One database for several app instances: a SQLite file, or a fresh schema in PostgreSQL."""
+    url = pg_available()
     if request.param == "sqlite":
+        if url is not None:
+            pytest.skip(SQLITE_PASS)
         yield f"sqlite:///{tmp_path}/shared.db"
         return
-    url = pg_available()
     if url is None:
         pytest.skip(PG_ONLY)
     schema = f"remind_{os.getpid()}_{threading.get_ident() % 100000}"
