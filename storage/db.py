@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel
 
 from storage import deadline, lifecycle, models, outbox, portfolio, schedules, signoffs  # noqa: F401  (registers the tables)
 from storage.bounded import connect_within_budget
+from storage.held import HeldReads, Statement
 
 # Waits, chosen so that a database that stalls costs a request at most 2.5 s (Slack gives 3 s to answer):
 SQLITE_BUSY_TIMEOUT_MS = 2_000  # a writer queues this long for the write lock, then "temporarily unavailable"
@@ -57,7 +58,7 @@ _JOINED: ContextVar[Session | None] = ContextVar("joined_write_session", default
 APPLICATION_NAME = "checklist-bot"
 
 
-SINGLE_STATEMENT = "checklist_single_statement"  # an execution option: see `Database.peek()`
+SINGLE_STATEMENT = "checklist_single_statement"  # an execution option: see `Database.one_row()`
 
 
 def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
@@ -79,7 +80,7 @@ def _sqlite_engine(url: str, begin: str, *, pooled: bool = True) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(SINGLE_STATEMENT):
-            return  # `Database.peek()`: one statement, in SQLite's own autocommit
+            return  # `Database.one_row()`: one statement, in SQLite's own autocommit
         # Under a request's budget, queue for the write lock only as long as is left of it.
         left = deadline.remaining()
         wait_ms = SQLITE_BUSY_TIMEOUT_MS if left is None else int(min(left * 1000, SQLITE_BUSY_TIMEOUT_MS))
@@ -125,6 +126,7 @@ class Database:
             # query of the items, so it is consistent in itself; changes still go through `write()`.
             self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self._peeker = self.reader.execution_options(**{SINGLE_STATEMENT: True})
+        self.held = HeldReads(self.reader)
 
     @property
     def is_sqlite(self) -> bool:
@@ -167,13 +169,17 @@ class Database:
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
 
-    @contextmanager
-    def peek(self) -> Iterator[Connection]:
-        """A connection for one read statement, consistent by itself: no session, and no BEGIN/COMMIT around it
-        (on PostgreSQL reads are in autocommit anyway). For the hottest read (the version `/checklist status`
-        checks), where a transaction's round trips cost more than the statement."""
-        with self._peeker.connect() as conn:
-            yield conn
+    def one_row(self, stmt: Statement, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of one read statement (built once, at module level), consistent by itself: no session,
+        no BEGIN/COMMIT. For the hottest read (the version `/checklist status` checks): it runs on a connection
+        this thread keeps (storage/held.py), and through a pooled connection when that fails."""
+
+        def pooled() -> tuple[Any, ...] | None:
+            with self._peeker.connect() as conn:
+                row = conn.execute(stmt, params).first()
+            return tuple(row) if row is not None else None
+
+        return self.held.row(stmt, params, pooled)
 
     def ping(self, within_s: float | None = None) -> bool:
         """True when the database answers `SELECT 1` (within `within_s` seconds, when given)."""
@@ -188,6 +194,7 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        self.held.close()
         self.writer.dispose()
         if self.is_sqlite:
             self.reader.dispose()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, func, literal
+from sqlalchemy import ColumnElement, bindparam, delete, func, literal
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
@@ -15,6 +15,9 @@ from sqlmodel import Session, SQLModel, col, select
 from storage import audit
 from storage.models import Checklist, Contact, Event, Item, Note, Phase, SeenEvent, SeenRequest
 from storage.sql import dialect_insert
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 def active_checklist(session: Session, team_id: str, channel_id: str, *, lock: bool = False) -> Checklist | None:
@@ -37,9 +40,10 @@ _STAMP = core_select(col(Checklist.id), col(Checklist.version), col(Checklist.ti
 )
 
 
-def active_checklist_stamp(conn: Connection, team_id: str, channel_id: str) -> Row[int | None, int, str] | None:
+def active_checklist_stamp(db: Database, team_id: str, channel_id: str) -> tuple[int, int, str] | None:
     """(id, version, timezone) of the channel's open checklist: what says whether a rendering of it is current."""
-    return conn.execute(_STAMP, {"team_id": team_id, "channel_id": channel_id}).first()
+    row = db.one_row(_STAMP, {"team_id": team_id, "channel_id": channel_id})
+    return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
 
 
 def archived_checklists(session: Session, team_id: str, channel_id: str) -> list[Checklist]:

@@ -1,4 +1,5 @@
-"""Count the SQL statements a request runs, with an SQLAlchemy `before_cursor_execute` listener.
+"""Count the SQL statements a request runs, with an SQLAlchemy `before_cursor_execute` listener (and the held
+reads' own observer list, for the statements run on a kept driver connection).
 
 Statements run by the request's own thread (the unit of work behind the acknowledgement) are kept apart from those
 run after the ack by the background pool (threads named `after-ack…`: outbox delivery, Home refreshes)."""
@@ -56,8 +57,10 @@ def counting(db: Database) -> Iterator[Statements]:
 
     for engine in engines:
         event.listen(engine, "before_cursor_execute", listener)
+    db.held.observers.append(seen.record)  # the reads run on a kept driver connection (storage/held.py)
     try:
         yield seen
     finally:
+        db.held.observers.remove(seen.record)
         for engine in engines:
             event.remove(engine, "before_cursor_execute", listener)

@@ -78,6 +78,8 @@ def test_reconnects_after_the_database_drops_its_connections(fake_slack):
             ).scalar()
         admin.dispose()
         assert killed is not None and killed >= 1, "the app held no connection to kill: the test would prove nothing"
+        # `status` reads its stamp on a connection its thread keeps (storage/held.py): that one was killed too.
+        assert "0/25 done" in bot.slack.command("status").content
         assert bot.slack.command("done 1.1").response_type == "in_channel"
         assert "1/25 done" in bot.slack.command("status").content
         assert healthz(bot)[0] == 200

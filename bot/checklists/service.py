@@ -332,11 +332,11 @@ class ChecklistService:
             with self.db.read() as session:
                 checklist = self.checklist_of(session, who)
                 return checklist.pk, checklist.version, self.today(checklist)
-        with self.db.peek() as conn:
-            stamp = q.active_checklist_stamp(conn, who.team_id, who.channel_id)
+        stamp = q.active_checklist_stamp(self.db, who.team_id, who.channel_id)
         if stamp is None:
             raise NoChecklist()
-        return stamp.id, stamp.version, rules.today(stamp.timezone, self.clock.now())
+        checklist_id, version, timezone = stamp
+        return checklist_id, version, rules.today(timezone, self.clock.now())
 
     def board_by_id(self, checklist_id: int, team_id: str) -> Board | None:
         """The active checklist with this id, if it belongs to `team_id` (ids from payloads stay in their team)."""
