@@ -27,13 +27,19 @@ PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432
 # otherwise each of the many Python processes a run starts compiles the app and the tests again. Tests are handed
 # out to the workers a few at a time, so the long ones (tests/conftest.py, LONG_FIRST) overlap with the rest.
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -p no:cacheprovider -n 4 --maxschedchunk 2
+# Temporary files (each test's SQLite database above all) go to a new folder on tmpfs when /dev/shm has 2 GB free,
+# removed after the run: less CPU than on a disk, and no waiting on one. Otherwise TMPDIR as it is.
+TEST_TMPDIR := if [ "$$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $$4}')" -gt 2000000 ] 2>/dev/null; \
+  then mktemp -d /dev/shm/checklist-bot-tests.XXXXXX; fi
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
-	env -u TEST_DATABASE_URL $(PYTEST)
-	@if $(BIN)/python -m tests.pg_probe "$(PG_URL)"; then \
+	@tmp=$$($(TEST_TMPDIR)); trap 'rm -rf "$$tmp"' EXIT; [ -z "$$tmp" ] || export TMPDIR="$$tmp"; \
+	echo "env -u TEST_DATABASE_URL $(PYTEST)   # temporary files in $${TMPDIR:-/tmp}"; \
+	env -u TEST_DATABASE_URL $(PYTEST) || exit $$?; \
+	if $(BIN)/python -m tests.pg_probe "$(PG_URL)"; then \
 	  echo "== the suite again on PostgreSQL at $(PG_URL), the tests that reach the database"; \
 	  TEST_DATABASE_URL="$(PG_URL)" $(PYTEST); \
 	else \
