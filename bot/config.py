@@ -158,7 +158,7 @@ class Settings(BaseSettings):
     @classmethod
     def _port(cls, value: object) -> int:
         raw = _text(value) or "3000"
-        if not raw.isdigit() or not 0 < int(raw) < 65536:
+        if not raw.isdecimal() or not 0 < int(raw) < 65536:
             raise ConfigError(f"PORT is malformed: {raw!r} is not a port number (1-65535)")
         return int(raw)
 
@@ -190,7 +190,7 @@ class Settings(BaseSettings):
     @classmethod
     def _escalation_days(cls, value: object) -> int:
         raw = _text(value) or "3"
-        if not raw.isdigit() or not 0 < int(raw) <= 60:
+        if not raw.isdecimal() or not 0 < int(raw) <= 60:
             raise ConfigError(f"SIGNOFF_ESCALATION_DAYS is malformed: {raw!r} is not a number of days (1-60)")
         return int(raw)
 
@@ -198,7 +198,7 @@ class Settings(BaseSettings):
     @classmethod
     def _web_concurrency(cls, value: object) -> int:
         raw = _text(value) or "2"
-        if not raw.isdigit() or not 1 <= int(raw) <= 32:
+        if not raw.isdecimal() or not 1 <= int(raw) <= 32:
             raise ConfigError(f"WEB_CONCURRENCY is malformed: {raw!r}; use a number of worker processes (1-32)")
         return int(raw)
 
@@ -260,7 +260,7 @@ class Settings(BaseSettings):
     @classmethod
     def _uninstall_retention_days(cls, value: object) -> int:
         raw = _text(value) or "30"
-        if not raw.isdigit() or not int(raw) <= 3650:
+        if not raw.isdecimal() or not int(raw) <= 3650:
             raise ConfigError(f"UNINSTALL_RETENTION_DAYS is malformed: {raw!r} is not a number of days (0-3650)")
         return int(raw)
 
@@ -270,7 +270,7 @@ class Settings(BaseSettings):
         raw = _text(value).lower()
         if raw in ("", "keep"):
             return None
-        if not raw.isdigit() or not 1 <= int(raw) <= 36500:
+        if not raw.isdecimal() or not 1 <= int(raw) <= 36500:
             raise ConfigError(
                 f"ARCHIVE_RETENTION_DAYS is malformed: {raw!r}; a number of days (1-36500), or empty to keep them"
             )

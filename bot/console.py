@@ -231,7 +231,7 @@ class Console:
             self.say(f"({count} stale sign-off{'s' if count != 1 else ''} escalated)")
         elif m := re.fullmatch(r"(\d+)([a-e])", line):
             self._pick(int(m.group(1)), "abcde".index(m.group(2)))
-        elif line.isdigit():
+        elif line.isdecimal():
             self._press(int(line))
         else:
             self.say("Commands start with /checklist; :help shows the console's own keys.")

@@ -35,6 +35,8 @@ def run_cli(*args: str, env: dict[str, str], cwd, stdin: str = "") -> subprocess
         ({"DATABASE_URL": "::::"}, "DATABASE_URL"),
         ({"PORT": "http"}, "PORT"),
         ({"PORT": "70000"}, "PORT"),
+        ({"PORT": "30²"}, "PORT"),  # a digit to str.isdigit(), not a number to int()
+        ({"WEB_CONCURRENCY": "²"}, "WEB_CONCURRENCY"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"TEMPLATES_DIR": "/nonexistent/folder"}, "TEMPLATES_DIR"),
         ({"SLACK_CLIENT_ID": "my-app", "SLACK_CLIENT_SECRET": "0123456789abcdef"}, "SLACK_CLIENT_ID"),

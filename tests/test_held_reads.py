@@ -5,6 +5,7 @@ connects afresh)."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from storage import queries as q
 from storage.db import Database
@@ -29,6 +30,11 @@ def _start(db: Database) -> int:
         return checklist.pk
 
 
+def _held(db: Database) -> Any:
+    """This thread's kept connection, if any."""
+    return getattr(db.held._local, "conn", None)
+
+
 def test_a_commit_is_seen_by_the_next_read(database_url):
     db = fresh_database(database_url)
     try:
@@ -51,12 +57,12 @@ def test_a_broken_connection_falls_back_and_is_replaced(database_url):
     try:
         _start(db)
         first = q.active_checklist_stamp(db, "T1", "C1")
-        held = db.held._local.conn
+        held = _held(db)
         held.close()  # what a database restart does to it
         assert q.active_checklist_stamp(db, "T1", "C1") == first  # answered through a pooled connection
-        assert db.held._local.conn is None
+        assert _held(db) is None
         assert q.active_checklist_stamp(db, "T1", "C1") == first
-        assert db.held._local.conn is not None and db.held._local.conn is not held
+        assert _held(db) is not None and _held(db) is not held
     finally:
         db.dispose()
 
@@ -69,7 +75,7 @@ def test_each_thread_keeps_its_own_and_shutdown_closes_all(database_url):
 
         def read() -> None:
             assert q.active_checklist_stamp(db, "T1", "C1") is not None
-            seen.append(db.held._local.conn)
+            seen.append(_held(db))
 
         threads = [threading.Thread(target=read) for _ in range(3)]
         for t in threads:

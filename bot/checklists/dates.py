@@ -89,7 +89,7 @@ def parse_date(text: str, today: date, workweek: str | None = None) -> date:
         )
         if m:
             a, b, year = m.groups()
-            day_s, month_s = (a, b) if a.isdigit() else (b, a)
+            day_s, month_s = (a, b) if a.isdecimal() else (b, a)
             month = _month(month_s)
             if month is not None:
                 if year:

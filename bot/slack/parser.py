@@ -120,7 +120,7 @@ def _users(tokens: list[str], name: str) -> tuple[str, ...]:
 def _archived(tokens: list[str], name: str) -> tuple[list[str], int | None]:
     """Split a trailing `archived <n>` off the tokens (for the read-only commands)."""
     if len(tokens) >= 1 and tokens[-1].lower() == "archived" or len(tokens) >= 2 and tokens[-2].lower() == "archived":
-        if len(tokens) < 2 or tokens[-2].lower() != "archived" or not tokens[-1].isdigit() or len(tokens[-1]) > 4:
+        if len(tokens) < 2 or tokens[-2].lower() != "archived" or not tokens[-1].isdecimal() or len(tokens[-1]) > 4:
             raise ParseError(
                 f"Which archived checklist? `/checklist archived` lists them with a number; then e.g. "
                 f"`/checklist {name} archived 1`."
@@ -158,7 +158,7 @@ def parse(text: str) -> Command:
         if tokens:
             raise ParseError(f"Use `/checklist {name}` (it takes nothing after it).")
         return Command(name)
-    if len(tokens) >= 2 and tokens[-2].lower() == "archived" and tokens[-1].isdigit():
+    if len(tokens) >= 2 and tokens[-2].lower() == "archived" and tokens[-1].isdecimal():
         if not sub.reads_archived:
             raise ParseError(
                 "An archived checklist is a record: nothing can change it. `status`, `history`, `show` and "
@@ -176,7 +176,7 @@ def parse(text: str) -> Command:
 def _status(rest: str, tokens: list[str]) -> Command:
     if not tokens:
         return Command("status")
-    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) <= 3:
+    if len(tokens) == 1 and tokens[0].isdecimal() and len(tokens[0]) <= 3:
         return Command("status", phase=int(tokens[0]))
     raise ParseError(f"Use {usage('status')}, e.g. `/checklist status 4` for phase 4.")
 
@@ -255,7 +255,7 @@ def _signoff_cancel(rest: str, tokens: list[str]) -> Command:
 
 
 def _add(rest: str, tokens: list[str]) -> Command:
-    if not tokens or not tokens[0].isdigit() or len(tokens[0]) > 3:
+    if not tokens or not tokens[0].isdecimal() or len(tokens[0]) > 3:
         raise ParseError(f"Which phase? Use {usage('add')}, e.g. `/checklist {USAGE['add'][1]}`.")
     title = " ".join(rest[len(tokens[0]) :].split())
     if not title:
@@ -457,7 +457,7 @@ def _remind(rest: str, tokens: list[str]) -> Command:
             if len(words) == 2:
                 raise ParseError(f"Which week? Use {how}.")
             return Command("remind", args=("dm", "workweek", _workweek(tokens[2:], how)))
-        if len(words) == 3 and words[1] == "snooze" and words[2].isdigit() and 1 <= int(words[2]) <= MAX_SNOOZE_DAYS:
+        if len(words) == 3 and words[1] == "snooze" and words[2].isdecimal() and 1 <= int(words[2]) <= MAX_SNOOZE_DAYS:
             return Command("remind", args=("dm", "snooze", str(int(words[2]))))
         raise ParseError(
             f"Use `/checklist remind dm on`, `/checklist remind dm off`, `/checklist remind dm snooze <days>` "

@@ -47,7 +47,7 @@ def read_body(environ: dict[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
     stream = environ.get("wsgi.input")
     raw_length = (environ.get("CONTENT_LENGTH") or "").strip()
     if raw_length:
-        if not raw_length.isdigit():
+        if not raw_length.isdecimal():
             raise ValueError("malformed Content-Length")
         length = int(raw_length)
         if length > limit:
