@@ -154,3 +154,16 @@ def test_a_locked_sqlite_database_is_answered_in_time_and_commits_nothing(fake_s
             assert [n.text for n in s.exec(select(Note)).all()] == ["after"]
     finally:
         stop()
+
+
+def test_an_unanswered_commit_is_said_to_be_uncertain():
+    # storage.bounded (and psycopg) load only with a PostgreSQL database; the answer still names the case.
+    from sqlalchemy.exc import OperationalError
+
+    from bot.slack.errors import UNCERTAIN, message_for
+    from storage.bounded import CommitOutcomeUnknown, DatabaseTimeout
+
+    unanswered = OperationalError("COMMIT", {}, CommitOutcomeUnknown("no answer to COMMIT"))
+    assert message_for(unanswered) == UNCERTAIN
+    timed_out = OperationalError("SELECT 1", {}, DatabaseTimeout("no answer"))
+    assert message_for(timed_out) != UNCERTAIN

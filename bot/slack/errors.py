@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,6 @@ from bot.home.listeners import from_home, publish_home
 from bot.slack.answers import ephemeral
 from bot.slack.verify import VERIFIED
 from bot.slack.who import team_of, user_of
-from storage.bounded import CommitOutcomeUnknown
 from storage.deadline import OutOfTime
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def message_for(error: Exception) -> str:
             return error.message
         except MissingSentence as missing:  # a defect: say so like any other, never a 500
             error = missing
-    if isinstance(getattr(error, "orig", None), CommitOutcomeUnknown):
+    if _commit_outcome_unknown(getattr(error, "orig", None)):
         log.warning("database: outcome of a commit unknown: %s", error)
         return UNCERTAIN
     if _unavailable(error):
@@ -95,3 +95,10 @@ def register(app: App, rt: Runtime) -> None:
         elif kind == "block_actions" and body.get("response_url"):
             rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
         return BoltResponse(status=200, body="")
+
+
+def _commit_outcome_unknown(error: BaseException | None) -> bool:
+    """Whether a PostgreSQL COMMIT went unanswered (storage/bounded.py). That module (and psycopg with it) is only
+    imported when a PostgreSQL database is used: if it is not loaded, no error can be one of its."""
+    bounded = sys.modules.get("storage.bounded")
+    return bounded is not None and bool(bounded.is_commit_outcome_unknown(error))
