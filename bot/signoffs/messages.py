@@ -86,7 +86,7 @@ def dm_view(s: Signoff, approver_id: str, *, reminder_days: int = 0) -> dict[str
     blocks = _head(s, approver_id)
     approval = s.approval(approver_id)
     if reminder_days:
-        blocks.insert(0, section(f"⏰ *Reminder:* this sign-off has waited {reminder_days} working days."))
+        blocks.insert(0, section(f"⏰ *Reminder:* this sign-off has waited {count(reminder_days, 'working day')}."))
     if approval is not None and approval.backup:
         blocks.insert(0, section("You are asked as the backup contact; your approval stands in for the others."))
     blocks.append(decision_buttons(s.id))
