@@ -40,10 +40,8 @@ def test_a_one_day_reminder_in_the_dm_says_day_not_days():
         checklist_id=1,
         item_id=1,
         item_number="5.1",
-        role="security",
         requested_by="UOWNER",
-        requested_at=datetime(2026, 11, 27, 9, tzinfo=UTC),
-        status="pending",
+        created_at=datetime(2026, 11, 27, 9, tzinfo=UTC),
     )
     approval = sq.SignoffApproval(id=1, request_id=1, user_id="UCARA")
     signoff = Signoff(request, [approval], "Security review", "Interop", "C1", "T1")
