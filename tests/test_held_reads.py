@@ -5,7 +5,10 @@ connects afresh)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from storage import queries as q
 from storage.db import Database
@@ -30,60 +33,56 @@ def _start(db: Database) -> int:
         return checklist.pk
 
 
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = fresh_database(database_url)
+    yield database
+    database.dispose()
+
+
 def _held(db: Database) -> Any:
     """This thread's kept connection, if any."""
     return getattr(db.held._local, "conn", None)
 
 
-def test_a_commit_is_seen_by_the_next_read(database_url):
-    db = fresh_database(database_url)
-    try:
-        assert q.active_checklist_stamp(db, "T1", "C1") is None
-        checklist_id = _start(db)
-        stamp = q.active_checklist_stamp(db, "T1", "C1")
-        assert stamp is not None and stamp[0] == checklist_id
-        with db.write() as session:
-            row = q.active_checklist(session, "T1", "C1", lock=True)
-            assert row is not None
-            row.version += 1
-        again = q.active_checklist_stamp(db, "T1", "C1")
-        assert again is not None and again[1] == stamp[1] + 1  # no snapshot kept between reads
-    finally:
-        db.dispose()
+def test_a_commit_is_seen_by_the_next_read(db):
+    assert q.active_checklist_stamp(db, "T1", "C1") is None
+    checklist_id = _start(db)
+    stamp = q.active_checklist_stamp(db, "T1", "C1")
+    assert stamp is not None and stamp[0] == checklist_id
+    with db.write() as session:
+        row = q.active_checklist(session, "T1", "C1", lock=True)
+        assert row is not None
+        row.version += 1
+    again = q.active_checklist_stamp(db, "T1", "C1")
+    assert again is not None and again[1] == stamp[1] + 1  # no snapshot kept between reads
 
 
-def test_a_broken_connection_falls_back_and_is_replaced(database_url):
-    db = fresh_database(database_url)
-    try:
-        _start(db)
-        first = q.active_checklist_stamp(db, "T1", "C1")
-        held = _held(db)
-        held.close()  # what a database restart does to it
-        assert q.active_checklist_stamp(db, "T1", "C1") == first  # answered through a pooled connection
-        assert _held(db) is None
-        assert q.active_checklist_stamp(db, "T1", "C1") == first
-        assert _held(db) is not None and _held(db) is not held
-    finally:
-        db.dispose()
+def test_a_broken_connection_falls_back_and_is_replaced(db):
+    _start(db)
+    first = q.active_checklist_stamp(db, "T1", "C1")
+    held = _held(db)
+    held.close()  # what a database restart does to it
+    assert q.active_checklist_stamp(db, "T1", "C1") == first  # answered through a pooled connection
+    assert _held(db) is None
+    assert q.active_checklist_stamp(db, "T1", "C1") == first
+    assert _held(db) is not None and _held(db) is not held
 
 
-def test_each_thread_keeps_its_own_and_shutdown_closes_all(database_url):
-    db = fresh_database(database_url)
-    try:
-        _start(db)
-        seen: list[object] = []
+def test_each_thread_keeps_its_own_and_shutdown_closes_all(db):
+    _start(db)
+    seen: list[object] = []
 
-        def read() -> None:
-            assert q.active_checklist_stamp(db, "T1", "C1") is not None
-            seen.append(_held(db))
+    def read() -> None:
+        assert q.active_checklist_stamp(db, "T1", "C1") is not None
+        seen.append(_held(db))
 
-        threads = [threading.Thread(target=read) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len({id(c) for c in seen}) == 3
-        assert len(db.held._all) == 3
-    finally:
-        db.dispose()
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(c) for c in seen}) == 3
+    assert len(db.held._all) == 3
+    db.dispose()  # shutdown: every thread's connection closed
     assert db.held._all == []
