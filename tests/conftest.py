@@ -92,7 +92,7 @@ def drop_run_database(base_url: str, run_url: str) -> None:
 
 def _repo_files() -> set[str]:
     """Files in the repository that a test run could leave behind (caches of Python and tools aside)."""
-    skip = {".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache"}
+    skip = {".git", ".venv", "__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}  # mypy may run beside
     found: set[str] = set()
     for root, dirs, files in os.walk(REPO):
         dirs[:] = [d for d in dirs if d not in skip and not d.endswith(".egg-info")]
