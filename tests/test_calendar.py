@@ -113,7 +113,7 @@ def test_status_home_digest_and_export_agree_at_local_midnight(started, tz, due)
 
 
 def _who():
-    from bot.checklists.service import Who
+    from bot.who import Who
 
     return Who("T0LOCAL", CHANNEL, "U0LOCAL")
 

@@ -73,6 +73,6 @@ def test_fifty_concurrent_commands(started):
 
 
 def _who():
-    from bot.checklists.service import Who
+    from bot.who import Who
 
     return Who(team_id="T0LOCAL", channel_id="C0LOCAL", user_id="U0LOCAL")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-from bot.checklists.service import Who
 from bot.slack.blocks import VIEW_BLOCKS
 from bot.slack.ids import Action, Input
+from bot.who import Who
 from tests.test_signoff import item_status, requests, text_of
 
 _events = itertools.count(1)

@@ -301,7 +301,7 @@ def test_exports_show_who_skipped_and_why(started):
 
 
 def _who():
-    from bot.checklists.service import Who
+    from bot.who import Who
 
     return Who(team_id="T0LOCAL", channel_id="C0LOCAL", user_id="U0LOCAL")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.checklists.service import Who
 from bot.slack.who import who_of
+from bot.who import Who
 
 COMMAND = {"command": "/checklist", "text": "status", "team_id": "T1", "channel_id": "C1", "user_id": "U1"}
 ACTION = {"type": "block_actions", "team": {"id": "T1"}, "channel": {"id": "C1"}, "user": {"id": "U1", "team_id": "T1"}}

@@ -20,6 +20,7 @@ from bot.checklists.plan import planned_dates as plan_dates
 from bot.checklists.templates import DEFAULT_TEMPLATE, Template
 from bot.clock import Clock
 from bot.errors import NoChecklist
+from bot.who import Who
 from storage import audit
 from storage import queries as q
 from storage import signoffs as sq
@@ -37,19 +38,6 @@ ARCHIVED_REASON = "the checklist was archived"
 PENDING_KNOWN = "pending_signoff_by_item"
 # A profile timezone read from Slack this recently is used as it is (as the reminders do).
 PROFILE_TIMEZONE_FRESH = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Who:
-    """Where a request comes from."""
-
-    team_id: str
-    channel_id: str
-    user_id: str
-    # Set when acting from a message or modal: the checklist it was drawn for must still be the active one.
-    checklist_id: int | None = None
-    # `… archived <n>`: read the channel's n-th archived checklist (oldest is 1); nothing can change it.
-    archived: int | None = None
 
 
 @dataclass(frozen=True)

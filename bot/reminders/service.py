@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.checklists import rules
-from bot.checklists.service import Who
 from bot.clock import Clock
 from bot.errors import NoChecklist
 from bot.reminders.refusals import NoDigestToStop
 from bot.reminders.schedule import Weekly, local_now, next_due
+from bot.who import Who
 from storage import queries as q
 from storage import schedules as sq
 from storage.db import Database, rerun_if_race_lost

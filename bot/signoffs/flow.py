@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.checklists.service import ContactChange, Who
+from bot.checklists.service import ContactChange
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.signoffs.messages import (
@@ -38,6 +38,7 @@ from bot.slack.blocks import message, section
 from bot.slack.outbox import Effect
 from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
+from bot.who import Who
 from storage.signoffs import APPROVED, PENDING, SignoffApproval
 
 if TYPE_CHECKING:

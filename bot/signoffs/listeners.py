@@ -14,7 +14,6 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.checklists import rules
-from bot.checklists.service import Who
 from bot.errors import UserError
 from bot.home.listeners import from_home, home_effect
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
@@ -29,6 +28,7 @@ from bot.slack.parser import Command
 from bot.slack.payloads import ReasonForm, SignoffPick, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
 from bot.slack.who import team_of, user_of
+from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime

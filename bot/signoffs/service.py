@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.checklists import rules
-from bot.checklists.service import ChecklistService, SignoffRecord, Who, signoff_records
+from bot.checklists.service import ChecklistService, SignoffRecord, signoff_records
 from bot.signoffs.refusals import (
     AlreadyDecided,
     ChecklistChanged,
@@ -29,6 +29,7 @@ from bot.signoffs.refusals import (
     SignoffClosed,
     SkippedNeedsNoSignoff,
 )
+from bot.who import Who
 from storage import queries as q
 from storage import signoffs as sq
 from storage.models import Checklist, Item

@@ -16,11 +16,11 @@ from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.checklists.service import Who
 from bot.slack.acks import acknowledge
 from bot.slack.errors import outcome_of
 from bot.slack.parser import TABLE, Command, Subcommand, parse
 from bot.slack.who import who_of
+from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime

@@ -26,13 +26,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checklists import exports
 from bot.checklists.messages.status import status_view
-from bot.checklists.service import Who
 from bot.home.messages import home_view
 from bot.signoffs.messages import status_lines
 from bot.slack.answers import ephemeral
 from bot.slack.delivery import find_file
 from bot.slack.outbox import Delivery, Outbox
 from bot.slack.reasons import reason_of
+from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime

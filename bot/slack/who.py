@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.checklists.service import Who
+from bot.who import Who
 
 
 def team_of(body: dict[str, Any]) -> str:

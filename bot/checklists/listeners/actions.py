@@ -12,7 +12,6 @@ from bot.checklists.messages.item import show_view
 from bot.checklists.messages.modals import assign_modal, due_modal, note_modal
 from bot.checklists.messages.status import parse_status_block_id
 from bot.checklists.refusals import UnknownMenuChoice
-from bot.checklists.service import Who
 from bot.signoffs.listeners import request_effect
 from bot.signoffs.messages import asking_text
 from bot.slack.answers import ephemeral
@@ -21,6 +20,7 @@ from bot.slack.ids import Action, MenuChoice
 from bot.slack.outbox import Effect, Staged
 from bot.slack.payloads import ItemForm, MenuPick, decode
 from bot.slack.who import who_of
+from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime

@@ -25,7 +25,7 @@ from bot.checklists.messages.changes import archived_text, change_text, contact_
 from bot.checklists.messages.item import history_view, show_view
 from bot.checklists.messages.status import status_view
 from bot.checklists.refusals import NoSuchPhase
-from bot.checklists.service import Change, Who
+from bot.checklists.service import Change
 from bot.checklists.zones import canonical_timezone
 from bot.errors import NoChecklist, UserError
 from bot.portfolio.messages import no_portfolio_text, portfolio_view
@@ -46,6 +46,7 @@ from bot.slack.blocks import context
 from bot.slack.commands import SlackCall, handles
 from bot.slack.outbox import Effect
 from bot.slack.parser import Command
+from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime

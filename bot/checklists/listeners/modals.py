@@ -9,13 +9,13 @@ from slack_bolt import Ack, App
 
 from bot.checklists.listeners.actions import stage_refresh
 from bot.checklists.refusals import EmptyNote, NoteTooLong, PickDate, PickPeople
-from bot.checklists.service import Who
 from bot.errors import UserError
 from bot.slack.ids import Input, View
 from bot.slack.parser import MAX_NOTE
 from bot.slack.payloads import ItemForm, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
 from bot.slack.who import who_of
+from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime
