@@ -26,10 +26,6 @@ class CommitOutcomeUnknown(DatabaseTimeout):
     """COMMIT was sent and no answer came in time: the change may or may not be saved."""
 
 
-def is_commit_outcome_unknown(error: BaseException | None) -> bool:
-    return isinstance(error, CommitOutcomeUnknown)
-
-
 class BoundedConnection(psycopg.Connection):
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
         limit = deadline.wait_limit()

@@ -101,4 +101,4 @@ def _commit_outcome_unknown(error: BaseException | None) -> bool:
     """Whether a PostgreSQL COMMIT went unanswered (storage/bounded.py). That module (and psycopg with it) is only
     imported when a PostgreSQL database is used: if it is not loaded, no error can be one of its."""
     bounded = sys.modules.get("storage.bounded")
-    return bounded is not None and bool(bounded.is_commit_outcome_unknown(error))
+    return bounded is not None and isinstance(error, bounded.CommitOutcomeUnknown)

@@ -503,13 +503,8 @@ class FakeSlack:
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else args.get("token")
                 basic = None
-                if auth.startswith("Basic "):
-                    user, _, password = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
-                    basic = (user, password)
-                with fake._cond:
-                    fault = fake._take_fault(method)
-                if fault and fault.mode is not None:
-                    answer = fake._answer(method, args, token, basic)
+
+                def record_answer(answer: dict) -> None:
                     fake._record(
                         Call(
                             method,
@@ -521,6 +516,15 @@ class FakeSlack:
                             token=token,
                         )
                     )
+
+                if auth.startswith("Basic "):
+                    user, _, password = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+                    basic = (user, password)
+                with fake._cond:
+                    fault = fake._take_fault(method)
+                if fault and fault.mode is not None:
+                    answer = fake._answer(method, args, token, basic)
+                    record_answer(answer)
                     if fault.mode == "drop":
                         self.close_connection = True
                         self.connection.shutdown(socket.SHUT_RDWR)
@@ -542,17 +546,7 @@ class FakeSlack:
                     )
                     return
                 answer = {"ok": False, "error": fault.error} if fault else fake._answer(method, args, token, basic)
-                fake._record(
-                    Call(
-                        method,
-                        args,
-                        path=self.path,
-                        ok=answer.get("ok", False),
-                        error=answer.get("error"),
-                        response=answer,
-                        token=token,
-                    )
-                )
+                record_answer(answer)
                 if method == "response_url":
                     self._send(200 if answer["ok"] else 400, None if answer["ok"] else answer)
                 else:
