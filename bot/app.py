@@ -21,6 +21,8 @@ from bot.checklists.templates import load_templates
 from bot.clock import Clock
 from bot.config import Settings
 from bot.lifecycle import Lifecycle
+from bot.portfolio import listeners as _portfolio_commands  # noqa: F401  (registers `portfolio`)
+from bot.reminders import listeners as _remind_commands  # noqa: F401  (registers `remind`)
 from bot.reminders.digest import pending_signoffs
 from bot.reminders.runner import Reminders
 from bot.reminders.service import ReminderService

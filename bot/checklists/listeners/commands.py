@@ -27,17 +27,6 @@ from bot.checklists.messages.status import status_view
 from bot.checklists.refusals import NoSuchPhase
 from bot.checklists.service import Change
 from bot.checklists.zones import canonical_timezone
-from bot.errors import NoChecklist, UserError
-from bot.portfolio.messages import no_portfolio_text, portfolio_view
-from bot.portfolio.service import build_portfolio, has_shares
-from bot.reminders.messages import (
-    digest_set_text,
-    digest_stopped_text,
-    digest_view,
-    dm_set_text,
-    remind_status_view,
-    workweek_set_text,
-)
 from bot.signoffs import listeners as signoff
 from bot.signoffs.messages import status_lines
 from bot.slack.acks import Rendered
@@ -223,14 +212,6 @@ def _unshare(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str,
     return in_channel(event_text(rt.service.unshare(who, cmd.args[0])))
 
 
-@handles("portfolio")
-def _portfolio(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
-    portfolio = build_portfolio(rt.db, who.team_id, who.channel_id, rt.clock.now())
-    if not portfolio.lines:
-        raise UserError(no_portfolio_text())
-    return portfolio_view(portfolio) | {"response_type": "in_channel"}
-
-
 @handles("show")
 def _show(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return show_view(rt.service.show(who, cmd.item_number))
@@ -279,30 +260,6 @@ def _archived(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str
 @handles("help")
 def _help(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return help_view(cmd.args[0] if cmd.args else None)
-
-
-@handles("remind")
-def _remind(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
-    action = cmd.args[0]
-    if action == "show":
-        return remind_status_view(rt.remind.status(who))
-    if action == "off":
-        return in_channel(digest_stopped_text(who.user_id, rt.remind.off(who)))
-    if action == "now":
-        digest = rt.reminders.digest_now(who.team_id, who.channel_id)
-        if digest is None:
-            if has_shares(rt.db, who.team_id, who.channel_id):
-                return _portfolio(rt, who, cmd, slack)
-            raise NoChecklist()
-        return digest_view(digest, allow_quiet=False) | {"response_type": "in_channel"}
-    if action == "dm":
-        if cmd.args[1] == "workweek":
-            return ephemeral(workweek_set_text(rt.remind.set_dm_workweek(who, cmd.args[2])))
-        days = int(cmd.args[2]) if len(cmd.args) > 2 else None
-        return ephemeral(dm_set_text(rt.remind.set_dm(who, cmd.args[1], days)))
-    _, day, hour, minute, tz = cmd.args
-    info = rt.remind.set_weekly(who, int(day), int(hour), int(minute), tz or None)
-    return in_channel(digest_set_text(who.user_id, info))
 
 
 @handles("export")
