@@ -30,6 +30,9 @@ def start_serve(fake, db_url: str, port: int, extra_env: dict[str, str] | None =
         "SLACK_API_URL": fake.api_url,
         "DATABASE_URL": db_url,
         "LOG_LEVEL": "WARNING",
+        # As start_bot's: a loaded test machine must not turn a slow request into "temporarily unavailable" (the
+        # tests of the 2.5 s default give it themselves).
+        "DB_REQUEST_TIMEOUT": "10",
         **(extra_env or {}),
     }
     proc = subprocess.Popen(
