@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel
 
 from storage import deadline, lifecycle, models, outbox, portfolio, schedules, signoffs  # noqa: F401  (registers the tables)
 from storage.held import HeldReads, Statement
+from storage.watch import ChecklistWatch, install_trigger
 
 # Waits, chosen so that a database that stalls costs a request at most 2.5 s (Slack gives 3 s to answer):
 SQLITE_BUSY_TIMEOUT_MS = 2_000  # a writer queues this long for the write lock, then "temporarily unavailable"
@@ -128,6 +129,8 @@ class Database:
             self.reader = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self._peeker = self.reader.execution_options(**{SINGLE_STATEMENT: True})
         self.held = HeldReads(self.reader)
+        # PostgreSQL tells which checklists changed (storage/watch.py); SQLite has no such channel.
+        self.watch: ChecklistWatch | None = None if self.dialect == "sqlite" else ChecklistWatch(self.reader)
 
     @property
     def is_sqlite(self) -> bool:
@@ -135,6 +138,9 @@ class Database:
 
     def create_all(self) -> None:
         SQLModel.metadata.create_all(self.writer)
+        if not self.is_sqlite:
+            with self.writer.begin() as conn:
+                install_trigger(conn)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -151,6 +157,7 @@ class Database:
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
             deadline.check_time_to_commit()
+        self._committed()
 
     @contextmanager
     def joined(self) -> Iterator[Session]:
@@ -164,6 +171,12 @@ class Database:
             finally:
                 _JOINED.reset(token)
             deadline.check_time_to_commit()
+        self._committed()
+
+    def _committed(self) -> None:
+        """After this process commits a write: it sees its own change at once, not when the notice comes."""
+        if self.watch is not None:
+            self.watch.forget_all()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -195,6 +208,8 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
         self.held.close()
         self.writer.dispose()
         if self.is_sqlite:

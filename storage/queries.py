@@ -41,9 +41,19 @@ _STAMP = core_select(col(Checklist.id), col(Checklist.version), col(Checklist.ti
 
 
 def active_checklist_stamp(db: Database, team_id: str, channel_id: str) -> tuple[int, int, str] | None:
-    """(id, version, timezone) of the channel's open checklist: what says whether a rendering of it is current."""
+    """(id, version, timezone) of the channel's open checklist: what says whether a rendering of it is current.
+    On PostgreSQL it is remembered until a notice says the channel's checklist changed (storage/watch.py)."""
+    key = (team_id, channel_id)
+    trusted, generation = False, 0
+    if db.watch is not None:
+        trusted, stamp, generation = db.watch.lookup(key)
+        if stamp is not None:
+            return stamp  # type: ignore[no-any-return]
     row = db.one_row(_STAMP, {"team_id": team_id, "channel_id": channel_id})
-    return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
+    found = (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
+    if trusted and found is not None and db.watch is not None:
+        db.watch.remember(key, found, generation)
+    return found
 
 
 def archived_checklists(session: Session, team_id: str, channel_id: str) -> list[Checklist]:

@@ -36,6 +36,7 @@ def _start(db: Database) -> int:
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     database = fresh_database(database_url)
+    database.watch = None  # these tests are about the read beneath PostgreSQL's remembered stamps (test_watch.py)
     yield database
     database.dispose()
 

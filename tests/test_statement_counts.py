@@ -105,7 +105,8 @@ def test_status_on_a_cache_miss_runs_at_most_6_statements(started):
     assert "*1.2*" in text and "📝 1" in text  # the note counted
     assert "⏳ waiting on <@UCARA> (0 d), <@UDAN> (0 d)" in text  # the newest request and its approvals
 
-    # Served from the cache now: the one small query that says nothing changed.
+    # Served from the cache now: the one small query that says nothing changed (none at all on PostgreSQL once its
+    # notices are heard: tests/test_watch.py).
     with counting(bot.rt.db) as seen:
         again = bot.slack.command("status")
-    assert again.blocks == reply.blocks and len(seen.data()) == 1, describe(seen.data())
+    assert again.blocks == reply.blocks and len(seen.data()) <= 1, describe(seen.data())
