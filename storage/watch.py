@@ -4,7 +4,7 @@ status` checks is answered from memory instead of a round trip per request.
 A trigger (migration 0013, and `install_trigger` for `create_all`) runs `pg_notify('checklist_changed',
 '<team> <channel>')` for every INSERT, UPDATE or DELETE of a checklist row, at commit. One connection per process
 LISTENs on a thread of its own; a notice drops that channel's remembered stamp. The memory is trusted only while
-that connection is known to hear:
+that connection is known to hear, from the first echo it hears (below):
 
 - It is dropped whole when the listening connection is (re)made, since notices may have been missed meanwhile, and
   after every write this process commits (`Database.write()`), so a process always sees its own changes at once.
@@ -76,6 +76,7 @@ class ChecklistWatch:
         self._conn: Any = None  # the listening psycopg connection, while it listens
         self._echo_token = ""
         self._echo_sent: float | None = None  # when the echo now awaited was sent
+        self._heard = False  # an echo came back on this connection: until then it proves nothing
         self._pid: int | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -152,7 +153,7 @@ class ChecklistWatch:
         with self._lock:
             self._forget_all()  # whatever changed while nobody listened is unknown
             self._conn = conn
-            self._echo_sent = None
+            self._echo_sent, self._heard = None, False
         fd = conn.pgconn.socket
         next_echo = self.clock()
         while not self._stopping.is_set():
@@ -165,7 +166,7 @@ class ChecklistWatch:
                 if self._conn is not conn:
                     return
                 self._read_notices()
-                if not self._hearing():
+                if self._conn is None or self._echo_late():
                     raise ConnectionError(f"the listening connection broke, or no echo came back in {ECHO_WAIT_S} s")
 
     def _connect(self) -> Any:
@@ -195,9 +196,10 @@ class ChecklistWatch:
     # -- under the lock -----------------------------------------------------------------------------------
 
     def _hearing(self) -> bool:
-        if self._conn is None:
-            return False
-        return self._echo_sent is None or self.clock() - self._echo_sent <= ECHO_WAIT_S
+        return self._conn is not None and self._heard and not self._echo_late()
+
+    def _echo_late(self) -> bool:
+        return self._echo_sent is not None and self.clock() - self._echo_sent > ECHO_WAIT_S
 
     def _read_notices(self) -> None:
         pg = self._conn.pgconn
@@ -214,7 +216,7 @@ class ChecklistWatch:
     def _notice(self, payload: str) -> None:
         if payload.startswith("echo "):
             if payload == self._echo_token:
-                self._echo_sent = None
+                self._echo_sent, self._heard = None, True
             return
         team_id, _, channel_id = payload.partition(" ")
         self._generation += 1
