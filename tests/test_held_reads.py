@@ -15,7 +15,8 @@ from storage.db import Database
 from tests.conftest import fresh_database
 
 
-def _start(db: Database) -> int:
+def start_checklist(db: Database) -> int:
+    """A checklist in T1/C1, written the way the app writes one."""
     from datetime import UTC, datetime
 
     with db.write() as session:
@@ -48,7 +49,7 @@ def _held(db: Database) -> Any:
 
 def test_a_commit_is_seen_by_the_next_read(db):
     assert q.active_checklist_stamp(db, "T1", "C1") is None
-    checklist_id = _start(db)
+    checklist_id = start_checklist(db)
     stamp = q.active_checklist_stamp(db, "T1", "C1")
     assert stamp is not None and stamp[0] == checklist_id
     with db.write() as session:
@@ -60,7 +61,7 @@ def test_a_commit_is_seen_by_the_next_read(db):
 
 
 def test_a_broken_connection_falls_back_and_is_replaced(db):
-    _start(db)
+    start_checklist(db)
     first = q.active_checklist_stamp(db, "T1", "C1")
     held = _held(db)
     held.close()  # what a database restart does to it
@@ -71,7 +72,7 @@ def test_a_broken_connection_falls_back_and_is_replaced(db):
 
 
 def test_each_thread_keeps_its_own_and_shutdown_closes_all(db):
-    _start(db)
+    start_checklist(db)
     seen: list[object] = []
 
     def read() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from storage import watch as watch_module
 from storage.db import Database
 from tests.conftest import PG_ONLY, fresh_database, pg_available
 from tests.sqlcount import counting
+from tests.test_held_reads import start_checklist as start
 
 STAMP = ("T1", "C1")
 
@@ -30,21 +32,6 @@ def replicas(database_url: str) -> Iterator[tuple[Database, Database]]:
     yield a, b
     a.dispose()
     b.dispose()
-
-
-def start(db: Database) -> None:
-    with db.write() as session:
-        q.create_checklist(
-            session,
-            team_id="T1",
-            channel_id="C1",
-            template="t",
-            title="T",
-            created_by="U1",
-            created_at=datetime(2026, 11, 29, tzinfo=UTC),
-            phases=[(1, "One")],
-            items=[],
-        )
 
 
 def bump(db: Database) -> None:
@@ -77,6 +64,20 @@ def remembered(db: Database) -> bool:
     return trusted and found is not None
 
 
+def remembered_stamp(db: Database) -> tuple[int, int, str]:
+    eventually(lambda: remembered(db))
+    return stamp(db)
+
+
+def deafen(db: Database) -> Any:
+    """The listening connection stops listening (and stays open): no notice reaches this process any more."""
+    assert db.watch is not None
+    with db.watch._lock:
+        conn = db.watch._conn
+        conn.execute(f"UNLISTEN {watch_module.CHANNEL}")
+    return conn
+
+
 def statements(db: Database) -> int:
     with counting(db) as seen:
         stamp(db)
@@ -86,8 +87,7 @@ def statements(db: Database) -> int:
 def test_a_remembered_stamp_runs_no_statement_and_another_replicas_change_arrives(replicas):
     a, b = replicas
     start(b)
-    eventually(lambda: remembered(a))
-    before = stamp(a)
+    before = remembered_stamp(a)
     assert statements(a) == 0  # no round trip: what made status cost more on PostgreSQL than on SQLite
 
     bump(b)  # through the other replica: only PostgreSQL's notice can tell `a`
@@ -102,11 +102,8 @@ def test_a_process_sees_its_own_write_at_once(replicas, monkeypatch):
     monkeypatch.setattr(watch_module, "ECHO_WAIT_S", 600)
     a, _ = replicas
     start(a)
-    eventually(lambda: remembered(a))
-    before = stamp(a)
-    assert a.watch is not None
-    with a.watch._lock:
-        a.watch._conn.execute(f"UNLISTEN {watch_module.CHANNEL}")
+    before = remembered_stamp(a)
+    deafen(a)
     for n in range(1, 4):
         bump(a)
         assert stamp(a)[1] == before[1] + n
@@ -130,8 +127,7 @@ def test_a_new_checklist_in_the_channel_is_seen(replicas):
 def test_a_killed_listener_is_not_trusted_and_comes_back(replicas):
     a, b = replicas
     start(b)
-    eventually(lambda: remembered(a))
-    before = stamp(a)
+    before = remembered_stamp(a)
     assert a.watch is not None
     listener = a.watch._conn.info.backend_pid
     with b.writer.begin() as conn:  # what a database restart or a failover does to it
@@ -151,12 +147,8 @@ def test_a_deaf_listener_stops_being_trusted(replicas, monkeypatch):
     monkeypatch.setattr(watch_module, "ECHO_WAIT_S", 0.5)
     a, b = replicas
     start(b)
-    eventually(lambda: remembered(a))
-    before = stamp(a)
-    assert a.watch is not None
-    with a.watch._lock:
-        deaf = a.watch._conn
-        deaf.execute(f"UNLISTEN {watch_module.CHANNEL}")
+    before = remembered_stamp(a)
+    deaf = deafen(a)
     bump(b)  # `a` hears no notice of it
     eventually(lambda: stamp(a)[1] == before[1] + 1, within=10)
     eventually(lambda: remembered(a) and a.watch._conn is not deaf)
