@@ -415,6 +415,15 @@ def test_section_needs_text_or_fields() -> None:
     ]
 
 
+def test_a_malformed_element_hides_no_other_problem_of_its_block() -> None:
+    # slack_sdk cannot build such a block at all, so checks run through it would miss the section's own limit.
+    blocks = [section(text=mrkdwn(pad(3001)), accessory={"type": "button", "action_id": "a"})]
+    assert validate_blocks(blocks) == [
+        "blocks[0].text.text: 3001 chars > 3000",
+        "blocks[0].accessory.text: required",
+    ]
+
+
 def test_text_objects() -> None:
     assert validate_blocks([section(text=plain("ok"))]) == []
     assert validate_blocks([section(text={"type": "markdown", "text": "x"})]) == [
@@ -608,6 +617,10 @@ def test_input_elements_pass(element: dict) -> None:
             ".initial_date: expected YYYY-MM-DD, got '2026-02-30'",
         ),
         ({"type": "timepicker", "initial_time": "9:30"}, ".initial_time: expected HH:mm, got '9:30'"),
+        (  # slack_sdk's TimePickerElement lets this through (its pattern is not anchored at the end)
+            {"type": "timepicker", "initial_time": "09:30junk"},
+            ".initial_time: expected HH:mm, got '09:30junk'",
+        ),
         (
             {"type": "plain_text_input", "max_length": 3001},
             ".max_length: expected an integer from 0 to 3000, got 3001",
