@@ -6,6 +6,14 @@ human-readable problems, each starting with the path of the offending value, for
 
 Limits follow Slack's Block Kit reference (blocks, block elements, composition objects, view objects).
 Lengths are counted in Python characters (code points).
+
+Why not slack_sdk.models (issue 12): its classes check some lengths and counts, and nothing else that is checked
+here (types, required fields, where an element may go, plain_text-only places, unique ids, surfaces). Each of its
+limits here is one argument of a call that stays for those checks, so delegating them removes no line. It misses
+limits (a static_select's or overflow menu's options, a section field, checkboxes' count), accepts what Slack
+rejects (a mrkdwn header, 2026-02-30, a confirm without confirm/deny), rejects a modal without blocks, cannot build
+a block with a malformed child, and its errors give no path or value. Built on it, this module came out longer and
+14x slower.
 """
 
 from __future__ import annotations
