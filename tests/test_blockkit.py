@@ -792,6 +792,9 @@ def test_view_holds_100_blocks(kind: str) -> None:
 
 def test_view_shape() -> None:
     assert validate_view({"type": "home", "blocks": [section()], "callback_id": "home"}) == []
+    assert validate_view({"type": "home", "blocks": [section()], "submit": plain("Save")}) == [
+        "submit: not allowed in a home view"
+    ]
     assert validate_view({"type": "message", "blocks": []}) == [
         "type: expected 'modal' or 'home', got 'message'"
     ]

@@ -148,6 +148,10 @@ def validate_view(view: Any) -> list[str]:
         )
         if has_input and view.get("submit") is None:
             checker.add("submit", "required when the modal has input blocks")
+    elif kind == "home":
+        for key in ("submit", "close"):  # a Home tab has no buttons of its own
+            if key in view:
+                checker.add(key, "not allowed in a home view")
     return checker.problems
 
 
