@@ -154,27 +154,32 @@ class Database:
             with joined.begin_nested():
                 yield joined
             return
-        with Session(self.writer, expire_on_commit=False) as session, session.begin():
-            yield session
-            deadline.check_time_to_commit()
-        self._committed()
+        try:
+            with Session(self.writer, expire_on_commit=False) as session, session.begin():
+                yield session
+                deadline.check_time_to_commit()
+        finally:
+            self._wrote()
 
     @contextmanager
     def joined(self) -> Iterator[Session]:
         """One transaction that every `write()` on this thread joins until it ends; commits on success."""
         if _JOINED.get() is not None:
             raise RuntimeError("joined() does not nest")
-        with Session(self.writer, expire_on_commit=False) as session, session.begin():
-            token = _JOINED.set(session)
-            try:
-                yield session
-            finally:
-                _JOINED.reset(token)
-            deadline.check_time_to_commit()
-        self._committed()
+        try:
+            with Session(self.writer, expire_on_commit=False) as session, session.begin():
+                token = _JOINED.set(session)
+                try:
+                    yield session
+                finally:
+                    _JOINED.reset(token)
+                deadline.check_time_to_commit()
+        finally:
+            self._wrote()
 
-    def _committed(self) -> None:
-        """After this process commits a write: it sees its own change at once, not when the notice comes."""
+    def _wrote(self) -> None:
+        """After a write ends, committed or not (a COMMIT that got no answer may have saved it): this process sees
+        its own change at once, not when PostgreSQL's notice comes (storage/watch.py)."""
         if self.watch is not None:
             self.watch.forget_all()
 

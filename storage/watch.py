@@ -1,48 +1,59 @@
 """PostgreSQL tells each process which channels' checklists changed (LISTEN/NOTIFY), so the stamp `/checklist
 status` checks is answered from memory instead of a round trip per request.
 
-A trigger (migration 0013, and `install_trigger` for `create_all`) runs `pg_notify('checklist_changed',
-'<team> <channel>')` for every INSERT, UPDATE or DELETE of a checklist row, at commit. One connection per process
-LISTENs on a thread of its own; a notice drops that channel's remembered stamp. The memory is trusted only while
-that connection is known to hear, from the first echo it hears (below):
+Triggers (migration 0013, and `install_trigger` for `create_all`) run `pg_notify('checklist_changed',
+'<team> <channel>')` for every INSERT, UPDATE or DELETE of a checklist row (`*` for a TRUNCATE), at commit. One
+connection per process LISTENs, on a thread of its own; a notice drops that channel's remembered stamp. The memory
+is trusted only while the process can vouch for the notices:
 
-- It is dropped whole when the listening connection is (re)made, since notices may have been missed meanwhile, and
-  after every write this process commits (`Database.write()`), so a process always sees its own changes at once.
-- Every `ECHO_EVERY_S` the thread sends a notice of its own through another connection; if it has not come back
-  within `ECHO_WAIT_S`, the connection is deemed deaf (a network that drops packets without closing anything), the
-  memory is not used and the thread connects afresh.
-- A lookup first reads whatever notices have reached the socket, under the same lock the thread reads them with.
+- It starts empty each time the listening connection is made (notices may have been missed meanwhile), and is
+  emptied after every write this process commits (`Database.write()`), so a process sees its own changes at once.
+- Every `ECHO_EVERY_S` the thread sends a notice of its own through a second connection of its own, asking in the
+  same statement whether the triggers are there and enabled. Nothing is trusted before the first echo comes back
+  on a new connection, nor while one is more than `ECHO_WAIT_S` late (a network that drops packets without
+  closing anything; a pooler that does not pass LISTEN through), nor without the triggers; the thread then
+  connects afresh. A silent network can so keep an old stamp for at most `ECHO_EVERY_S + ECHO_WAIT_S`.
+- A lookup first reads whatever notices have reached the socket, under the lock the thread reads them with; a stamp
+  read from the database is remembered only if nothing was forgotten since the lookup that preceded the read.
 
 So a change made through another replica is seen as soon as its notice arrives: PostgreSQL sends it when the change
-commits, well before Slack can deliver a next command; until it arrives the earlier stamp is answered. Every path
-that is not sure (no listener yet, listener down, echo late, another process's fork) reads the database as before.
+commits, well before Slack can deliver a next command. Writes by a session with `session_replication_role =
+replica` (which fires no trigger) are not seen until something else changes the channel's checklist.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import select
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from storage import deadline
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "checklist_changed"
-ECHO_EVERY_S = 5.0
-ECHO_WAIT_S = 2.0
-RECONNECT_S = (0.5, 10.0)  # first and longest wait between attempts to listen again
+EVERYTHING = "*"  # the notice of a TRUNCATE
+ECHO_EVERY_S = 3.0
+ECHO_WAIT_S = 2.0  # also the bound on each of the thread's own waits on the database
+RECONNECT_S = (0.5, 10.0)  # first and longest pause between attempts to listen again
 
-# The trigger, one statement each (a driver may refuse several in one execute).
+# One statement each (a driver may refuse several in one execute). A later change to them is a new migration
+# with its own copy: 0013 runs these as they are today.
 TRIGGER_DDL = (
     f"""CREATE OR REPLACE FUNCTION checklist_changed_notify() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify('{CHANNEL}', '{EVERYTHING}');
+  ELSIF TG_OP = 'DELETE' THEN
     PERFORM pg_notify('{CHANNEL}', OLD.team_id || ' ' || OLD.channel_id);
   ELSE
     PERFORM pg_notify('{CHANNEL}', NEW.team_id || ' ' || NEW.channel_id);
@@ -55,119 +66,151 @@ END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS checklist_changed ON checklist",
     "CREATE TRIGGER checklist_changed AFTER INSERT OR UPDATE OR DELETE ON checklist "
     "FOR EACH ROW EXECUTE FUNCTION checklist_changed_notify()",
+    "DROP TRIGGER IF EXISTS checklist_truncated ON checklist",
+    "CREATE TRIGGER checklist_truncated AFTER TRUNCATE ON checklist "
+    "FOR EACH STATEMENT EXECUTE FUNCTION checklist_changed_notify()",
 )
 DROP_TRIGGER_DDL = (
+    "DROP TRIGGER IF EXISTS checklist_truncated ON checklist",
     "DROP TRIGGER IF EXISTS checklist_changed ON checklist",
     "DROP FUNCTION IF EXISTS checklist_changed_notify()",
+)
+TRIGGERS = ("checklist_changed", "checklist_truncated")
+# The echo, and whether both triggers are there and enabled (not 'D'isabled), in one round trip.
+ECHO_SQL = (
+    "SELECT pg_notify(%s, %s), (SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('checklist') "
+    "AND tgname IN ('checklist_changed', 'checklist_truncated') AND tgenabled <> 'D')"
 )
 
 Key = tuple[str, str]  # (team_id, channel_id), as the notice names it
 
 
 class ChecklistWatch:
-    """Stamps remembered per channel, forgotten when PostgreSQL says the channel's checklist changed."""
+    """Stamps remembered per channel, forgotten when PostgreSQL says the channel's checklist changed.
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.engine = engine  # autocommit: the echo is sent through it
+    `thread=False` leaves the listening to the caller (`listen()`, then `step()` as the thread would): the tests
+    drive it one step at a time."""
+
+    def __init__(self, engine: Engine, *, thread: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
+        self.engine = engine
         self.clock = clock
+        self._threaded = thread
+        self._reset()
+        os.register_at_fork(after_in_child=functools.partial(_reset_in_child, weakref.ref(self)))
+
+    def _reset(self) -> None:
+        """A new watch, or one inherited by a forked child: threads do not survive a fork, a lock held at that
+        moment would never be released, and the parent's connections are not the child's to use."""
         self._lock = threading.Lock()
         self._stamps: dict[Key, Any] = {}
-        self._generation = 0  # moves at every forgetting: a read that began before it must not be remembered
-        self._conn: Any = None  # the listening psycopg connection, while it listens
+        self._generation = 0  # moves at every forgetting: a read that began before it is not remembered
+        self._conn: Any = None  # the listening connection, while it listens
+        self._sender: Any = None  # the echo's connection
+        self._poller: Any = None  # lookups' view of the listening socket (the thread polls with its own)
+        self._heard = False  # an echo came back on this connection: until then it proves nothing
         self._echo_token = ""
         self._echo_sent: float | None = None  # when the echo now awaited was sent
-        self._heard = False  # an echo came back on this connection: until then it proves nothing
-        self._pid: int | None = None
+        self._next_echo = 0.0
+        self._started = False
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     # -- what the hot path asks ---------------------------------------------------------------------------
 
     def lookup(self, key: Key) -> tuple[bool, Any, int]:
-        """(trusted, remembered stamp or None, generation). Not trusted: read the database and do not remember."""
-        self._ensure_started()
+        """(trusted, remembered stamp or None, generation). Not trusted: read the database, do not remember."""
+        if not self._started and self._threaded:
+            self._start_thread()
         with self._lock:
+            if self._conn is not None and self._poller.poll(0):
+                self._read_notices()
             if not self._hearing():
-                return False, None, self._generation
-            self._read_notices()
-            if self._conn is None:  # reading found the connection broken
                 return False, None, self._generation
             return True, self._stamps.get(key), self._generation
 
     def remember(self, key: Key, stamp: Any, generation: int) -> None:
         """Keep `stamp`, read from the database after `lookup` gave `generation`, unless something was forgotten
-        since (it may be older than what the database now holds)."""
+        since (the read may be older than what the database now holds). A notice still on the socket is read by
+        the next lookup, which then forgets this."""
         with self._lock:
-            if self._conn is not None:
-                self._read_notices()
             if self._generation == generation and self._hearing():
                 self._stamps[key] = stamp
 
     def forget_all(self) -> None:
-        """After a write this process committed: nothing remembered is trusted (its own notice is on its way)."""
         with self._lock:
             self._forget_all()
 
     def stop(self) -> None:
         self._stopping.set()
         thread = self._thread
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            thread.join(timeout=ECHO_WAIT_S + 1)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2 * ECHO_WAIT_S + 1)
         with self._lock:
             self._close()
 
-    # -- the listening thread -----------------------------------------------------------------------------
+    # -- listening ----------------------------------------------------------------------------------------
 
-    def _ensure_started(self) -> None:
-        pid = os.getpid()
-        if self._pid == pid:
-            return
+    def _start_thread(self) -> None:
         with self._lock:
-            if self._pid == pid:
+            if self._started:
                 return
-            # First use, or first use in a forked child (threads do not survive a fork; the parent's connection
-            # is not ours to use).
-            self._conn = None
-            self._forget_all()
-            self._pid = pid
-            self._stopping = threading.Event()
+            self._started = True
             self._thread = threading.Thread(target=self._run, name="checklist-watch", daemon=True)
             self._thread.start()
 
     def _run(self) -> None:
-        wait = RECONNECT_S[0]
-        while not self._stopping.is_set():
+        stopping = self._stopping
+        pause = RECONNECT_S[0]
+        while not stopping.is_set():
             try:
-                self._listen()
-                wait = RECONNECT_S[0]
-            except Exception as exc:  # noqa: BLE001  (any failure: stop trusting, connect again after a pause)
+                self.listen()
+                pause = RECONNECT_S[0]
+                while not stopping.is_set():
+                    self.step(0.5)
+            except Exception as exc:  # noqa: BLE001  (any failure: stop trusting, listen again after a pause)
                 log.warning("checklist watch: not listening (%s); status reads the database until it is", exc)
             with self._lock:
                 self._close()
-            if self._stopping.wait(wait):
+            if stopping.wait(pause):
                 return
-            wait = min(wait * 2, RECONNECT_S[1])
+            pause = min(pause * 2, RECONNECT_S[1])
 
-    def _listen(self) -> None:
-        conn = self._connect()
+    def listen(self) -> None:
+        """Make the listening connection and the echo's (each wait bounded by ECHO_WAIT_S); trusted from the first
+        echo heard."""
+        with deadline.within(ECHO_WAIT_S):
+            conn = self._connect()
+            try:
+                conn.execute(f"LISTEN {CHANNEL}")
+                sender = self._connect()
+            except Exception:
+                conn.close()
+                raise
+        poller = select.poll()
+        poller.register(conn.pgconn.socket, select.POLLIN)
         with self._lock:
-            self._forget_all()  # whatever changed while nobody listened is unknown
-            self._conn = conn
-            self._echo_sent, self._heard = None, False
-        fd = conn.pgconn.socket
-        next_echo = self.clock()
-        while not self._stopping.is_set():
-            now = self.clock()
-            if now >= next_echo:
+            self._close()
+            self._conn, self._sender, self._poller = conn, sender, poller
+            self._heard, self._echo_sent, self._next_echo = False, None, self.clock()
+        self._waiter = select.poll()
+        self._waiter.register(conn.pgconn.socket, select.POLLIN)
+
+    def step(self, timeout: float) -> None:
+        """Send the echo when it is due, wait up to `timeout` for notices and read them; raises when the
+        connection broke, the echo is late or the triggers are missing (and trusts nothing from then on)."""
+        try:
+            if self.clock() >= self._next_echo:
                 self._send_echo()
-                next_echo = now + ECHO_EVERY_S
-            select.select([fd], [], [], 0.5)
+            self._waiter.poll(int(timeout * 1000))
             with self._lock:
-                if self._conn is not conn:
-                    return
-                self._read_notices()
+                if self._conn is not None:
+                    self._read_notices()
                 if self._conn is None or self._echo_late():
                     raise ConnectionError(f"the listening connection broke, or no echo came back in {ECHO_WAIT_S} s")
+        except BaseException:
+            with self._lock:
+                self._close()
+            raise
 
     def _connect(self) -> Any:
         fairy = self.engine.raw_connection()
@@ -176,22 +219,21 @@ class ChecklistWatch:
             conn: Any = fairy.dbapi_connection
             conn.rollback()  # a checkout's pre-ping may have opened a transaction
             conn.autocommit = True
-            conn.execute(f"LISTEN {CHANNEL}")
         except Exception:
             fairy.close()
             raise
         return conn
 
     def _send_echo(self) -> None:
-        """A notice only this process awaits, sent through another connection: it proves the listener hears."""
-        token = f"echo {uuid.uuid4().hex}"
         with self._lock:
             if self._echo_sent is None:
-                self._echo_token, self._echo_sent = token, self.clock()
-            else:
-                token = self._echo_token  # still awaited: send it again, keep the first time
-        with self.engine.connect() as c:
-            c.execute(text("SELECT pg_notify(:channel, :token)"), {"channel": CHANNEL, "token": token})
+                self._echo_token, self._echo_sent = f"echo {uuid.uuid4().hex}", self.clock()
+            token, sender = self._echo_token, self._sender
+        with deadline.within(ECHO_WAIT_S):
+            row = sender.execute(ECHO_SQL, (CHANNEL, token)).fetchone()
+        self._next_echo = self.clock() + ECHO_EVERY_S
+        if row is None or row[1] != len(TRIGGERS):
+            raise LookupError("the checklist triggers are missing or disabled (run `checklist-bot db upgrade`)")
 
     # -- under the lock -----------------------------------------------------------------------------------
 
@@ -204,12 +246,10 @@ class ChecklistWatch:
     def _read_notices(self) -> None:
         pg = self._conn.pgconn
         try:
-            if not select.select([pg.socket], [], [], 0)[0]:
-                return
-            pg.consume_input()
+            pg.consume_input()  # never blocks: libpq's socket is non-blocking
             while (notice := pg.notifies()) is not None:
                 self._notice(notice.extra.decode())
-        except Exception:  # noqa: BLE001  (a broken connection: the thread connects again)
+        except Exception:  # noqa: BLE001  (a broken connection: the thread listens again)
             log.debug("checklist watch: reading notices failed", exc_info=True)
             self._close()
 
@@ -218,25 +258,37 @@ class ChecklistWatch:
             if payload == self._echo_token:
                 self._echo_sent, self._heard = None, True
             return
-        team_id, _, channel_id = payload.partition(" ")
         self._generation += 1
-        self._stamps.pop((team_id, channel_id), None)
+        if payload == EVERYTHING:
+            self._stamps.clear()
+        else:
+            team_id, _, channel_id = payload.partition(" ")
+            self._stamps.pop((team_id, channel_id), None)
 
     def _forget_all(self) -> None:
         self._generation += 1
         self._stamps.clear()
 
     def _close(self) -> None:
-        conn, self._conn = self._conn, None
+        conns = (self._conn, self._sender)
+        self._conn = self._sender = self._poller = None
+        self._heard = False
         self._forget_all()
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001
-                log.debug("checklist watch: closing failed", exc_info=True)
+        for conn in conns:
+            if conn is not None:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001
+                    log.debug("checklist watch: closing failed", exc_info=True)
+
+
+def _reset_in_child(ref: weakref.ReferenceType[ChecklistWatch]) -> None:
+    watch = ref()
+    if watch is not None:
+        watch._reset()
 
 
 def install_trigger(connection: Any) -> None:
-    """Create the trigger (PostgreSQL only): for a schema made by `create_all` rather than by the migrations."""
+    """Create the triggers (PostgreSQL only): for a schema made by `create_all` rather than by the migrations."""
     for statement in TRIGGER_DDL:
         connection.exec_driver_sql(statement)

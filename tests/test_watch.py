@@ -5,6 +5,9 @@ connection is broken or deaf."""
 
 from __future__ import annotations
 
+import os
+import select
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -15,6 +18,7 @@ import pytest
 from storage import queries as q
 from storage import watch as watch_module
 from storage.db import Database
+from storage.watch import ChecklistWatch
 from tests.conftest import PG_ONLY, fresh_database, pg_available
 from tests.sqlcount import counting
 from tests.test_held_reads import start_checklist as start
@@ -136,6 +140,7 @@ def test_a_killed_listener_is_not_trusted_and_comes_back(replicas):
     eventually(lambda: stamp(a)[1] == before[1] + 1)  # read from the database meanwhile
     eventually(lambda: remembered(a))  # listening again, on a new connection
     assert a.watch._conn.info.backend_pid != listener
+    assert stamp(a)[1] == before[1] + 1  # what it remembered before the break is gone
     bump(b)
     eventually(lambda: stamp(a)[1] == before[1] + 2)
 
@@ -152,3 +157,132 @@ def test_a_deaf_listener_stops_being_trusted(replicas, monkeypatch):
     bump(b)  # `a` hears no notice of it
     eventually(lambda: stamp(a)[1] == before[1] + 1, within=10)
     eventually(lambda: remembered(a) and a.watch._conn is not deaf)
+
+
+# -- one step at a time: the watch's thread is the test's ----------------------------------------------------------
+
+
+@pytest.fixture
+def stepped(replicas) -> Iterator[tuple[Database, Database, ChecklistWatch]]:
+    """`a`'s watch without its thread: the test listens and steps it."""
+    a, b = replicas
+    watch = ChecklistWatch(a.reader, thread=False)
+    a.watch = watch
+    start(b)
+    watch.listen()
+    yield a, b, watch
+    watch.stop()
+
+
+def hear(watch: ChecklistWatch) -> None:
+    """Step until the first echo has come back."""
+
+    def stepped_and_trusted() -> bool:
+        watch.step(0.1)
+        return watch.lookup(STAMP)[0]
+
+    eventually(stepped_and_trusted)
+
+
+def notice_waiting(watch: ChecklistWatch) -> None:
+    """Wait until a notice has reached the listening socket (nobody reads it but the next lookup)."""
+    poller = select.poll()
+    poller.register(watch._conn.pgconn.socket, select.POLLIN)
+    assert poller.poll(10_000), "no notice came"
+
+
+def test_nothing_is_trusted_before_the_first_echo(stepped):
+    a, _, watch = stepped
+    assert watch.lookup(STAMP)[0] is False  # listening, but not yet shown to hear
+    stamp(a)
+    assert watch.lookup(STAMP)[1] is None  # so nothing read meanwhile was remembered
+    hear(watch)
+    stamp(a)
+    assert watch.lookup(STAMP)[1] == stamp(a)
+
+
+def test_a_notice_on_the_socket_is_read_before_answering(stepped):
+    a, b, watch = stepped
+    hear(watch)
+    before = stamp(a)
+    assert remembered(a)
+    bump(b)
+    notice_waiting(watch)  # no step: only the lookup itself can read it
+    assert stamp(a)[1] == before[1] + 1
+
+
+def test_a_read_overtaken_by_a_notice_is_not_remembered(stepped):
+    """lookup (nothing remembered), the read, a change committed and its notice read by another request, then the
+    first request's remember: what it read is already old and must not be kept."""
+    a, b, watch = stepped
+    hear(watch)
+    trusted, found, generation = watch.lookup(STAMP)
+    assert trusted and found is None
+    old = a.one_row(q._STAMP, {"team_id": STAMP[0], "channel_id": STAMP[1]})
+    bump(b)
+    notice_waiting(watch)
+    watch.lookup(("T1", "another channel"))  # another request's lookup reads the notice
+    watch.remember(STAMP, old, generation)
+    assert watch.lookup(STAMP)[1] is None
+    assert stamp(a)[1] == old[1] + 1
+
+
+def test_without_the_triggers_nothing_is_trusted(stepped):
+    a, b, watch = stepped
+    with b.writer.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE checklist DISABLE TRIGGER checklist_changed")
+    try:
+        with pytest.raises(LookupError, match="triggers are missing or disabled"):
+            for _ in range(50):
+                watch.step(0.1)
+        assert watch.lookup(STAMP)[0] is False
+    finally:
+        with b.writer.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE checklist ENABLE TRIGGER checklist_changed")
+
+
+def test_a_truncate_forgets_every_channel(stepped):
+    a, b, watch = stepped
+    hear(watch)
+    stamp(a)
+    assert remembered(a)
+    with b.writer.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE checklist CASCADE")
+    notice_waiting(watch)
+    assert q.active_checklist_stamp(a, *STAMP) is None
+
+
+def test_a_forked_child_starts_afresh(replicas):
+    """A child forked while a thread of the parent held the watch's lock neither hangs on that lock nor trusts what
+    the parent remembered."""
+    a, b = replicas
+    start(b)
+    eventually(lambda: remembered(a))
+    assert a.watch is not None
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with a.watch._lock:
+            held.set()
+            release.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, then leave at once
+        try:
+            trusted, found, _ = a.watch.lookup(STAMP)
+            os._exit(0 if found is None and not trusted else 3)
+        except BaseException:
+            os._exit(4)
+    release.set()
+    holder.join()
+    end = time.monotonic() + 20
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < end:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung on the watch's lock")
+    assert os.waitstatus_to_exitcode(done[1]) == 0

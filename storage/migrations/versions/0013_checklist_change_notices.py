@@ -1,7 +1,8 @@
 """PostgreSQL notices of checklist changes
 
-A trigger on `checklist` sends `pg_notify('checklist_changed', '<team> <channel>')` for every row written, at
-commit, so each process can answer `/checklist status`'s stamp from memory (storage/watch.py). SQLite: nothing.
+Triggers on `checklist` send `pg_notify('checklist_changed', '<team> <channel>')` for every row written (`*` for a
+TRUNCATE), at commit, so each process can answer `/checklist status`'s stamp from memory (storage/watch.py).
+SQLite: nothing.
 
 Revision ID: 0013
 Revises: 0012
