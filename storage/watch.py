@@ -1,7 +1,7 @@
 """PostgreSQL tells each process which channels' checklists changed (LISTEN/NOTIFY), so the stamp `/checklist
 status` checks is answered from memory instead of a round trip per request.
 
-Triggers (migration 0013, and `install_trigger` for `create_all`) run `pg_notify('checklist_changed',
+Triggers (migrations 0013 and 0014, and `install_trigger` for `create_all`) run `pg_notify('checklist_changed',
 '<team> <channel>')` for every INSERT, UPDATE or DELETE of a checklist row (`*` for a TRUNCATE), at commit. One
 connection per process LISTENs, on a thread of its own; a notice drops that channel's remembered stamp. The memory
 is trusted only while the process can vouch for the notices:
@@ -46,8 +46,9 @@ ECHO_EVERY_S = 3.0
 ECHO_WAIT_S = 2.0  # also the bound on each of the thread's own waits on the database
 RECONNECT_S = (0.5, 10.0)  # first and longest pause between attempts to listen again
 
-# One statement each (a driver may refuse several in one execute). A later change to them is a new migration
-# with its own copy: 0013 runs these as they are today.
+# What `create_all` installs: the same as migrations 0013 and 0014 together (each migration keeps its own copy
+# of the SQL it ran; tests/test_migrations.py checks that both ways give the same function). One statement each:
+# a driver may refuse several in one execute.
 TRIGGER_DDL = (
     f"""CREATE OR REPLACE FUNCTION checklist_changed_notify() RETURNS trigger AS $$
 BEGIN
@@ -69,11 +70,6 @@ END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS checklist_truncated ON checklist",
     "CREATE TRIGGER checklist_truncated AFTER TRUNCATE ON checklist "
     "FOR EACH STATEMENT EXECUTE FUNCTION checklist_changed_notify()",
-)
-DROP_TRIGGER_DDL = (
-    "DROP TRIGGER IF EXISTS checklist_truncated ON checklist",
-    "DROP TRIGGER IF EXISTS checklist_changed ON checklist",
-    "DROP FUNCTION IF EXISTS checklist_changed_notify()",
 )
 TRIGGERS = ("checklist_changed", "checklist_truncated")
 # The echo, and whether both triggers are there and enabled (not 'D'isabled), in one round trip.

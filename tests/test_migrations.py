@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 from storage import migrate
 from storage.db import Database
 from storage.migrations.env_filters import include_name
+from storage.watch import install_trigger
 from tests.conftest import PG_ONLY, pg_available
 
 
@@ -49,6 +50,11 @@ def test_migrations_build_the_models_schema(tmp_path):
             if not db.is_sqlite:  # the triggers behind storage/watch.py (create_all installs them too)
                 triggers = "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('checklist') AND NOT tgisinternal"
                 assert sorted(conn.execute(text(triggers)).scalars()) == ["checklist_changed", "checklist_truncated"]
+                function = "SELECT pg_get_functiondef('checklist_changed_notify'::regproc)"
+                migrated = conn.execute(text(function)).scalar()
+                install_trigger(conn)  # what create_all installs
+                assert conn.execute(text(function)).scalar() == migrated
+                conn.rollback()
         db.dispose()
 
 
