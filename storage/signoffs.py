@@ -243,11 +243,6 @@ def latest_per_item_with_approvals(
     return list(out.values())
 
 
-def unescalated_pending(session: Session) -> list[tuple[SignoffRequest, str]]:
-    """Pending, never escalated requests of active checklists with their checklist's team id, oldest first."""
-    return [(request, checklist.team_id) for request, checklist in unescalated_pending_with_checklist(session)]
-
-
 def unescalated_pending_with_checklist(session: Session) -> list[tuple[SignoffRequest, Checklist]]:
     """Pending, never escalated requests of active checklists with their checklist (its calendar counts the
     working days), oldest first."""

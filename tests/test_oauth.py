@@ -22,7 +22,7 @@ from bot.config import DEFAULT_SCOPES
 from bot.reminders.runner import NOT_INSTALLED
 from bot.signoffs.messages import GONE
 from bot.slack.ids import Action, Input, MenuChoice, View
-from bot.slack.payloads import ItemForm
+from bot.slack.payloads import ItemForm, encode
 from storage import schedules as sched
 from storage import signoffs as sq
 from storage.models import Checklist, Item
@@ -312,7 +312,7 @@ def test_forged_menu_clicks_from_another_workspace_change_and_show_nothing(two: 
     # A form whose private_metadata names Alpha's checklist, submitted from Beta.
     ref = ItemForm(alpha_id, CHANNEL, "1.2", None, None)
     note_input = {"type": "input", "block_id": Input.NOTE, "element": {"type": "plain_text_input"}}
-    view = {"type": "modal", "callback_id": View.NOTE, "private_metadata": ref.dump(), "blocks": [note_input]}
+    view = {"type": "modal", "callback_id": View.NOTE, "private_metadata": encode(ref), "blocks": [note_input]}
     values = {Input.NOTE: {Input.NOTE: {"type": "plain_text_input", "value": "forged"}}}
     reply = bot.slack.submit(view, values, user="UBOB", team_id="TBBB")
     assert reply.json["response_action"] == "errors" and "archived" in reply.json["errors"][Input.NOTE]

@@ -167,4 +167,3 @@ class Unshared:
 
 ItemEvent = ItemDone | Reopened | Skipped | Unskipped | OwnersSet | DueSet | NoteAdded | ItemAdded | ItemRemoved
 ChecklistEvent = Started | Planned
-SettingEvent = TimezoneSet | WorkweekSet | NotifySet | Shared | Unshared

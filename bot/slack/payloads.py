@@ -23,7 +23,6 @@ BUTTON_VALUE = 2000
 OPTION_VALUE = 150
 PRIVATE_METADATA = 3000
 BLOCK_ID = 255
-ACTION_ID = 255
 
 _INT = re.compile(r"^[1-9]\d{0,17}$")
 _ITEM = re.compile(r"^\d{1,6}\.\d{1,6}$")
@@ -93,10 +92,6 @@ class Payload:
     FIELDS: ClassVar[dict[str, _Field]]
     OPTIONAL_LAST: ClassVar[str | None] = None  # a trailing flag left out when false
     STALE: ClassVar[str] = "That button is from an older version of this message; nothing changed."
-
-    def dump(self) -> str:
-        """`encode(self)`."""
-        return encode(self)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ here (types, required fields, where an element may go, plain_text-only places, u
 limits here is one argument of a call that stays for those checks, so delegating them removes no line. It misses
 limits (a static_select's or overflow menu's options, a section field, checkboxes' count), accepts what Slack
 rejects (a mrkdwn header, 2026-02-30, a confirm without confirm/deny), rejects a modal without blocks, cannot build
-a block with a malformed child, and its errors give no path or value. Built on it, this module came out longer and
-14x slower.
+a block with a malformed child, and its errors give no path or value. Built on it, this module came out longer
+(549 lines against 543) and slower: slack_sdk's parse and validate alone take about 2.1 ms on a 47-block status
+message, about 5x the 0.44 ms this whole module takes.
 """
 
 from __future__ import annotations
