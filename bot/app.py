@@ -16,23 +16,30 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import metrics, schema
+from bot.checklists.listeners import actions as checklist_actions
+from bot.checklists.listeners import commands as _checklist_commands  # noqa: F401  (registers its subcommands)
+from bot.checklists.listeners import modals as checklist_modals
 from bot.checklists.service import ChecklistService
 from bot.checklists.templates import load_templates
 from bot.clock import Clock
 from bot.config import Settings
+from bot.home import listeners as home_listeners
 from bot.lifecycle import Lifecycle
 from bot.portfolio import listeners as _portfolio_commands  # noqa: F401  (registers `portfolio`)
 from bot.reminders import listeners as _remind_commands  # noqa: F401  (registers `remind`)
 from bot.reminders.digest import pending_signoffs
 from bot.reminders.runner import Reminders
 from bot.reminders.service import ReminderService
+from bot.signoffs import listeners as signoff_listeners
 from bot.signoffs.flow import SignoffFlow
 from bot.signoffs.service import SignoffService
+from bot.slack import commands as command_listener
+from bot.slack import errors as error_handler
+from bot.slack import events as event_listeners
 from bot.slack.background import Background
 from bot.slack.cache import LRUCache
 from bot.slack.delivery import SafeConnectionRetry, SafeServerErrorRetry
 from bot.slack.effects import register_effects
-from bot.slack.listeners import register_listeners
 from bot.slack.outbox import Outbox
 from bot.slack.verify import Replays, VerifiedOnce
 from bot.slack.workspaces import StoredBotAuthorize, Workspaces, oauth_setup
@@ -240,5 +247,16 @@ def create_runtime(
     metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
 
     register_effects(outbox, rt)
-    register_listeners(app, rt)
+    # Each module's `register(app, rt)`: the /checklist command, each feature's actions, forms and events, then the
+    # error handler that turns any exception into an answer.
+    for module in (
+        command_listener,
+        checklist_actions,
+        checklist_modals,
+        signoff_listeners,
+        home_listeners,
+        event_listeners,
+        error_handler,
+    ):
+        module.register(app, rt)
     return rt

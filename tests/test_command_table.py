@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack import listeners  # noqa: F401  (imports every feature, which registers its handlers)
+from bot import app  # noqa: F401  (the wiring imports every feature, which registers its handlers)
 from bot.slack.answers import help_view
 from bot.slack.commands import unhandled
 from bot.slack.parser import TABLE, parse

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.checklists.messages.changes import change_text
 from bot.home.messages import home_view
+from bot.slack.errors import shown_elsewhere
 from bot.slack.ids import Action
 from bot.slack.outbox import Effect
 from bot.slack.payloads import HomeDone, decode
@@ -49,6 +50,14 @@ def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, not
 
 
 def register(app: App, rt: Runtime) -> None:
+    shown_elsewhere(from_home, publish_home)  # a refusal on the Home tab, which has no response_url
+
+    @app.event("app_home_opened")
+    def app_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        rt.outbox.send(home_effect(body.get("team_id", ""), event["user"]))
+
     @app.action(Action.HOME_DONE)
     def home_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         done = decode(HomeDone, action.get("value"))

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
@@ -16,7 +17,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import metrics
 from bot.errors import MissingSentence, Unavailable, UserError
-from bot.home.listeners import from_home, publish_home
 from bot.slack.answers import ephemeral
 from bot.slack.verify import VERIFIED
 from bot.slack.who import team_of, user_of
@@ -64,6 +64,18 @@ def message_for(error: Exception) -> str:
     return f"Something went wrong on our side (ref `{ref}`), so nothing was changed. Please try again."
 
 
+# Surfaces without a response_url (the App Home tab), each with how to show a refusal there: (does this click come
+# from it, show(rt, client, team_id, user_id, text)), registered by the feature that owns the surface.
+Show = Callable[["Runtime", WebClient, str, str, str], None]
+_ELSEWHERE: list[tuple[Callable[[dict[str, Any]], bool], Show]] = []
+
+
+def shown_elsewhere(matches: Callable[[dict[str, Any]], bool], show: Show) -> None:
+    """Register a surface that answers a refused click itself (after the ack), rather than through response_url."""
+    if all(m is not matches for m, _ in _ELSEWHERE):
+        _ELSEWHERE.append((matches, show))
+
+
 def _json(payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
@@ -89,9 +101,10 @@ def register(app: App, rt: Runtime) -> None:
             if field:
                 return _json({"response_action": "errors", "errors": {field: text[:300]}})
             return BoltResponse(status=200, body="")
-        if kind == "block_actions" and from_home(body):
-            # No response_url on the Home tab: show why on top of the person's re-published Home.
-            rt.background.submit(publish_home, rt, client, team_of(body), user_of(body), text)
+        clicked = kind == "block_actions"
+        surface = next((show for matches, show in _ELSEWHERE if matches(body)), None) if clicked else None
+        if surface is not None:
+            rt.background.submit(surface, rt, client, team_of(body), user_of(body), text)
         elif kind == "block_actions" and body.get("response_url"):
             rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
         return BoltResponse(status=200, body="")

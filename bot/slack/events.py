@@ -1,4 +1,5 @@
-"""Events API listeners: App Home, direct messages to the bot, and in OAuth mode uninstalls and revoked tokens."""
+"""Events API listeners shared by all features: direct messages to the bot, and in OAuth mode uninstalls and
+revoked tokens (the App Home event is bot/home/listeners.py's)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
-from bot.home.listeners import home_effect
 from bot.slack.answers import dm_help_view
 from bot.slack.outbox import Effect
 
@@ -72,12 +72,6 @@ class EventGate(Middleware):
 
 def register(app: App, rt: Runtime) -> None:
     app.middleware(EventGate(rt))
-
-    @app.event("app_home_opened")
-    def app_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        rt.outbox.send(home_effect(body.get("team_id", ""), event["user"]))
 
     throttle = DmThrottle()
 
