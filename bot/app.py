@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot import grammar as _grammar  # noqa: F401  (the command table, every feature's rows in help's order)
 from bot import metrics, schema
 from bot.checklists.listeners import actions as checklist_actions
 from bot.checklists.listeners import commands as _checklist_commands  # noqa: F401  (registers its subcommands)

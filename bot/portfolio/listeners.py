@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserError
+from bot.portfolio import grammar as _grammar  # noqa: F401  (the rows these handlers handle)
 from bot.portfolio.messages import no_portfolio_text, portfolio_view
 from bot.portfolio.service import build_portfolio
 from bot.slack.commands import SlackCall, handles

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import NoChecklist
 from bot.portfolio.listeners import portfolio_answer
 from bot.portfolio.service import has_shares
+from bot.reminders import grammar as _grammar  # noqa: F401  (the rows these handlers handle)
 from bot.reminders.messages import (
     digest_set_text,
     digest_stopped_text,

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.checklists import rules
 from bot.errors import UserError
 from bot.home.listeners import from_home, home_effect
+from bot.signoffs import grammar as _grammar  # noqa: F401  (the rows these handlers handle)
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from bot.signoffs.refusals import ReasonMissing, ReasonTooLong
 from bot.signoffs.service import Decision, Plan

@@ -1,7 +1,7 @@
 """`/checklist`: one command table (`bot.slack.parser.TABLE`) from text to answer.
 
-Each row holds a subcommand's usage line, its parser and its handler. The grammar rows are written in the
-parser; each feature registers its handlers with `handles`; `help` is generated from the same rows, so the help
+Each row holds a subcommand's usage line, its parser and its handler. Each feature writes its rows in its
+`grammar` module and registers its handlers with `handles`; `help` is generated from the same rows, so the help
 text and the grammar cannot disagree. Every handler has one signature, `Handler`, and returns the answer that
 acknowledges the command.
 """
@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.slack.acks import acknowledge
+from bot.slack.answers import help_view
 from bot.slack.errors import outcome_of
 from bot.slack.parser import TABLE, Command, Subcommand, parse
 from bot.slack.who import who_of
@@ -53,13 +54,15 @@ def unhandled() -> list[str]:
     return [s.name for s in TABLE.values() if s.handler is None]
 
 
-# Subcommands as metric labels: a bounded set, whatever people type ("unknown" for the rest).
-KNOWN = frozenset(name.partition(" ")[0] for name in TABLE)
+@handles("help")
+def _help(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
+    return help_view(cmd.args[0] if cmd.args else None)
 
 
 def metric_name(text: str) -> str:
+    """The subcommand as a metric label: a bounded set, whatever people type ("unknown" for the rest)."""
     head = (text or "").strip().partition(" ")[0].lower()
-    return head if head in KNOWN else ("help" if not head else "unknown")
+    return head if head in TABLE.heads() else ("help" if not head else "unknown")
 
 
 def row_of(cmd: Command) -> Subcommand:

@@ -59,9 +59,11 @@ REPLAY_WINDOW = timedelta(minutes=10)  # Slack refuses signatures older than 5 m
 REPLAYED = "That request was already handled, so nothing was done again."
 
 
-# Subcommands that only read (the command table's read_only rows): a replay of one changes nothing, so they are
-# not recorded, which keeps a database write off the acknowledgement path of the commands teams type most.
-READ_ONLY_SUBCOMMANDS = frozenset({""} | {name for name, row in TABLE.items() if row.read_only})
+def _read_only(head: str) -> bool:
+    """Subcommands that only read (the command table's read_only rows, and help for an empty text): a replay of one
+    changes nothing, so they are not recorded, which keeps a database write off the acknowledgement path of the
+    commands teams type most."""
+    return head == "" or head in TABLE.read_only()
 
 
 def fingerprint(req: BoltRequest) -> str | None:
@@ -70,7 +72,7 @@ def fingerprint(req: BoltRequest) -> str | None:
     and for read-only subcommands, whose replay is harmless."""
     body = req.body if isinstance(req.body, dict) else {}
     text = body.get("text")
-    if body.get("command") and isinstance(text, str) and (text.split(maxsplit=1) or [""])[0] in READ_ONLY_SUBCOMMANDS:
+    if body.get("command") and isinstance(text, str) and _read_only((text.split(maxsplit=1) or [""])[0]):
         return None
     trigger = body.get("trigger_id")
     if isinstance(trigger, str) and trigger:

@@ -10,6 +10,7 @@ from uuid import uuid4
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from bot.checklists import grammar as _grammar  # noqa: F401  (the rows these handlers handle)
 from bot.checklists import rules
 from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the sentences of its refusals)
 from bot.checklists.messages.answers import (
@@ -30,7 +31,7 @@ from bot.checklists.zones import canonical_timezone
 from bot.signoffs import listeners as signoff
 from bot.signoffs.messages import status_lines
 from bot.slack.acks import Rendered
-from bot.slack.answers import archived_view, contacts_view, ephemeral, help_view, in_channel, templates_view
+from bot.slack.answers import archived_view, contacts_view, ephemeral, in_channel, templates_view
 from bot.slack.blocks import context
 from bot.slack.commands import SlackCall, handles
 from bot.slack.outbox import Effect
@@ -255,11 +256,6 @@ def _archive(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str,
 @handles("archived")
 def _archived(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
     return archived_view(rt.service.archived_list(who))
-
-
-@handles("help")
-def _help(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
-    return help_view(cmd.args[0] if cmd.args else None)
 
 
 @handles("export")
