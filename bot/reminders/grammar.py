@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.checklists.dates import WEEKDAYS
 from bot.checklists.grammar import timezone, workweek
@@ -15,15 +17,60 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_SNOOZE_DAYS = 60
 
 
+@dataclass(frozen=True)
+class Weekly:
+    """`remind weekly <day> <HH:MM> [timezone]`: the channel's weekly digest at that time."""
+
+    weekday: int  # 0 is Monday
+    hour: int
+    minute: int
+    timezone: str | None  # the tz database's name; None: the checklist's timezone
+
+
+@dataclass(frozen=True)
+class DmMode:
+    """`remind dm on|off|snooze <days>`: the caller's overdue DMs."""
+
+    mode: Literal["on", "off", "snooze"]
+    days: int | None = None  # snooze: the next `days` working days (1 to MAX_SNOOZE_DAYS)
+
+
+@dataclass(frozen=True)
+class DmWorkweek:
+    """`remind dm workweek <week>`: the days the caller's nudges go out on."""
+
+    workweek: str  # a key of `bot.checklists.rules.WORKWEEKS`
+
+
+# `remind` alone shows the settings; `off` stops the weekly digest; `now` posts it now.
+RemindArgs = Literal["show", "off", "now"] | Weekly | DmMode | DmWorkweek
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemindCommand(Command):
+    """`/checklist remind …` read once: its handler reads `remind`, typed. (`args` keeps the words it was given
+    as text, as every command's does.)"""
+
+    remind: RemindArgs
+
+
+def remind_of(cmd: Command) -> RemindArgs:
+    if not isinstance(cmd, RemindCommand):
+        raise RuntimeError(f"`{cmd.name}` was not parsed by the remind grammar")
+    return cmd.remind
+
+
 def _remind(rest: str, tokens: list[str]) -> Command:
     """`remind` → ("show",); `remind off|now`; `remind weekly <day> <HH:MM> [tz]` → ("weekly", day, hh, mm, tz);
     `remind dm on|off` → ("dm", mode); `remind dm snooze <days>` → ("dm", "snooze", days);
-    `remind dm workweek <week>` → ("dm", "workweek", week)."""
+    `remind dm workweek <week>` → ("dm", "workweek", week). The same, typed, in `RemindCommand.remind`."""
     words = [t.lower() for t in tokens]
     if not words:
-        return Command("remind", args=("show",))
-    if words in (["off"], ["now"]):
-        return Command("remind", args=(words[0],))
+        return RemindCommand("remind", args=("show",), remind="show")
+    if words == ["off"]:
+        return RemindCommand("remind", args=("off",), remind="off")
+    if words == ["now"]:
+        return RemindCommand("remind", args=("now",), remind="now")
     if words[0] == "weekly":
         example = "`/checklist remind weekly monday 09:00` (optionally a timezone such as `Europe/Berlin`)"
         if len(words) not in (3, 4):
@@ -37,17 +84,22 @@ def _remind(rest: str, tokens: list[str]) -> Command:
         tz = ""
         if len(tokens) == 4:
             tz = canonical_timezone(tokens[3]) or timezone(tokens[3])
-        return Command("remind", args=("weekly", str(day), m.group(1), m.group(2), tz))
+        weekly = Weekly(day, int(m.group(1)), int(m.group(2)), tz or None)
+        return RemindCommand("remind", args=("weekly", str(day), m.group(1), m.group(2), tz), remind=weekly)
     if words[0] == "dm":
-        if words[1:] in (["on"], ["off"]):
-            return Command("remind", args=("dm", words[1]))
+        if words[1:] == ["on"]:
+            return RemindCommand("remind", args=("dm", "on"), remind=DmMode("on"))
+        if words[1:] == ["off"]:
+            return RemindCommand("remind", args=("dm", "off"), remind=DmMode("off"))
         if len(words) >= 2 and words[1] == "workweek":
             how = "`/checklist remind dm workweek mon-fri|sun-thu|mon-sat`"
             if len(words) == 2:
                 raise ParseError(f"Which week? Use {how}.")
-            return Command("remind", args=("dm", "workweek", workweek(tokens[2:], how)))
+            week = workweek(tokens[2:], how)
+            return RemindCommand("remind", args=("dm", "workweek", week), remind=DmWorkweek(week))
         if len(words) == 3 and words[1] == "snooze" and words[2].isdecimal() and 1 <= int(words[2]) <= MAX_SNOOZE_DAYS:
-            return Command("remind", args=("dm", "snooze", str(int(words[2]))))
+            days = int(words[2])
+            return RemindCommand("remind", args=("dm", "snooze", str(days)), remind=DmMode("snooze", days))
         raise ParseError(
             f"Use `/checklist remind dm on`, `/checklist remind dm off`, `/checklist remind dm snooze <days>` "
             f"(1 to {MAX_SNOOZE_DAYS} working days) or `/checklist remind dm workweek sun-thu`."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import NoChecklist
 from bot.portfolio.listeners import portfolio_answer
 from bot.portfolio.service import has_shares
-from bot.reminders import grammar as _grammar  # noqa: F401  (the rows these handlers handle)
+from bot.reminders.grammar import DmMode, DmWorkweek, Weekly, remind_of  # (and its row, which `_remind` handles)
 from bot.reminders.messages import (
     digest_set_text,
     digest_stopped_text,
@@ -27,23 +27,22 @@ if TYPE_CHECKING:
 
 @handles("remind")
 def _remind(rt: Runtime, who: Who, cmd: Command, slack: SlackCall) -> dict[str, Any]:
-    action = cmd.args[0]
-    if action == "show":
-        return remind_status_view(rt.remind.status(who))
-    if action == "off":
-        return in_channel(digest_stopped_text(who.user_id, rt.remind.off(who)))
-    if action == "now":
-        digest = rt.reminders.digest_now(who.team_id, who.channel_id)
-        if digest is None:
-            if has_shares(rt.db, who.team_id, who.channel_id):  # a portfolio channel's digest is its portfolio
-                return portfolio_answer(rt, who)
-            raise NoChecklist()
-        return digest_view(digest, allow_quiet=False) | {"response_type": "in_channel"}
-    if action == "dm":
-        if cmd.args[1] == "workweek":
-            return ephemeral(workweek_set_text(rt.remind.set_dm_workweek(who, cmd.args[2])))
-        days = int(cmd.args[2]) if len(cmd.args) > 2 else None
-        return ephemeral(dm_set_text(rt.remind.set_dm(who, cmd.args[1], days)))
-    _, day, hour, minute, tz = cmd.args
-    info = rt.remind.set_weekly(who, int(day), int(hour), int(minute), tz or None)
-    return in_channel(digest_set_text(who.user_id, info))
+    match remind_of(cmd):
+        case "show":
+            return remind_status_view(rt.remind.status(who))
+        case "off":
+            return in_channel(digest_stopped_text(who.user_id, rt.remind.off(who)))
+        case "now":
+            digest = rt.reminders.digest_now(who.team_id, who.channel_id)
+            if digest is None:
+                if has_shares(rt.db, who.team_id, who.channel_id):  # a portfolio channel's digest is its portfolio
+                    return portfolio_answer(rt, who)
+                raise NoChecklist()
+            return digest_view(digest, allow_quiet=False) | {"response_type": "in_channel"}
+        case DmWorkweek(workweek=week):
+            return ephemeral(workweek_set_text(rt.remind.set_dm_workweek(who, week)))
+        case DmMode(mode=mode, days=days):
+            return ephemeral(dm_set_text(rt.remind.set_dm(who, mode, days)))
+        case Weekly(weekday=day, hour=hour, minute=minute, timezone=tz):
+            info = rt.remind.set_weekly(who, day, hour, minute, tz)
+            return in_channel(digest_set_text(who.user_id, info))
