@@ -16,11 +16,14 @@ from bot.checklists.messages import refusals as _refusals  # noqa: F401  (the se
 from bot.checklists.messages.answers import (
     QUIET_NOTE,
     TIMEZONE_UNKNOWN,
+    archived_view,
     calendar_text,
+    contacts_view,
     export_preparing_text,
     notify_mode_text,
     profile_timezone_text,
     skip_asks_text,
+    templates_view,
 )
 from bot.checklists.messages.changes import archived_text, change_text, contact_text, event_text, phase_done_text
 from bot.checklists.messages.item import history_view, show_view
@@ -31,7 +34,7 @@ from bot.checklists.zones import canonical_timezone
 from bot.signoffs import listeners as signoff
 from bot.signoffs.messages import status_lines
 from bot.slack.acks import Rendered
-from bot.slack.answers import archived_view, contacts_view, ephemeral, in_channel, templates_view
+from bot.slack.answers import ephemeral, in_channel
 from bot.slack.blocks import context
 from bot.slack.commands import SlackCall, handles
 from bot.slack.outbox import Effect

@@ -1,13 +1,19 @@
-"""The checklists feature's answers that are not a change: the calendar, the notice mode, what happens next."""
+"""The checklists feature's answers that are not a change: the calendar, the notice mode, what happens next, the
+templates, the contacts and the archived checklists."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.checklists import rules
-from bot.checklists.dates import plain_date
+from bot.checklists.dates import plain_date, slack_day
 from bot.checklists.service import CalendarInfo
-from bot.slack.text import mention
+from bot.checklists.templates import DEFAULT_TEMPLATE, Template
+from bot.slack.answers import ephemeral
+from bot.slack.blocks import context, message, section
+from bot.slack.text import mention, user_text
+from storage.models import Checklist, Contact
 
 QUIET_NOTE = "🔕 Quiet channel: only you see this; the weekly digest lists the week's changes."
 TIMEZONE_UNKNOWN = (
@@ -56,3 +62,46 @@ def skip_asks_text(number: str, approvers: Sequence[str]) -> str:
 
 def export_preparing_text(fmt: str) -> str:
     return f"Preparing the export ({fmt.upper()})… it will appear in this channel."
+
+
+def templates_view(templates: dict[str, Template]) -> dict[str, Any]:
+    lines = []
+    for name, t in sorted(templates.items()):
+        default = " _(default)_" if name == DEFAULT_TEMPLATE else ""
+        lines.append(
+            f"• `{name}`{default} — *{user_text(t.title)}*: {len(t.phases)} phases, {len(t.items)} items. "
+            f"{user_text(t.description)}"
+        )
+    text = "*Templates* (`/checklist start <name>`)\n" + "\n".join(lines)
+    return ephemeral(text)
+
+
+def contacts_view(contacts: Sequence[Contact]) -> dict[str, Any]:
+    if not contacts:
+        return ephemeral(
+            "No contacts yet. Name them per role, e.g. `/checklist contact security @cara @dan`; "
+            "sign-offs go to the role's contacts."
+        )
+    roles: dict[str, list[str]] = {}
+    for c in contacts:
+        roles.setdefault(c.role, []).append(mention(c.user_id))
+    lines = [f"• *{role}*: {', '.join(people)}" for role, people in sorted(roles.items())]
+    return ephemeral("*Contacts*\n" + "\n".join(lines))
+
+
+def archived_view(checklists: Sequence[Checklist]) -> dict[str, Any]:
+    """The channel's archived checklists, numbered oldest first (the number `… archived <n>` takes)."""
+    if not checklists:
+        return ephemeral("This channel has no archived checklists. `/checklist archive` closes the current one.")
+    lines = [
+        f"{n}. *{user_text(c.title)}* · started {slack_day(c.created_at)} by {mention(c.created_by)} · "
+        f"archived {slack_day(c.archived_at)} by {mention(c.archived_by)}"
+        for n, c in enumerate(checklists, 1)
+        if c.archived_at is not None
+    ]
+    text = "*Archived checklists here* (read-only)\n" + "\n".join(lines[-40:])
+    hint = (
+        "`/checklist status archived <n>` · `history archived <n>` · `show <item> archived <n>` · "
+        "`export md archived <n>`"
+    )
+    return message(text, [section(text[:2990]), context(hint)], response_type="ephemeral")
