@@ -64,3 +64,17 @@ def test_the_app_does_not_start_while_a_row_has_no_handler(monkeypatch):
     monkeypatch.setattr(TABLE["done"], "handler", None)
     with pytest.raises(RuntimeError, match="no handler registered for /checklist done"):
         commands.register(nothing, nothing)
+
+
+def test_the_help_order_must_name_every_row_once():
+    from bot.slack.parser import Table, row
+
+    table = Table()
+    table.add(row("one", "one", "one", "a row"), row("two", "two", "two", "another"))
+    for order in (["one"], ["one", "two", "three"], ["one", "two", "two"]):
+        with pytest.raises(RuntimeError, match="the help order must name every row"):
+            table.arrange(order)
+    table.arrange(["two", "one"])
+    assert list(table) == ["two", "one"]
+    with pytest.raises(RuntimeError, match="two rows"):
+        table.add(row("one", "one", "one", "again"))

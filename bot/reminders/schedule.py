@@ -11,7 +11,7 @@ from bot.checklists import rules
 from bot.checklists.dates import WEEKDAYS
 from bot.checklists.zones import canonical_timezone
 
-__all__ = ["canonical_timezone"]  # the parser's import, kept here
+__all__ = ["canonical_timezone"]  # the remind grammar's import (bot/reminders/grammar.py), kept here
 
 CATCH_UP = timedelta(days=1)  # a run missed while the app was down is caught up when less late than this
 NUDGE_HOUR = 9  # nudges go out from 09:00 local …
