@@ -19,6 +19,7 @@ from bot import grammar as _grammar  # noqa: F401  (the command table, every fea
 from bot import metrics, schema
 from bot.checklists.listeners import actions as checklist_actions
 from bot.checklists.listeners import commands as _checklist_commands  # noqa: F401  (registers its subcommands)
+from bot.checklists.listeners import effects as _checklist_effects  # noqa: F401  (registers `status.refresh`, `export`)
 from bot.checklists.listeners import modals as checklist_modals
 from bot.checklists.service import ChecklistService
 from bot.checklists.templates import load_templates
@@ -247,6 +248,8 @@ def create_runtime(
     )
     metrics.watch_database([db.writer, db.reader] if db.is_sqlite else [db.writer])
 
+    # The effect kinds each feature registered when imported (bot.checklists.listeners.effects, the Home's and the
+    # sign-offs' listeners), bound to this runtime's outbox.
     register_effects(outbox, rt)
     # Each module's `register(app, rt)`: the /checklist command, each feature's actions, forms and events, then the
     # error handler that turns any exception into an answer.

@@ -1,7 +1,7 @@
 """The Slack side of `/checklist export`: name the people, render the file, upload it to the channel.
 
-Runs after the acknowledgement, as an outbox effect (`bot.slack.effects.export`), outside any DB transaction. The upload
-is Slack's `files.uploadV2` flow in three recorded steps (getUploadURLExternal, POST the bytes,
+Runs after the acknowledgement, as an outbox effect (`bot.checklists.listeners.effects.export`), outside any DB
+transaction. The upload is Slack's `files.uploadV2` flow in three recorded steps (getUploadURLExternal, POST the bytes,
 completeUploadExternal with the channel). If it fails the person who asked is told through the command's
 `response_url`.
 """
@@ -22,12 +22,6 @@ from bot.slack.reasons import reason_of
 from bot.slack.text import mention, user_text
 
 log = logging.getLogger(__name__)
-
-WHY = {
-    "not_in_channel": "I am not a member of this channel: `/invite @checklist-bot`, then export again",
-    "channel_not_found": "I cannot see this channel: `/invite @checklist-bot`, then export again",
-    "missing_scope": "the app lacks the `files:write` permission: ask an admin to reinstall it",
-}
 
 
 def user_names(client: WebClient, user_ids: Iterable[str]) -> dict[str, str]:
@@ -55,7 +49,8 @@ class Upload:
 
 
 def prepare(client: WebClient, data: ExportData, fmt: str, user_id: str, now: datetime) -> Upload:
-    """Name the people (users.info) and render the file; the upload itself is an outbox effect (`bot.slack.effects`)."""
+    """Name the people (users.info) and render the file; the upload itself is an outbox effect
+    (`bot.checklists.listeners.effects`)."""
     names = user_names(client, data.user_ids())
     content = markdown(data, names, now) if fmt == "md" else csv_text(data, names)
     p = rules.progress(data.items, data.today)

@@ -16,9 +16,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.checklists.messages.changes import change_text
 from bot.home.messages import home_view
+from bot.slack.effects import effect
 from bot.slack.errors import shown_elsewhere
 from bot.slack.ids import Action
-from bot.slack.outbox import Effect
+from bot.slack.outbox import Delivery, Effect
 from bot.slack.payloads import HomeDone, decode
 from bot.slack.reasons import reason_of
 from bot.slack.who import who_of
@@ -37,6 +38,18 @@ def from_home(body: dict[str, Any]) -> bool:
 def home_effect(team_id: str, user_id: str, notice: str | None = None) -> Effect:
     """The outbox effect that publishes a person's Home (rendered when it is sent, so it is never stale)."""
     return Effect("home", {"user_id": user_id, "notice": notice}, team_id=team_id)
+
+
+@effect("home")
+def publish_home_effect(rt: Runtime, d: Delivery) -> None:
+    """The `home` effect: render the person's Home now (one read) and publish it; views.publish is idempotent
+    (latest view wins)."""
+    user_id = d.payload["user_id"]
+    view = home_view(rt.service.home(d.team_id, user_id), d.payload.get("notice"))
+    try:
+        d.once("publish", lambda: d.client.views_publish(user_id=user_id, view=view) and None)
+    except SlackApiError as exc:
+        log.warning("views.publish for %s failed: %s", user_id, reason_of(exc))
 
 
 def publish_home(rt: Runtime, client: WebClient, team_id: str, user_id: str, notice: str | None = None) -> None:

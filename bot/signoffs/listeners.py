@@ -6,6 +6,7 @@ Each listener checks and records in the database inside the acknowledgement and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +18,16 @@ from bot.checklists import rules
 from bot.errors import UserError
 from bot.home.listeners import from_home, home_effect
 from bot.signoffs import grammar as _grammar  # noqa: F401  (the rows these handlers handle)
+from bot.signoffs.flow import SignoffFlow
 from bot.signoffs.messages import MAX_REASON, asking_text, cancelled_text, pending_view, reason_modal
 from bot.signoffs.refusals import ReasonMissing, ReasonTooLong
 from bot.signoffs.service import Decision, Plan
 from bot.slack.answers import ephemeral, in_channel
 from bot.slack.commands import SlackCall, handles
+from bot.slack.effects import register_effect
 from bot.slack.followups import open_modal
 from bot.slack.ids import Action, Input, View
-from bot.slack.outbox import Effect, Staged
+from bot.slack.outbox import Delivery, Effect, Staged
 from bot.slack.parser import Command
 from bot.slack.payloads import ReasonForm, SignoffPick, decode
 from bot.slack.text import UNSTORABLE_MESSAGE, storable
@@ -121,3 +124,34 @@ def register(app: App, rt: Runtime) -> None:
             # The request closed while the modal was open: say why on the field, nothing changed.
             raise UserError(exc.message[:300], field=Input.REASON) from None
         ack()
+
+
+# -- outbox effects (`bot.slack.effects`): each one a step of SignoffFlow, speaking with the delivery's client --
+
+FLOW_EFFECTS: dict[str, Callable[[SignoffFlow, Delivery], None]] = {
+    "signoff.request": SignoffFlow.request,
+    "signoff.decided": SignoffFlow.after_decision,
+    "signoff.cancelled": SignoffFlow.after_cancel,
+    "signoff.escalate": SignoffFlow.escalate,
+    "signoff.dm_close": SignoffFlow.close_dm,
+    "signoff.archived": SignoffFlow.after_archive,
+    "signoff.withdrawn": SignoffFlow.after_withdraw,
+    "contacts.removed": SignoffFlow.tell_removed_contacts,
+    "notice": SignoffFlow.notice,
+}
+
+
+def _flow_effect(step: Callable[[SignoffFlow, Delivery], None]) -> Callable[[Runtime, Delivery], None]:
+    def send(rt: Runtime, d: Delivery) -> None:
+        step(rt.signoff_flow.using(d.client), d)
+
+    send.__qualname__ = f"send[{step.__qualname__}]"
+    return send
+
+
+def _request_given_up(rt: Runtime, d: Delivery, why: str) -> None:
+    rt.signoff_flow.using(d.client).request_given_up(d, why)
+
+
+for _kind, _step in FLOW_EFFECTS.items():
+    register_effect(_kind, _flow_effect(_step), _request_given_up if _kind == "signoff.request" else None)

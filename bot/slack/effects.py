@@ -1,4 +1,8 @@
-"""The kinds of outbox effects (`bot.slack.outbox`) and their handlers: what each one sends, step by step.
+"""The kinds of outbox effects (`bot.slack.outbox`): which handler sends each one.
+
+Each feature registers the handlers of its own kinds from its listeners layer, with `effect` (as commands register
+with `bot.slack.commands.handles`); bot/app.py imports those modules and `register_effects` binds every kind to
+the runtime's outbox. tests/test_effect_kinds.py checks that every kind the code stages is registered.
 
 | kind | payload | what it does |
 |---|---|---|
@@ -11,141 +15,97 @@
 | `signoff.withdrawn` | request_id, by, reason | a reopened item: DMs updated, each approver told by DM |
 | `contacts.removed` | the ContactChange | each contact taken out of a signing role is told by DM |
 | `notice` | channel, text | a line in a channel |
-| `post` | channel, message | a message as it is (e.g. the answer to a DM to the bot) |
 | `home` | user_id, notice | publish the person's App Home (rendered when sent) |
-| `respond` | url, body | a `response_url` post (replace_original ones are idempotent) |
 | `status.refresh` | url, checklist_id, channel_id, user_id, phase | redraw the status message in place |
 | `export` | channel_id, user_id, fmt, response_url | the checklist as a file in the channel |
+| `post` | channel, message | a message as it is (e.g. the answer to a DM to the bot) |
+| `respond` | url, body | a `response_url` post (replace_original ones are idempotent) |
+
+Registered by: bot/signoffs/listeners.py (the `signoff.*` kinds, `contacts.removed` and `notice`, all steps of
+SignoffFlow), bot/home/listeners.py (`home`), bot/checklists/listeners/effects.py (`status.refresh`, `export`);
+`post` and `respond` are generic and live here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.checklists import exports
-from bot.checklists.messages.status import status_view
-from bot.home.messages import home_view
-from bot.signoffs.messages import status_lines
-from bot.slack.answers import ephemeral
-from bot.slack.delivery import find_file
 from bot.slack.outbox import Delivery, Outbox
 from bot.slack.reasons import reason_of
-from bot.who import Who
 
 if TYPE_CHECKING:
     from bot.app import Runtime
-    from bot.signoffs.flow import SignoffFlow
+
+log = logging.getLogger(__name__)
+
+Send = Callable[["Runtime", Delivery], None]
+GiveUp = Callable[["Runtime", Delivery, str], None]  # when the effect is abandoned (failed or unknown)
+
+
+@dataclass(frozen=True)
+class Kind:
+    send: Send
+    give_up: GiveUp | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_effect(kind: str, send: Send, give_up: GiveUp | None = None) -> None:
+    """Make `send` the handler of the outbox effects of `kind` (one handler a kind)."""
+    known = KINDS.get(kind)
+    if known is not None and _name(known.send) != _name(send):
+        raise RuntimeError(f"outbox effect {kind!r} already has a handler ({_name(known.send)})")
+    KINDS[kind] = Kind(send, give_up)
+
+
+def effect(kind: str, *, give_up: GiveUp | None = None) -> Callable[[Send], Send]:
+    """Register the decorated function as the handler of the outbox effects of `kind`."""
+
+    def register_handler(send: Send) -> Send:
+        register_effect(kind, send, give_up)
+        return send
+
+    return register_handler
+
+
+def _name(fn: Callable[..., object]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
 
 
 def register_effects(outbox: Outbox, rt: Runtime) -> None:
-    def flow(d: Delivery) -> SignoffFlow:
-        return rt.signoff_flow.using(d.client)
-
-    outbox.register("signoff.request", lambda d: flow(d).request(d), lambda d, why: flow(d).request_given_up(d, why))
-    outbox.register("signoff.decided", lambda d: flow(d).after_decision(d))
-    outbox.register("signoff.cancelled", lambda d: flow(d).after_cancel(d))
-    outbox.register("signoff.escalate", lambda d: flow(d).escalate(d))
-    outbox.register("signoff.dm_close", lambda d: flow(d).close_dm(d))
-    outbox.register("signoff.archived", lambda d: flow(d).after_archive(d))
-    outbox.register("signoff.withdrawn", lambda d: flow(d).after_withdraw(d))
-    outbox.register("contacts.removed", lambda d: flow(d).tell_removed_contacts(d))
-    outbox.register("notice", lambda d: flow(d).notice(d))
-    outbox.register("post", post)
-    outbox.register("home", lambda d: publish_home(rt, d))
-    outbox.register(
-        "respond",
-        lambda d: d.respond(
-            "respond", d.payload["url"], d.payload["body"], idempotent=bool(d.payload["body"].get("replace_original"))
-        ),
-    )
-    outbox.register("status.refresh", lambda d: refresh_status(rt, d))
-    outbox.register("export", lambda d: export(rt, d), export_given_up)
+    """Bind every registered kind to `outbox`, handing each handler the runtime."""
+    for kind, handler in KINDS.items():
+        outbox.register(kind, _bound_send(handler.send, rt), _bound_give_up(handler.give_up, rt))
 
 
-def post(d: Delivery) -> None:
+def _bound_send(send: Send, rt: Runtime) -> Callable[[Delivery], None]:
+    return lambda d: send(rt, d)
+
+
+def _bound_give_up(give_up: GiveUp | None, rt: Runtime) -> Callable[[Delivery, str], None] | None:
+    if give_up is None:
+        return None
+    return lambda d, why: give_up(rt, d, why)
+
+
+# -- the generic kinds -------------------------------------------------------------------------------------
+
+
+@effect("post")
+def post(rt: Runtime, d: Delivery) -> None:
     try:
         d.post("post", d.payload["channel"], d.payload["message"])
     except SlackApiError as exc:
-        exports.log.warning("could not post to %s: %s", d.payload["channel"], reason_of(exc))
+        log.warning("could not post to %s: %s", d.payload["channel"], reason_of(exc))
 
 
-def publish_home(rt: Runtime, d: Delivery) -> None:
-    """Render the person's Home now (one read) and publish it; views.publish is idempotent (latest view wins)."""
-    user_id = d.payload["user_id"]
-    view = home_view(rt.service.home(d.team_id, user_id), d.payload.get("notice"))
-    try:
-        d.once("publish", lambda: d.client.views_publish(user_id=user_id, view=view) and None)
-    except SlackApiError as exc:
-        exports.log.warning("views.publish for %s failed: %s", user_id, reason_of(exc))
-
-
-def refresh_status(rt: Runtime, d: Delivery) -> None:
-    """Redraw the status message in place through its response_url (replace_original: idempotent)."""
-    p = d.payload
-    board = rt.service.board_by_id(p["checklist_id"], d.team_id)
-    if board is None or not p.get("url"):
-        return
-    view = status_view(board, p.get("phase"), extra_lines=status_lines(board))
-    d.respond("refresh", p["url"], {"replace_original": True, **view}, idempotent=True)
-
-
-def export(rt: Runtime, d: Delivery) -> None:
-    """Upload the export in three recorded steps (files.getUploadURLExternal, the bytes, completeUploadExternal);
-    an uncertain completion is looked up in the channel (a message sharing the file) before it is redone."""
-    p = d.payload
-    who = Who(d.team_id, p["channel_id"], p["user_id"], archived=p.get("archived"))
-    try:
-        data = rt.service.export(who)
-    except Exception as exc:  # noqa: BLE001  (archived meanwhile, or the like: say so)
-        d.respond(
-            "answer",
-            p.get("response_url"),
-            {
-                "replace_original": False,
-                **ephemeral(f"⚠️ The export could not be made: {getattr(exc, 'message', reason_of(exc))}."),
-            },
-        )
-        return
-    upload = exports.prepare(d.client, data, p["fmt"], p["user_id"], rt.clock.now())
-    channel = data.checklist.channel_id
-    try:
-        if not d.done("upload"):
-            d.state.pop("url", None)  # a new upload URL for new bytes (the content is rendered again)
-            got = d.once("url", lambda: _upload_url(d, upload))
-            d.upload("upload", got["upload_url"], upload.content)
-        file_id = d.result("url")["file_id"]
-        d.settle(
-            "complete",
-            lambda: d.client.files_completeUploadExternal(
-                files=[{"id": file_id, "title": upload.title}],
-                channel_id=channel,
-                initial_comment=upload.comment,
-            ).get("ok"),
-            lambda: find_file(d.client, channel, file_id),
-        )
-    except SlackApiError as exc:
-        reason = reason_of(exc)
-        exports.log.warning("export upload failed: %s", reason)
-        why = exports.WHY.get(reason, f"Slack answered `{reason}`; please try again")
-        d.respond(
-            "answer",
-            p.get("response_url"),
-            {"replace_original": False, **ephemeral(f"⚠️ The export could not be uploaded: {why}.")},
-        )
-
-
-def _upload_url(d: Delivery, upload: exports.Upload) -> dict[str, Any]:
-    resp = d.client.files_getUploadURLExternal(filename=upload.filename, length=len(upload.content))
-    return {"upload_url": resp["upload_url"], "file_id": resp["file_id"]}
-
-
-def export_given_up(d: Delivery, why: str) -> None:
-    text = (
-        "⚠️ Slack did not confirm the export, so it may or may not be in the channel; please check before exporting "
-        "again."
-        if (d.state.get("complete") or {}).get("status") == "inflight"
-        else "⚠️ The export could not be uploaded: Slack did not answer; please try again."
-    )
-    d.respond("answer", d.payload.get("response_url"), {"replace_original": False, **ephemeral(text)})
+@effect("respond")
+def respond(rt: Runtime, d: Delivery) -> None:
+    body = d.payload["body"]
+    d.respond("respond", d.payload["url"], body, idempotent=bool(body.get("replace_original")))

@@ -34,7 +34,8 @@ def status_phase(body: dict[str, Any]) -> int | None:
 
 
 def stage_refresh(fx: Staged, who: Who, respond_url: str | None, phase: int | None) -> None:
-    """Redraw the status message in place after the change commits (an outbox effect, `bot.slack.effects`)."""
+    """Redraw the status message in place after the change commits (an outbox effect,
+    `bot.checklists.listeners.effects`)."""
     if not respond_url or who.checklist_id is None:
         return
     payload = {"url": respond_url, "checklist_id": who.checklist_id, "phase": phase}

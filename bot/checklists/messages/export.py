@@ -219,3 +219,33 @@ def csv_text(data: ExportData, names: dict[str, str]) -> str:
         ]
         writer.writerow([_cell(v) for v in row])
     return buf.getvalue()
+
+
+# -- what the person who asked is told when the export does not reach the channel -------------------------
+
+WHY = {
+    "not_in_channel": "I am not a member of this channel: `/invite @checklist-bot`, then export again",
+    "channel_not_found": "I cannot see this channel: `/invite @checklist-bot`, then export again",
+    "missing_scope": "the app lacks the `files:write` permission: ask an admin to reinstall it",
+}
+
+
+def export_not_made_text(reason: str) -> str:
+    """The export could not be rendered (archived meanwhile, or the like)."""
+    return f"⚠️ The export could not be made: {reason}."
+
+
+def export_not_uploaded_text(reason: str) -> str:
+    """Slack refused the upload (`reason` is its error code)."""
+    why = WHY.get(reason, f"Slack answered `{reason}`; please try again")
+    return f"⚠️ The export could not be uploaded: {why}."
+
+
+def export_given_up_text(*, uncertain: bool) -> str:
+    """The upload was given up: Slack never answered, or never confirmed the file reached the channel."""
+    if uncertain:
+        return (
+            "⚠️ Slack did not confirm the export, so it may or may not be in the channel; please check before "
+            "exporting again."
+        )
+    return "⚠️ The export could not be uploaded: Slack did not answer; please try again."
