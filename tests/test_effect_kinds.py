@@ -1,4 +1,5 @@
-"""Outbox effect kinds: every kind the code stages has a handler, registered by the feature that owns it."""
+"""Outbox effect kinds: every kind the code stages has a handler, registered by the feature that owns it, and the
+outbox refuses to store an effect no handler would ever send."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlmodel import func, select
 
 import bot.app  # noqa: F401  (imports every feature, which registers its effect kinds)
 from bot.slack.effects import KINDS, effect
+from bot.slack.outbox import Effect
+from storage import outbox as oq
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 # `Effect("kind", …)` and `fx.add("kind", …)`: the two ways the code stages an effect.
@@ -52,3 +56,21 @@ def test_a_kind_has_one_handler(monkeypatch) -> None:
 
 def test_the_runtime_outbox_sends_every_registered_kind(bot) -> None:
     assert set(bot.rt.outbox.handlers) == set(KINDS)
+
+
+def test_an_effect_with_no_handler_is_not_stored_nor_the_effects_staged_with_it(started) -> None:
+    rt = started.rt
+
+    def stored() -> int:
+        with rt.db.read() as session:
+            return session.exec(select(func.count()).select_from(oq.OutboxEffect)).one()
+
+    before = stored()
+    with pytest.raises(LookupError, match="no handler registered for outbox effect no.such.kind"):
+        rt.outbox.send(Effect("no.such.kind", {}))
+    with pytest.raises(LookupError, match="no.such.kind"), rt.outbox.unit() as fx:
+        with rt.db.write() as session:  # the unit's own change (any write joins it): rolled back with it
+            oq.add(session, [Effect("notice", {"channel": "C1", "text": "never"}).row(rt.clock.now())])
+        fx.add("notice", {"channel": "C1", "text": "never either"})
+        fx.add("no.such.kind", {})
+    assert stored() == before

@@ -2,7 +2,8 @@
 
 Each feature registers the handlers of its own kinds from its listeners layer, with `effect` (as commands register
 with `bot.slack.commands.handles`); bot/app.py imports those modules and `register_effects` binds every kind to
-the runtime's outbox. tests/test_effect_kinds.py checks that every kind the code stages is registered.
+the runtime's outbox. The outbox refuses to store an effect whose kind has no handler (`Outbox.rows`), and
+tests/test_effect_kinds.py checks that every kind the code stages is registered.
 
 | kind | payload | what it does |
 |---|---|---|

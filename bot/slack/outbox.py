@@ -21,7 +21,7 @@ import socket
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -318,6 +318,16 @@ class Outbox:
 
     # -- writing -------------------------------------------------------------------------------------------
 
+    def rows(self, effects: Iterable[Effect]) -> list[dict[str, Any]]:
+        """The rows of `effects`, refusing any whose kind has no handler: it would never be sent (a LookupError
+        before the unit of work commits, so the change it belongs to is not kept without it)."""
+        effects = list(effects)
+        missing = sorted({e.kind for e in effects} - self.handlers.keys())
+        if missing:
+            raise LookupError(f"no handler registered for outbox effect {', '.join(missing)}")
+        now = utcnow()
+        return [e.row(now) for e in effects]
+
     @contextmanager
     def unit(self, *, inline: bool = False) -> Iterator[Staged]:
         """A unit of work and its effects in one transaction: every `db.write()` inside joins it, the staged
@@ -326,7 +336,7 @@ class Outbox:
         staged = Staged()
         with self.db.joined() as session:
             yield staged
-            ids = oq.add(session, [e.row(utcnow()) for e in staged.effects])
+            ids = oq.add(session, self.rows(staged.effects))
         if inline:
             self.deliver(ids)
         else:
@@ -334,8 +344,9 @@ class Outbox:
 
     def send(self, *effects: Effect) -> None:
         """Effects of a unit that changes nothing else (an export, a Home publish): written, then sent."""
+        rows = self.rows(effects)
         with self.db.write() as session:
-            ids = oq.add(session, [e.row(utcnow()) for e in effects])
+            ids = oq.add(session, rows)
         self.kick(ids)
 
     def kick(self, ids: list[int]) -> None:
@@ -367,7 +378,7 @@ class Outbox:
         """Write `effect` already claimed by this process and run it here, unless an effect with its key exists:
         then someone else did (or is doing) it, and this returns None. For work that several effects may each
         want done once, e.g. closing one approver's DM (a decision and a late-recorded DM ts both lead there)."""
-        row = effect.row(utcnow()) | {"status": oq.SENDING, "claimed_by": self.owner, "claimed_at": utcnow()}
+        row = self.rows([effect])[0] | {"status": oq.SENDING, "claimed_by": self.owner, "claimed_at": utcnow()}
         row["attempts"] = 1
         with self.db.write() as session:
             ids = oq.add(session, [row])
