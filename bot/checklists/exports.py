@@ -15,11 +15,9 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot.checklists import rules
-from bot.checklists.messages.export import csv_text, filename, markdown
+from bot.checklists.messages.export import csv_text, exported_text, file_title, filename, markdown
 from bot.checklists.service import ExportData
 from bot.slack.reasons import reason_of
-from bot.slack.text import mention, user_text
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +51,9 @@ def prepare(client: WebClient, data: ExportData, fmt: str, user_id: str, now: da
     (`bot.checklists.listeners.effects`)."""
     names = user_names(client, data.user_ids())
     content = markdown(data, names, now) if fmt == "md" else csv_text(data, names)
-    p = rules.progress(data.items, data.today)
-    title = f"{data.checklist.title} ({p.text})"
     return Upload(
         filename=filename(data, fmt),
-        title=title[:250],
+        title=file_title(data),
         content=content.encode("utf-8"),
-        comment=(
-            f"📎 {mention(user_id)} exported *{user_text(data.checklist.title)}* ({fmt.upper()}): status, "
-            f"owners, dates, notes and the sign-off record. Record head `{data.chain_head[:16]}…`"
-        ),
+        comment=exported_text(data, fmt, user_id),
     )

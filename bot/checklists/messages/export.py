@@ -15,6 +15,7 @@ from datetime import date, datetime
 from bot.checklists import rules
 from bot.checklists.messages.status import days
 from bot.checklists.service import ExportData, SignoffRecord
+from bot.slack.text import mention, user_text
 from storage import signoffs as sq
 from storage.models import Item
 
@@ -42,6 +43,19 @@ def day(d: date | None) -> str:
 def filename(data: ExportData, fmt: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in data.checklist.title.lower()).strip("-")
     return f"{'-'.join(p for p in slug.split('-') if p)[:60] or 'checklist'}-{data.today.isoformat()}.{fmt}"
+
+
+def file_title(data: ExportData) -> str:
+    """The uploaded file's title: the checklist and its progress (Slack keeps 250 characters)."""
+    return f"{data.checklist.title} ({rules.progress(data.items, data.today).text})"[:250]
+
+
+def exported_text(data: ExportData, fmt: str, user_id: str) -> str:
+    """The line posted with the file in the channel."""
+    return (
+        f"📎 {mention(user_id)} exported *{user_text(data.checklist.title)}* ({fmt.upper()}): status, "
+        f"owners, dates, notes and the sign-off record. Record head `{data.chain_head[:16]}…`"
+    )
 
 
 def state(item: Item, name: Names, today: date) -> str:
