@@ -75,7 +75,7 @@ class HeldReads:
         with self._lock:
             held, self._all = self._all, []
         for conn in held:
-            _close_quietly(conn)
+            close_quietly(conn)
         self._local = threading.local()
 
     def _compile(self, stmt: Statement) -> Compiled:
@@ -89,16 +89,7 @@ class HeldReads:
         held = getattr(self._local, "conn", None)
         if held is not None:
             return held
-        fairy = self.engine.raw_connection()
-        try:
-            fairy.detach()  # ours from now on: the pool neither counts nor recycles it
-            conn: Any = fairy.dbapi_connection
-            if self.engine.dialect.name != "sqlite":
-                conn.rollback()  # a checkout's pre-ping may have opened a transaction
-                conn.autocommit = True
-        except Exception:
-            fairy.close()
-            raise
+        conn = detached_connection(self.engine)
         with self._lock:
             self._all.append(conn)
         self._local.conn = conn
@@ -112,11 +103,27 @@ class HeldReads:
         with self._lock:
             if conn in self._all:
                 self._all.remove(conn)
-        _close_quietly(conn)
+        close_quietly(conn)
 
 
-def _close_quietly(conn: Any) -> None:
+def detached_connection(engine: Engine) -> Any:
+    """A driver connection made by `engine`'s pool (its creator, its settings) and then detached from it, so the
+    pool neither counts nor recycles it; outside SQLite in autocommit. The caller closes it."""
+    fairy = engine.raw_connection()
+    try:
+        fairy.detach()
+        conn: Any = fairy.dbapi_connection
+        if engine.dialect.name != "sqlite":
+            conn.rollback()  # a checkout's pre-ping may have opened a transaction
+            conn.autocommit = True
+    except Exception:
+        fairy.close()
+        raise
+    return conn
+
+
+def close_quietly(conn: Any) -> None:
     try:
         conn.close()
     except Exception:  # noqa: BLE001  (closing a connection that is already broken)
-        log.debug("closing a held connection failed", exc_info=True)
+        log.debug("closing a connection failed", exc_info=True)

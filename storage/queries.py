@@ -43,17 +43,22 @@ _STAMP = core_select(col(Checklist.id), col(Checklist.version), col(Checklist.ti
 def active_checklist_stamp(db: Database, team_id: str, channel_id: str) -> tuple[int, int, str] | None:
     """(id, version, timezone) of the channel's open checklist: what says whether a rendering of it is current.
     On PostgreSQL it is remembered until a notice says the channel's checklist changed (storage/watch.py)."""
+    watch = db.watch
+    if watch is None:
+        return _read_stamp(db, team_id, channel_id)
     key = (team_id, channel_id)
-    trusted, generation = False, 0
-    if db.watch is not None:
-        trusted, stamp, generation = db.watch.lookup(key)
-        if stamp is not None:
-            return stamp  # type: ignore[no-any-return]
-    row = db.one_row(_STAMP, {"team_id": team_id, "channel_id": channel_id})
-    found = (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
-    if trusted and found is not None and db.watch is not None:
-        db.watch.remember(key, found, generation)
+    trusted, stamp, generation = watch.lookup(key)
+    if stamp is not None:
+        return stamp  # type: ignore[no-any-return]
+    found = _read_stamp(db, team_id, channel_id)
+    if trusted and found is not None:
+        watch.remember(key, found, generation)
     return found
+
+
+def _read_stamp(db: Database, team_id: str, channel_id: str) -> tuple[int, int, str] | None:
+    row = db.one_row(_STAMP, {"team_id": team_id, "channel_id": channel_id})
+    return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
 
 
 def archived_checklists(session: Session, team_id: str, channel_id: str) -> list[Checklist]:

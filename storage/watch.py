@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from storage import deadline
+from storage.held import close_quietly, detached_connection
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +176,10 @@ class ChecklistWatch:
         """Make the listening connection and the echo's (each wait bounded by ECHO_WAIT_S); trusted from the first
         echo heard."""
         with deadline.within(ECHO_WAIT_S):
-            conn = self._connect()
+            conn = detached_connection(self.engine)
             try:
                 conn.execute(f"LISTEN {CHANNEL}")
-                sender = self._connect()
+                sender = detached_connection(self.engine)
             except Exception:
                 conn.close()
                 raise
@@ -207,18 +208,6 @@ class ChecklistWatch:
             with self._lock:
                 self._close()
             raise
-
-    def _connect(self) -> Any:
-        fairy = self.engine.raw_connection()
-        try:
-            fairy.detach()  # ours: the pool neither counts nor recycles it
-            conn: Any = fairy.dbapi_connection
-            conn.rollback()  # a checkout's pre-ping may have opened a transaction
-            conn.autocommit = True
-        except Exception:
-            fairy.close()
-            raise
-        return conn
 
     def _send_echo(self) -> None:
         with self._lock:
@@ -272,10 +261,7 @@ class ChecklistWatch:
         self._forget_all()
         for conn in conns:
             if conn is not None:
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001
-                    log.debug("checklist watch: closing failed", exc_info=True)
+                close_quietly(conn)
 
 
 def _reset_in_child(ref: weakref.ReferenceType[ChecklistWatch]) -> None:
