@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -29,7 +30,7 @@ from bot.clock import Clock
 from bot.reminders.digest import Digest, DigestTarget, SignoffProvider, iter_digests, no_signoffs
 from bot.reminders.messages import digest_view, nudge_view
 from bot.reminders.schedule import Weekly, due_period, local_now, nudge_period
-from bot.slack.delivery import find_post, metadata_for, uncertain
+from bot.slack.delivery import dm_channel, find_post, metadata_for, uncertain
 from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
 from storage import schedules as sq
@@ -251,9 +252,7 @@ class Reminders:
     def _channel_of(self, kind: str, key: str, client: WebClient) -> str:
         if kind == sq.DIGEST:
             return key.split(":", 1)[1]
-        user = key.rsplit(":", 1)[-1]
-        channel: str = client.conversations_open(users=user)["channel"]["id"]
-        return channel
+        return dm_channel(client, key.rsplit(":", 1)[-1])
 
     # -- digests -------------------------------------------------------------------------------------------
 
@@ -441,12 +440,8 @@ class Reminders:
             view = nudge_view(user_id, items, now)
             client = clients[team]
 
-            def dm(u: str = user_id, c: WebClient = client) -> str:
-                channel: str = c.conversations_open(users=u)["channel"]["id"]
-                return channel
-
             try:
-                if self._post(sq.NUDGE, key, day, client, dm, view):
+                if self._post(sq.NUDGE, key, day, client, partial(dm_channel, client, user_id), view):
                     report.nudged.append(key)
             except Exception as exc:  # noqa: BLE001  (one person failing does not stop the others)
                 error = reason_of(exc)

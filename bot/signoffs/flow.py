@@ -35,6 +35,7 @@ from bot.signoffs.messages import (
 from bot.signoffs.service import Decision, Plan, Signoff, SignoffService
 from bot.slack.answers import ephemeral, in_channel
 from bot.slack.blocks import message, section
+from bot.slack.delivery import dm_channel
 from bot.slack.outbox import Effect
 from bot.slack.reasons import reason_of
 from bot.slack.workspaces import Workspaces
@@ -80,15 +81,10 @@ class SignoffFlow:
         failures: dict[str, str] = {}
         for user_id in user_ids:
             try:
-                dms[user_id] = d.once(f"open:{user_id}", partial(self._open_dm, user_id))
+                dms[user_id] = d.once(f"open:{user_id}", partial(dm_channel, self.client, user_id))
             except SlackApiError as exc:
                 failures[user_id] = reason_of(exc)
         return dms, failures
-
-    def _open_dm(self, user_id: str) -> str:
-        """conversations.open: the id of the DM channel with `user_id`."""
-        channel: str = self.client.conversations_open(users=user_id)["channel"]["id"]
-        return channel
 
     def post_dms(
         self, d: Delivery, signoff: Signoff, user_ids: Iterable[str] | None = None, *, reminder_days: int = 0

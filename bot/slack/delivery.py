@@ -92,6 +92,12 @@ def uncertain(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError | ConnectionError | HTTPException | URLError | OSError)
 
 
+def dm_channel(client: WebClient, user_id: str) -> str:
+    """conversations.open: the id of the bot's DM channel with `user_id` (the same one every time)."""
+    channel: str = client.conversations_open(users=user_id)["channel"]["id"]
+    return channel
+
+
 def metadata_for(key: str) -> dict[str, Any]:
     """Message metadata carrying an idempotency key (Slack keeps it with the message; history returns it)."""
     return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}

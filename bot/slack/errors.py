@@ -105,7 +105,7 @@ def register(app: App, rt: Runtime) -> None:
         surface = next((show for matches, show in _ELSEWHERE if matches(body)), None) if clicked else None
         if surface is not None:
             rt.background.submit(surface, rt, client, team_of(body), user_of(body), text)
-        elif kind == "block_actions" and body.get("response_url"):
+        elif clicked and body.get("response_url"):
             rt.background.submit(Respond(response_url=body["response_url"]), replace_original=False, **ephemeral(text))
         return BoltResponse(status=200, body="")
 
