@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import re
 
-from bot.checklists.rules import MAX_OWNERS, WORKWEEKS, not_a_person
+from bot.checklists.rules import MAX_OWNERS, NOTIFY_MODES, WORKWEEKS, not_a_person
+from bot.checklists.templates import MAX_TITLE
 from bot.checklists.zones import canonical_timezone, closest_timezones
 from bot.slack import parser as p
 from bot.slack.parser import TABLE, USAGE, Command, ParseError, Parser, channel, one_item, row, usage
 from bot.slack.text import escape
 
 MAX_ROLE = 32
-MAX_TITLE = 200
 EXPORT_FORMATS = ("md", "csv")
-NOTIFY_MODES = ("channel", "quiet")
 
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
